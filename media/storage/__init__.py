@@ -1,0 +1,22 @@
+"""Storage backends behind one Protocol; ``open_storage`` picks one from the settings."""
+
+from __future__ import annotations
+
+from media.storage.base import Storage, object_key
+from media.storage.local import LocalStorage
+from media.storage.s3 import S3Storage
+from portal.settings import Settings
+
+__all__ = ["LocalStorage", "S3Storage", "Storage", "object_key", "open_storage"]
+
+
+async def open_storage(settings: Settings) -> Storage:
+    if settings.storage == "s3":
+        return await S3Storage.open(
+            bucket=settings.s3_bucket,
+            endpoint_url=settings.s3_endpoint_url or None,
+            region=settings.s3_region,
+            access_key_id=settings.s3_access_key_id or None,
+            secret_access_key=settings.s3_secret_access_key or None,
+        )
+    return LocalStorage(settings.media_dir)

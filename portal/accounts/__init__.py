@@ -1,0 +1,1 @@
+"""Accounts: passwords, one-time links (activation, reset, login), sessions and bearer tokens."""

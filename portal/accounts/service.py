@@ -1,0 +1,297 @@
+"""Account use cases without HTTP: log in, redeem one-time links, set passwords,
+start/resolve/list/revoke sessions and bearer tokens, request a password reset.
+
+Every lookup is scoped to the organisation the request came in on, so a token,
+link or password of organisation A is worthless at organisation B. Failures
+say nothing about whether an e-mail address exists.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import Literal
+
+from sqlalchemy import select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from portal.accounts.models import AuthSession, OneTimeToken, SessionKind, TokenPurpose
+from portal.accounts.passwords import (
+    check_new_password,
+    hash_password,
+    needs_rehash,
+    verify_password,
+)
+from portal.accounts.tokens import new_token, token_hash
+from portal.database import utcnow
+from portal.errors import BadCredentials, Gone, NotFound, RateLimited
+from portal.ratelimit import RateLimiter
+from portal.roster.models import Organisation, User
+from portal.settings import Settings
+
+SESSION_TOUCH_SECS = 300  # write last_seen_at at most this often per session
+BEARER_LABEL_MAX = 200
+
+
+@dataclass(frozen=True)
+class Principal:
+    user: User
+    session: AuthSession
+    via: Literal["cookie", "bearer"]
+
+
+def normalise_email(email: str) -> str:
+    return email.strip().lower()
+
+
+# ---- one-time links -----------------------------------------------------------------
+
+
+async def issue_link_token(
+    session: AsyncSession, user: User, purpose: TokenPurpose, lifetime: dt.timedelta
+) -> str:
+    """Create a one-time token for ``user``; returns the raw token for the link."""
+    raw = new_token()
+    session.add(
+        OneTimeToken(
+            user_id=user.id,
+            purpose=purpose,
+            token_hash=token_hash(raw),
+            expires_at=utcnow() + lifetime,
+        )
+    )
+    await session.flush()
+    return raw
+
+
+async def peek_link_token(
+    session: AsyncSession,
+    organisation_id: int,
+    raw: str,
+    purposes: tuple[TokenPurpose, ...],
+) -> tuple[User, OneTimeToken]:
+    """The user a link belongs to, without using it up; raises if invalid, used or expired."""
+    row = (
+        await session.execute(
+            select(OneTimeToken, User)
+            .join(User, User.id == OneTimeToken.user_id)
+            .where(
+                OneTimeToken.token_hash == token_hash(raw),
+                User.organisation_id == organisation_id,
+            )
+        )
+    ).first()
+    if row is None or row[0].purpose not in purposes:
+        raise NotFound("auth.token_invalid")
+    token, user = row
+    if token.used_at is not None:
+        raise Gone("auth.token_used")
+    if token.expires_at <= utcnow():
+        raise Gone("auth.token_expired")
+    return user, token
+
+
+async def redeem_link_token(
+    session: AsyncSession,
+    organisation_id: int,
+    raw: str,
+    purposes: tuple[TokenPurpose, ...],
+) -> User:
+    """Use a link exactly once, also under concurrent requests (a guarded UPDATE)."""
+    user, token = await peek_link_token(session, organisation_id, raw, purposes)
+    result = await session.execute(
+        update(OneTimeToken)
+        .where(OneTimeToken.id == token.id, OneTimeToken.used_at.is_(None))
+        .values(used_at=utcnow())
+        .execution_options(synchronize_session=False)
+    )
+    if result.rowcount != 1:  # type: ignore[attr-defined]
+        raise Gone("auth.token_used")
+    return user
+
+
+async def set_password_with_link(
+    session: AsyncSession, organisation_id: int, raw: str, password: str, repeat: str
+) -> User:
+    """Activation and reset both end here: check the password, use the link, activate."""
+    check_new_password(password, repeat)
+    user = await redeem_link_token(
+        session, organisation_id, raw, (TokenPurpose.ACTIVATE, TokenPurpose.RESET)
+    )
+    user.password_hash = hash_password(password)
+    if user.activated_at is None:
+        user.activated_at = utcnow()
+    # a new password ends every other session (someone else may have had the old one)
+    await revoke_all_sessions(session, user)
+    await session.flush()
+    return user
+
+
+# ---- passwords ---------------------------------------------------------------------
+
+
+async def authenticate(
+    session: AsyncSession,
+    limiter: RateLimiter,
+    settings: Settings,
+    organisation: Organisation,
+    email: str,
+    password: str,
+    client_ip: str,
+) -> User:
+    """The user for these credentials, or ``BadCredentials`` / ``RateLimited``.
+
+    The per-account limit counts failures for any address, known or not, so its
+    behaviour does not reveal which addresses exist.
+    """
+    address = normalise_email(email)
+    account_key = f"login:acct:{organisation.id}:{address}"
+    ip_wait = await limiter.hit(
+        f"login:ip:{client_ip}",
+        settings.login_max_attempts_per_ip,
+        settings.login_window_seconds,
+    )
+    if ip_wait:
+        raise RateLimited(ip_wait)
+    account_wait = await limiter.blocked_for(account_key, settings.login_max_failures)
+    if account_wait:
+        raise RateLimited(account_wait)
+    user = await find_user_by_email(session, organisation.id, address)
+    if (
+        not verify_password(user.password_hash if user else None, password)
+        or user is None
+        or not user.is_activated
+    ):
+        await limiter.hit(
+            account_key, settings.login_max_failures, settings.login_window_seconds
+        )
+        raise BadCredentials()
+    await limiter.reset(account_key)
+    if user.password_hash and needs_rehash(user.password_hash):
+        user.password_hash = hash_password(password)
+    return user
+
+
+async def change_password(
+    session: AsyncSession, principal: Principal, current: str, new: str, repeat: str
+) -> None:
+    if not verify_password(principal.user.password_hash, current):
+        raise BadCredentials()
+    check_new_password(new, repeat)
+    principal.user.password_hash = hash_password(new)
+    await revoke_all_sessions(session, principal.user, keep=principal.session.id)
+
+
+async def find_user_by_email(
+    session: AsyncSession, organisation_id: int, email: str
+) -> User | None:
+    return await session.scalar(
+        select(User).where(
+            User.organisation_id == organisation_id,
+            User.email == normalise_email(email),
+        )
+    )
+
+
+async def request_password_reset(
+    session: AsyncSession, organisation_id: int, email: str
+) -> User | None:
+    """The user to send a reset link to, if any. Callers answer the same either way."""
+    return await find_user_by_email(session, organisation_id, email)
+
+
+# ---- sessions and bearer tokens ----------------------------------------------------
+
+
+async def start_session(
+    session: AsyncSession,
+    user: User,
+    kind: SessionKind,
+    *,
+    label: str = "",
+    lifetime: dt.timedelta | None = None,
+) -> tuple[str, AuthSession]:
+    """Open a browser session or issue a bearer token; returns the raw token and the row."""
+    raw = new_token()
+    now = utcnow()
+    auth = AuthSession(
+        user_id=user.id,
+        kind=kind,
+        token_hash=token_hash(raw),
+        label=label[:BEARER_LABEL_MAX],
+        created_at=now,
+        last_seen_at=now,
+        expires_at=now + lifetime if lifetime else None,
+    )
+    session.add(auth)
+    await session.flush()
+    return raw, auth
+
+
+async def resolve_session(
+    session: AsyncSession,
+    organisation_id: int,
+    raw: str,
+    via: Literal["cookie", "bearer"],
+    idle: dt.timedelta,
+) -> Principal | None:
+    """The principal behind a cookie or bearer token at this organisation, if still valid.
+
+    Browser sessions slide: each use moves ``expires_at`` forward by ``idle``.
+    """
+    kind = SessionKind.BROWSER if via == "cookie" else SessionKind.BEARER
+    row = (
+        await session.execute(
+            select(AuthSession, User)
+            .join(User, User.id == AuthSession.user_id)
+            .where(
+                AuthSession.token_hash == token_hash(raw),
+                AuthSession.kind == kind,
+                AuthSession.revoked_at.is_(None),
+                User.organisation_id == organisation_id,
+            )
+        )
+    ).first()
+    if row is None:
+        return None
+    auth, user = row
+    now = utcnow()
+    if auth.expires_at is not None and auth.expires_at <= now:
+        return None
+    if (now - auth.last_seen_at).total_seconds() > SESSION_TOUCH_SECS:
+        auth.last_seen_at = now
+        if kind is SessionKind.BROWSER:
+            auth.expires_at = now + idle
+    return Principal(user=user, session=auth, via=via)
+
+
+async def list_sessions(session: AsyncSession, user: User) -> list[AuthSession]:
+    now = utcnow()
+    rows = await session.scalars(
+        select(AuthSession)
+        .where(AuthSession.user_id == user.id, AuthSession.revoked_at.is_(None))
+        .order_by(AuthSession.last_seen_at.desc())
+    )
+    return [s for s in rows if s.expires_at is None or s.expires_at > now]
+
+
+async def revoke_session(session: AsyncSession, user: User, session_id: int) -> None:
+    auth = await session.get(AuthSession, session_id)
+    if auth is None or auth.user_id != user.id or auth.revoked_at is not None:
+        raise NotFound()
+    auth.revoked_at = utcnow()
+
+
+async def revoke_all_sessions(
+    session: AsyncSession, user: User, keep: int | None = None
+) -> None:
+    statement = update(AuthSession).where(
+        AuthSession.user_id == user.id, AuthSession.revoked_at.is_(None)
+    )
+    if keep is not None:
+        statement = statement.where(AuthSession.id != keep)
+    await session.execute(
+        statement.values(revoked_at=utcnow()).execution_options(
+            synchronize_session=False
+        )
+    )

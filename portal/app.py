@@ -1,0 +1,195 @@
+"""The composition root: ``create_app(settings)`` wires the database, queue, mailer,
+rate limiter, storage and routes into one Starlette app.
+
+The embedded default and the production stack differ only here, by settings:
+SQLite or PostgreSQL, in-process or arq queue, memory or Redis rate limits,
+local folder or S3. Everything is opened in the lifespan and closed after it.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from contextlib import AsyncExitStack, asynccontextmanager
+from pathlib import Path
+
+from redis.asyncio import Redis
+from sqlalchemy import text
+from starlette.applications import Starlette
+from starlette.exceptions import HTTPException
+from starlette.middleware import Middleware
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Mount, Route
+from starlette.staticfiles import StaticFiles
+
+from media.storage import open_storage
+from portal.accounts import routes as account_routes
+from portal.database import create_engine, create_sessionmaker
+from portal.errors import DomainError, NotFound
+from portal.i18n import translate
+from portal.mail import mailer_from_settings
+from portal.ratelimit import MemoryRateLimiter, RateLimiter, RedisRateLimiter
+from portal.runtime import Runtime
+from portal.settings import Settings
+from portal.web import pages
+from portal.web.health import healthz, readyz
+from portal.web.metrics import Metrics, MetricsMiddleware, metrics_endpoint
+from portal.web.requests import language
+from portal.web.security import SecurityHeadersMiddleware
+from portal.web.templating import render
+from workers.arq_queue import ArqQueue, queue_name
+from workers.inline import InlineQueue
+
+log = logging.getLogger(__name__)
+
+STATIC_DIR = Path(__file__).parent / "static"
+
+
+def _wants_json(request: Request) -> bool:
+    return request.url.path.startswith(
+        "/api/"
+    ) or "application/json" in request.headers.get("accept", "")
+
+
+async def domain_error(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, DomainError)
+    lang = language(request)
+    if _wants_json(request):
+        return JSONResponse(
+            {"error": exc.code, "detail": exc.message(lang)},
+            status_code=exc.status,
+            headers=exc.headers(),
+        )
+    response = render(
+        request, "error.html", {"error": exc.message(lang)}, status_code=exc.status
+    )
+    response.headers.update(exc.headers())
+    return response
+
+
+async def http_error(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, HTTPException)
+    if exc.status_code == 404:
+        return await domain_error(request, NotFound())
+    lang = language(request)
+    detail = translate("error.invalid_input", lang, detail=exc.detail)
+    if _wants_json(request):
+        return JSONResponse(
+            {"error": "http_error", "detail": detail}, status_code=exc.status_code
+        )
+    return Response(
+        detail, status_code=exc.status_code, media_type="text/plain; charset=utf-8"
+    )
+
+
+async def server_error(request: Request, exc: Exception) -> Response:
+    log.exception(
+        "unhandled error",
+        extra={"path": getattr(request.scope.get("route"), "path", "?")},
+    )
+    message = translate("error.internal", language(request))
+    if _wants_json(request):
+        return JSONResponse({"error": "internal", "detail": message}, status_code=500)
+    return Response(message, status_code=500, media_type="text/plain; charset=utf-8")
+
+
+@asynccontextmanager
+async def open_runtime(settings: Settings) -> AsyncIterator[Runtime]:
+    """Open every backend the settings name; close them all on exit."""
+    async with AsyncExitStack() as stack:
+        engine = create_engine(settings.database_url)
+        stack.push_async_callback(engine.dispose)
+        sessionmaker = create_sessionmaker(engine)
+        mailer = mailer_from_settings(settings)
+        storage = await open_storage(settings)
+        stack.push_async_callback(storage.close)
+
+        async def database_ready() -> str:
+            async with engine.connect() as connection:
+                await connection.execute(text("SELECT 1"))
+            return engine.dialect.name
+
+        limiter: RateLimiter
+        if settings.redis_url:
+            from arq.connections import RedisSettings, create_pool
+
+            redis = Redis.from_url(settings.redis_url)
+            stack.push_async_callback(redis.aclose)
+            limiter = RedisRateLimiter(redis, settings.redis_prefix)
+            pool = await create_pool(RedisSettings.from_dsn(settings.redis_url))
+            queue: ArqQueue | InlineQueue = ArqQueue(
+                pool, queue_name(settings.redis_prefix)
+            )
+
+            async def redis_ready() -> str:
+                await redis.ping()
+                return "redis"
+        else:
+            limiter = MemoryRateLimiter()
+            queue = InlineQueue(
+                {
+                    "settings": settings,
+                    "engine": engine,
+                    "sessionmaker": sessionmaker,
+                    "mailer": mailer,
+                }
+            )
+
+            async def redis_ready() -> str:
+                return "in-process"
+
+        stack.push_async_callback(queue.close)
+        yield Runtime(
+            settings=settings,
+            engine=engine,
+            sessionmaker=sessionmaker,
+            queue=queue,
+            mailer=mailer,
+            limiter=limiter,
+            readiness={
+                "database": database_ready,
+                "redis": redis_ready,
+                "storage": storage.ping,
+            },
+            extras={"storage": storage},
+        )
+
+
+def create_app(settings: Settings) -> Starlette:
+    metrics = Metrics()
+
+    @asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        async with open_runtime(settings) as rt:
+            app.state.runtime = rt
+            yield
+
+    routes = [
+        Route("/healthz", healthz, methods=["GET"]),
+        Route("/readyz", readyz, methods=["GET"]),
+        Route(
+            "/metrics",
+            metrics_endpoint(metrics, settings.metrics_token),
+            methods=["GET"],
+        ),  # type: ignore[arg-type]
+        *pages.routes,
+        *account_routes.routes,
+        Mount("/static", StaticFiles(directory=STATIC_DIR), name="static"),
+    ]
+    app = Starlette(
+        routes=routes,
+        lifespan=lifespan,
+        middleware=[
+            Middleware(MetricsMiddleware, metrics=metrics),
+            Middleware(SecurityHeadersMiddleware, https=settings.https),
+        ],
+        exception_handlers={
+            DomainError: domain_error,
+            HTTPException: http_error,
+            Exception: server_error,
+        },
+    )
+    app.state.settings = settings
+    app.state.metrics = metrics
+    return app

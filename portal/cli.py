@@ -1,0 +1,394 @@
+"""The ``schriftje`` command: migrate, demo, serve, worker, organisation set-up,
+roster and staff imports, the e-mail outbox and operator login links.
+
+A composition root like ``portal.app``: it may import every package. Each
+command reads ``Settings.from_env()`` once and exits non-zero with a clear
+message on bad input.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import dataclasses
+import datetime as dt
+import sys
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+
+from portal.settings import Settings, SettingsError
+
+Command = Callable[[argparse.Namespace, Settings], int]
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = _parser()
+    args = parser.parse_args(argv)
+    try:
+        settings = Settings.from_env()
+    except SettingsError as exc:
+        print(f"schriftje: {exc}", file=sys.stderr)
+        return 2
+    from portal.logs import configure_logging
+
+    configure_logging(settings.log_level)
+    command: Command = args.func
+    try:
+        return command(args, settings)
+    except KeyboardInterrupt:
+        return 130
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="schriftje",
+        description="Schriftje: diary, photos and messages for childcare.",
+    )
+    sub = parser.add_subparsers(required=True, metavar="COMMAND")
+
+    def add(name: str, func: Command, help: str) -> argparse.ArgumentParser:
+        p = sub.add_parser(name, help=help, description=help)
+        p.set_defaults(func=func)
+        return p
+
+    add("migrate", cmd_migrate, "Bring the database schema up to date.")
+    p = add(
+        "demo",
+        cmd_demo,
+        "Migrate, seed a demo organisation, print login links and serve it.",
+    )
+    p.add_argument("--host", default=None)
+    p.add_argument("--port", type=int, default=None)
+    p.add_argument(
+        "--no-serve", action="store_true", help="Seed and print links, then exit."
+    )
+    p = add("serve", cmd_serve, "Serve the web app and WebSocket hub (uvicorn).")
+    p.add_argument("--host", default=None)
+    p.add_argument("--port", type=int, default=None)
+    p = add("worker", cmd_worker, "Run the arq worker (needs SCHRIFTJE_REDIS_URL).")
+    p.add_argument("--burst", action="store_true", help="Exit when the queue is empty.")
+    p = add(
+        "create-org",
+        cmd_create_org,
+        "Create an organisation, optionally with an admin who gets an invitation.",
+    )
+    p.add_argument("slug")
+    p.add_argument("--name", required=True)
+    p.add_argument("--admin-email")
+    p.add_argument("--admin-name", default="Beheerder")
+    p = add(
+        "import",
+        cmd_import,
+        "Import a child roster CSV (all-or-nothing, safe to re-run).",
+    )
+    p.add_argument("file", type=Path)
+    p.add_argument("--org", required=True)
+    p.add_argument(
+        "--dry-run",
+        action="store_true",
+        help="Validate and report without changing anything.",
+    )
+    p = add(
+        "import-staff",
+        cmd_import_staff,
+        "Import a staff CSV (name, email, role, groups).",
+    )
+    p.add_argument("file", type=Path)
+    p.add_argument("--org", required=True)
+    p.add_argument("--dry-run", action="store_true")
+    p = add(
+        "outbox",
+        cmd_outbox,
+        "List e-mail in the outbox folder with the links they contain.",
+    )
+    p.add_argument("--last", type=int, default=20)
+    p = add(
+        "login-link",
+        cmd_login_link,
+        "Print a one-time login link for a user (support, demos).",
+    )
+    p.add_argument("email")
+    p.add_argument("--org", required=True)
+    add("settings", cmd_settings, "Print the effective settings (secrets masked).")
+    return parser
+
+
+def _run(coro: Awaitable[int]) -> int:
+    return asyncio.run(coro)  # type: ignore[arg-type]
+
+
+# ---- database ----------------------------------------------------------------------
+
+
+async def _migrate(settings: Settings) -> None:
+    from portal.database import create_engine, migrate
+
+    engine = create_engine(settings.database_url)
+    try:
+        await migrate(engine)
+    finally:
+        await engine.dispose()
+
+
+def cmd_migrate(args: argparse.Namespace, settings: Settings) -> int:
+    asyncio.run(_migrate(settings))
+    print("database is up to date")
+    return 0
+
+
+# ---- organisations and imports --------------------------------------------------------
+
+
+def cmd_create_org(args: argparse.Namespace, settings: Settings) -> int:
+    from portal.accounts.invitations import invite_after_commit
+    from portal.app import open_runtime
+    from portal.errors import DomainError
+    from portal.roster.models import Role, User
+    from portal.roster.service import create_organisation
+    from portal.tenancy import organisation_url
+
+    async def run() -> int:
+        async with open_runtime(settings) as rt:
+            try:
+                async with rt.uow() as uow:
+                    org = await create_organisation(
+                        uow.session,
+                        args.slug,
+                        args.name,
+                        leaving_window_days=settings.leaving_window_days,
+                        language=settings.language,
+                    )
+                    if args.admin_email:
+                        admin = User(
+                            organisation_id=org.id,
+                            email=args.admin_email.strip().lower(),
+                            display_name=args.admin_name,
+                            role=Role.ADMIN,
+                            invited_at=dt.datetime.now(dt.UTC),
+                        )
+                        uow.session.add(admin)
+                        await uow.session.flush()
+                        invite_after_commit(uow, rt.queue, [admin.id])
+            except DomainError as exc:
+                print(f"schriftje: {exc.message(settings.language)}", file=sys.stderr)
+                return 1
+        print(
+            f"organisation '{args.slug}' created: {organisation_url(settings, args.slug)}"
+        )
+        return 0
+
+    return _run(run())
+
+
+def _import(args: argparse.Namespace, settings: Settings, kind: str) -> int:
+    from portal.accounts.invitations import invite_after_commit
+    from portal.app import open_runtime
+    from portal.errors import DomainError
+    from portal.roster.csvfile import ImportRejected
+    from portal.roster.importer import parse_roster
+    from portal.roster.service import get_organisation
+    from portal.roster.staff_import import apply_staff, parse_staff
+
+    lang = settings.language
+    try:
+        data = args.file.read_bytes()
+    except OSError as exc:
+        print(f"schriftje: cannot read {args.file}: {exc.strerror}", file=sys.stderr)
+        return 1
+
+    class DryRun(Exception):
+        pass
+
+    async def run() -> int:
+        async with open_runtime(settings) as rt:
+            try:
+                async with rt.uow() as uow:
+                    org = await get_organisation(uow.session, args.org)
+                    if kind == "roster":
+                        from portal.roster.service import apply_roster
+
+                        report = await apply_roster(
+                            uow.session, org, parse_roster(data, dt.date.today())
+                        )
+                    else:
+                        report = await apply_staff(uow.session, org, parse_staff(data))
+                    if args.dry_run:
+                        raise DryRun()
+                    invite_after_commit(uow, rt.queue, report.invite_user_ids)
+            except DryRun:
+                print("dry run: the file is valid; nothing was changed")
+                _print_report(report.as_dict())
+                return 0
+            except ImportRejected as exc:
+                print(
+                    f"{args.file}: {len(exc.errors)} problem(s); nothing was changed.",
+                    file=sys.stderr,
+                )
+                for error in exc.errors:
+                    print(
+                        f"  line {error.line}: {error.message(lang)}", file=sys.stderr
+                    )
+                return 1
+            except DomainError as exc:
+                print(f"schriftje: {exc.message(lang)}", file=sys.stderr)
+                return 1
+        print(f"{args.file}: imported into '{args.org}'")
+        _print_report(report.as_dict())
+        return 0
+
+    return _run(run())
+
+
+def _print_report(report: dict[str, int]) -> None:
+    for key, value in report.items():
+        print(f"  {key.replace('_', ' ')}: {value}")
+
+
+def cmd_import(args: argparse.Namespace, settings: Settings) -> int:
+    return _import(args, settings, "roster")
+
+
+def cmd_import_staff(args: argparse.Namespace, settings: Settings) -> int:
+    return _import(args, settings, "staff")
+
+
+# ---- mail and links ------------------------------------------------------------------
+
+
+def cmd_outbox(args: argparse.Namespace, settings: Settings) -> int:
+    from portal.mail import read_outbox
+
+    if settings.smtp_host:
+        print("SMTP is configured; e-mail is sent, not kept in the outbox.")
+    entries = read_outbox(settings.outbox_dir)
+    if not entries:
+        print(f"the outbox ({settings.outbox_dir}) is empty")
+    for entry in entries[-args.last :] if args.last else entries:
+        print(f"{entry.date}  to {entry.to}\n  {entry.subject}")
+        for link in entry.links:
+            print(f"  {link}")
+    return 0
+
+
+def cmd_login_link(args: argparse.Namespace, settings: Settings) -> int:
+    from portal.accounts.models import TokenPurpose
+    from portal.accounts.service import find_user_by_email, issue_link_token
+    from portal.app import open_runtime
+    from portal.roster.service import get_organisation
+    from portal.tenancy import organisation_url
+
+    async def run() -> int:
+        async with open_runtime(settings) as rt, rt.uow() as uow:
+            org = await get_organisation(uow.session, args.org)
+            user = await find_user_by_email(uow.session, org.id, args.email)
+            if user is None:
+                print(
+                    f"schriftje: no user {args.email} in '{args.org}'", file=sys.stderr
+                )
+                return 1
+            token = await issue_link_token(
+                uow.session, user, TokenPurpose.LOGIN, dt.timedelta(minutes=15)
+            )
+        print(organisation_url(settings, org.slug, f"/login/link/{token}"))
+        return 0
+
+    return _run(run())
+
+
+def cmd_settings(args: argparse.Namespace, settings: Settings) -> int:
+    for field in dataclasses.fields(settings):
+        value = getattr(settings, field.name)
+        if field.metadata.get("secret") and value:
+            value = "***"
+        print(f"SCHRIFTJE_{field.name.upper()}={value}")
+    return 0
+
+
+# ---- serving -------------------------------------------------------------------------
+
+
+def _serve(settings: Settings, host: str, port: int) -> int:
+    import uvicorn
+
+    from portal.app import create_app
+
+    config = uvicorn.Config(
+        create_app(settings),
+        host=host,
+        port=port,
+        access_log=False,  # our metrics middleware logs route templates, never raw paths with tokens
+        proxy_headers=True,
+        forwarded_allow_ips=settings.forwarded_allow_ips,
+        log_config=None,
+        ws="websockets-sansio",
+    )
+    uvicorn.Server(config).run()
+    return 0
+
+
+def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
+    if settings.is_embedded:
+        asyncio.run(
+            _migrate(settings)
+        )  # one machine, one command: keep the embedded schema current
+    return _serve(settings, args.host or settings.host, args.port or settings.port)
+
+
+def cmd_worker(args: argparse.Namespace, settings: Settings) -> int:
+    from workers.worker import build_worker
+
+    try:
+        worker = build_worker(settings, burst=args.burst)
+    except RuntimeError as exc:
+        print(f"schriftje: {exc}", file=sys.stderr)
+        return 2
+    worker.run()
+    return 0
+
+
+def cmd_demo(args: argparse.Namespace, settings: Settings) -> int:
+    from portal.database import create_engine, create_sessionmaker
+    from portal.demo import DEMO_PASSWORD, DEMO_SLUG, demo_login_links, seed_demo
+    from portal.tenancy import organisation_url
+    from portal.uow import UnitOfWork
+
+    host = args.host or settings.host
+    port = args.port or settings.port
+    changes: dict[str, object] = {"default_org": settings.default_org or DEMO_SLUG}
+    if args.port or args.host:
+        changes["public_url"] = f"http://{host}:{port}"
+    settings = dataclasses.replace(settings, **changes)  # type: ignore[arg-type]
+
+    async def prepare() -> list[tuple[str, str, str]]:
+        await _migrate(settings)
+        engine = create_engine(settings.database_url)
+        try:
+            async with UnitOfWork(create_sessionmaker(engine)) as uow:
+                org = await seed_demo(uow.session)
+                logins = await demo_login_links(uow.session, org)
+        finally:
+            await engine.dispose()
+        return [
+            (role, email, organisation_url(settings, DEMO_SLUG, f"/login/link/{token}"))
+            for role, (email, token) in (
+                ("ouder", logins.parent),
+                ("medewerker", logins.staff),
+                ("beheerder", logins.admin),
+            )
+        ]
+
+    links = asyncio.run(prepare())
+    print("\nSchriftje demo is ready. One-time login links (valid for an hour):\n")
+    for role, email, link in links:
+        print(f"  {role:<11} {email}\n              {link}\n")
+    print(
+        f"Every demo account also logs in with its e-mail address and the password '{DEMO_PASSWORD}'."
+    )
+    if args.no_serve:
+        return 0
+    print(f"Serving on http://{host}:{port}  (Ctrl+C stops)\n", flush=True)
+    return _serve(settings, host, port)
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

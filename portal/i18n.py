@@ -1,0 +1,253 @@
+"""User-facing text in Dutch (default) and English, and choosing the language per request.
+
+Texts are keyed by a stable id; ``translate(key, lang, **params)`` formats them.
+The catalog is plain Python so it needs no build step; every key must exist in
+both languages (a test checks it).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+LANGUAGES = ("nl", "en")
+DEFAULT_LANGUAGE = "nl"
+
+CATALOG: dict[str, tuple[str, str]] = {
+    # errors
+    "error.not_found": ("Niet gevonden.", "Not found."),
+    "error.org_not_found": (
+        "Deze organisatie bestaat niet.",
+        "This organisation does not exist.",
+    ),
+    "error.unauthenticated": ("Log eerst in.", "Please log in first."),
+    "error.forbidden": ("Dat mag je niet doen.", "You are not allowed to do that."),
+    "error.csrf": (
+        "Het formulier is verlopen. Laad de pagina opnieuw en probeer het nog eens.",
+        "The form has expired. Reload the page and try again.",
+    ),
+    "error.invalid_input": (
+        "Er klopt iets niet in wat je stuurde: {detail}",
+        "Something in your request is wrong: {detail}",
+    ),
+    "error.rate_limited": (
+        "Te veel pogingen. Probeer het over {minutes} minuten opnieuw.",
+        "Too many attempts. Try again in {minutes} minutes.",
+    ),
+    "error.too_large": ("Dit is te groot.", "This is too large."),
+    "error.unsupported_type": (
+        "Dit soort bestand kunnen we niet gebruiken.",
+        "We cannot use this kind of file.",
+    ),
+    "error.conflict": (
+        "Dit botst met iets dat al bestaat.",
+        "This conflicts with something that already exists.",
+    ),
+    "error.internal": (
+        "Er ging iets mis aan onze kant. Probeer het later opnieuw.",
+        "Something went wrong on our side.",
+    ),
+    # accounts
+    "auth.bad_credentials": (
+        "E-mailadres of wachtwoord klopt niet.",
+        "Email address or password is incorrect.",
+    ),
+    "auth.token_invalid": ("Deze link is ongeldig.", "This link is not valid."),
+    "auth.token_expired": (
+        "Deze link is verlopen. Vraag hieronder een nieuwe aan.",
+        "This link has expired. Request a new one below.",
+    ),
+    "auth.token_used": (
+        "Deze link is al gebruikt. Log in met je wachtwoord, of vraag een nieuwe link aan.",
+        "This link has already been used. Log in with your password, or request a new link.",
+    ),
+    "auth.password_short": (
+        "Kies een wachtwoord van minstens {min} tekens.",
+        "Choose a password of at least {min} characters.",
+    ),
+    "auth.password_long": ("Dit wachtwoord is te lang.", "This password is too long."),
+    "auth.password_mismatch": (
+        "De twee wachtwoorden zijn niet gelijk.",
+        "The two passwords do not match.",
+    ),
+    "auth.reset_sent": (
+        "Als dit adres bij ons bekend is, krijg je binnen een paar minuten een e-mail met een link.",
+        "If we know this address, you will receive an email with a link within a few minutes.",
+    ),
+    "auth.logged_out": ("Je bent uitgelogd.", "You have been logged out."),
+    # pages
+    "page.login": ("Inloggen", "Log in"),
+    "page.email": ("E-mailadres", "Email address"),
+    "page.password": ("Wachtwoord", "Password"),
+    "page.password_repeat": ("Herhaal wachtwoord", "Repeat password"),
+    "page.forgot": ("Wachtwoord vergeten?", "Forgot your password?"),
+    "page.forgot_title": ("Nieuw wachtwoord aanvragen", "Request a new password"),
+    "page.send_link": ("Stuur mij een link", "Send me a link"),
+    "page.set_password": ("Wachtwoord instellen", "Set your password"),
+    "page.set_password_intro": (
+        "Welkom bij Schriftje, {name}. Kies een wachtwoord om je account te activeren.",
+        "Welcome to Schriftje, {name}. Choose a password to activate your account.",
+    ),
+    "page.save": ("Opslaan", "Save"),
+    "page.logout": ("Uitloggen", "Log out"),
+    "page.hello": ("Hallo {name}", "Hello {name}"),
+    "page.your_children": ("Jouw kinderen", "Your children"),
+    "page.no_children": (
+        "Er zijn nog geen kinderen aan je account gekoppeld.",
+        "No children are linked to you yet.",
+    ),
+    "page.your_groups": ("Jouw groepen", "Your groups"),
+    "page.no_groups": (
+        "Je bent nog niet aan een groep gekoppeld.",
+        "You are not assigned to a group yet.",
+    ),
+    "page.children_count": ("{count} kinderen", "{count} children"),
+    "page.organisation": ("Organisatie", "Organisation"),
+    "page.locations": ("Vestigingen", "Locations"),
+    "page.groups": ("Groepen", "Groups"),
+    "page.children": ("Kinderen", "Children"),
+    "page.guardians": ("Ouders", "Parents"),
+    "page.staff": ("Medewerkers", "Staff"),
+    "page.group_of": ("{group}, {location}", "{group}, {location}"),
+    "page.leaves_on": ("Laatste dag: {date}", "Last day: {date}"),
+    "page.more_soon": (
+        "Het dagboek, foto's en berichten komen hier binnenkort.",
+        "The diary, photos and messages will appear here soon.",
+    ),
+    "page.devices": ("Ingelogde apparaten", "Signed-in devices"),
+    "page.language": ("Language: English", "Taal: Nederlands"),
+    "page.error_title": ("Er ging iets mis", "Something went wrong"),
+    "page.back_home": ("Terug naar de startpagina", "Back to the start page"),
+    "role.parent": ("ouder", "parent"),
+    "role.staff": ("medewerker", "staff"),
+    "role.manager": ("locatiemanager", "manager"),
+    "role.admin": ("beheerder", "administrator"),
+    "care.kdv": ("kinderdagverblijf", "day nursery"),
+    "care.bso": ("buitenschoolse opvang", "after-school care"),
+    "care.peuteropvang": ("peuteropvang", "pre-school"),
+    # e-mail
+    "mail.invite_subject": (
+        "Welkom bij Schriftje van {org}",
+        "Welcome to Schriftje of {org}",
+    ),
+    "mail.invite_body": (
+        "Hallo {name},\n\n{org} gebruikt Schriftje voor het dagboek, foto's en berichten.\n"
+        "Activeer je account en kies een wachtwoord via deze link (geldig tot {expires}):\n\n{link}\n\n"
+        "Heb je dit niet verwacht? Dan kun je deze e-mail negeren.\n",
+        "Hello {name},\n\n{org} uses Schriftje for the diary, photos and messages.\n"
+        "Activate your account and choose a password with this link (valid until {expires}):\n\n{link}\n\n"
+        "Did you not expect this? Then you can ignore this email.\n",
+    ),
+    "mail.reset_subject": (
+        "Nieuw wachtwoord voor Schriftje",
+        "New password for Schriftje",
+    ),
+    "mail.reset_body": (
+        "Hallo {name},\n\nIemand (hopelijk jij) vroeg om een nieuw wachtwoord voor Schriftje van {org}.\n"
+        "Kies een nieuw wachtwoord via deze link (geldig tot {expires}):\n\n{link}\n\n"
+        "Heb je dit niet gevraagd? Dan hoef je niets te doen; je wachtwoord blijft hetzelfde.\n",
+        "Hello {name},\n\nSomeone (hopefully you) asked for a new password for Schriftje of {org}.\n"
+        "Choose a new password with this link (valid until {expires}):\n\n{link}\n\n"
+        "Did you not ask for this? Then you need not do anything; your password stays the same.\n",
+    ),
+    # roster import
+    "import.missing_columns": (
+        "Kolommen ontbreken: {columns}",
+        "Missing columns: {columns}",
+    ),
+    "import.unknown_columns": (
+        "Onbekende kolommen: {columns}",
+        "Unknown columns: {columns}",
+    ),
+    "import.empty": ("Het bestand bevat geen rijen.", "The file has no rows."),
+    "import.required": ("{field} is verplicht", "{field} is required"),
+    "import.bad_date": (
+        "{field} '{value}' is geen datum (JJJJ-MM-DD of DD-MM-JJJJ)",
+        "{field} '{value}' is not a date (YYYY-MM-DD or DD-MM-YYYY)",
+    ),
+    "import.bad_email": (
+        "{field} '{value}' is geen geldig e-mailadres",
+        "{field} '{value}' is not a valid email address",
+    ),
+    "import.bad_care_type": (
+        "care_type '{value}' moet kdv, bso of peuteropvang zijn",
+        "care_type '{value}' must be kdv, bso or peuteropvang",
+    ),
+    "import.bad_role": (
+        "role '{value}' moet staff, manager of admin zijn",
+        "role '{value}' must be staff, manager or admin",
+    ),
+    "import.future_birth": (
+        "birth_date ligt in de toekomst",
+        "birth_date is in the future",
+    ),
+    "import.end_before_start": (
+        "end_date ligt voor start_date",
+        "end_date is before start_date",
+    ),
+    "import.guardian_incomplete": (
+        "{prefix}_name en {prefix}_email horen bij elkaar",
+        "{prefix}_name and {prefix}_email go together",
+    ),
+    "import.same_guardian_twice": (
+        "guardian1 en guardian2 hebben hetzelfde e-mailadres",
+        "guardian1 and guardian2 have the same email address",
+    ),
+    "import.duplicate_child": (
+        "dit kind staat ook op regel {other}",
+        "this child is also on line {other}",
+    ),
+    "import.email_name_conflict": (
+        "{email} heeft hier de naam '{name}' maar op regel {other} '{other_name}'",
+        "{email} is named '{name}' here but '{other_name}' on line {other}",
+    ),
+    "import.care_type_conflict": (
+        "groep '{group}' heeft hier care_type {value} maar op regel {other} {other_value}",
+        "group '{group}' has care_type {value} here but {other_value} on line {other}",
+    ),
+    "import.duplicate_email": (
+        "dit e-mailadres staat ook op regel {other}",
+        "this email address is also on line {other}",
+    ),
+    "import.unknown_group": (
+        "groep '{value}' bestaat niet (gebruik 'Vestiging/Groep')",
+        "group '{value}' does not exist (use 'Location/Group')",
+    ),
+    "import.too_long": (
+        "{field} is te lang (max {max} tekens)",
+        "{field} is too long (max {max} characters)",
+    ),
+}
+
+
+def translate(key: str, lang: str = DEFAULT_LANGUAGE, /, **params: object) -> str:
+    """The text for ``key`` in ``lang`` with ``params`` filled in."""
+    nl, en = CATALOG[key]
+    text = en if lang == "en" else nl
+    return text.format(**params) if params else text
+
+
+def negotiate(
+    cookie: str | None, accept_language: str | None, default: str = DEFAULT_LANGUAGE
+) -> str:
+    """Pick the language: an explicit choice (cookie) wins, then the browser's preference."""
+    if cookie in LANGUAGES:
+        return cookie
+    if accept_language:
+        ranked: list[tuple[float, str]] = []
+        for part in accept_language.split(","):
+            code, _, q = part.strip().partition(";q=")
+            try:
+                weight = float(q) if q else 1.0
+            except ValueError:
+                continue
+            ranked.append((weight, code.split("-")[0].lower()))
+        for _, code in sorted(ranked, key=lambda item: -item[0]):
+            if code in LANGUAGES:
+                return code
+    return default
+
+
+def texts_for(lang: str) -> Mapping[str, str]:
+    """All texts in one language (for templates)."""
+    index = 1 if lang == "en" else 0
+    return {key: pair[index] for key, pair in CATALOG.items()}

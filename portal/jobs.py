@@ -1,0 +1,20 @@
+"""The job-queue seam as the shell sees it: enqueue a named job with ids as arguments.
+
+Implementations live in ``workers`` (the inline queue for the embedded default,
+arq on Redis for production); the composition root picks one. Job names read
+``"domain.verb"``. A deterministic ``job_id`` makes a duplicate enqueue a no-op.
+"""
+
+from __future__ import annotations
+
+from typing import Protocol
+
+
+class JobQueue(Protocol):
+    async def enqueue(
+        self, name: str, *args: object, job_id: str | None = None
+    ) -> None: ...
+
+
+SEND_INVITATION = "accounts.send_invitation"
+SEND_PASSWORD_RESET = "accounts.send_password_reset"

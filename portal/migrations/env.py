@@ -1,0 +1,40 @@
+"""Alembic environment: runs on a connection handed over by ``portal.database.migrate``,
+or, when called by the ``alembic`` command, on an async engine from the settings."""
+
+from __future__ import annotations
+
+import asyncio
+
+from alembic import context
+from sqlalchemy.engine import Connection
+
+import portal.models  # noqa: F401  (registers every table on Base.metadata)
+from portal.database import Base, create_engine
+from portal.settings import Settings
+
+target_metadata = Base.metadata
+
+
+def run_with(connection: Connection) -> None:
+    context.configure(
+        connection=connection,
+        target_metadata=target_metadata,
+        render_as_batch=connection.dialect.name == "sqlite",
+        compare_type=True,
+    )
+    with context.begin_transaction():
+        context.run_migrations()
+
+
+async def run_from_settings() -> None:
+    engine = create_engine(Settings.from_env().database_url)
+    async with engine.begin() as connection:
+        await connection.run_sync(run_with)
+    await engine.dispose()
+
+
+shared = context.config.attributes.get("connection")
+if shared is not None:
+    run_with(shared)
+else:
+    asyncio.run(run_from_settings())

@@ -1,0 +1,1 @@
+"""The roster: organisations, locations, groups, children, users and who belongs to whom."""

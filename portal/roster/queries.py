@@ -1,0 +1,131 @@
+"""Read-only roster questions: a parent's children, a staff member's groups,
+an organisation's totals. Always scoped by the organisation of the caller."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from portal.roster.models import (
+    Child,
+    Group,
+    Guardianship,
+    Location,
+    Organisation,
+    Role,
+    StaffAssignment,
+    User,
+)
+
+
+@dataclass(frozen=True)
+class ChildSummary:
+    id: int
+    first_name: str
+    last_name: str
+    group: str
+    location: str
+    end_date: str | None
+
+
+@dataclass(frozen=True)
+class GroupSummary:
+    id: int
+    name: str
+    location: str
+    care_type: str
+    children: int
+
+
+@dataclass(frozen=True)
+class OrganisationTotals:
+    locations: int
+    groups: int
+    children: int
+    guardians: int
+    staff: int
+
+
+async def children_of(session: AsyncSession, user: User) -> list[ChildSummary]:
+    rows = await session.execute(
+        select(Child, Group.name, Location.name)
+        .join(Guardianship, Guardianship.child_id == Child.id)
+        .join(Group, Group.id == Child.group_id)
+        .join(Location, Location.id == Group.location_id)
+        .where(
+            Guardianship.user_id == user.id,
+            Child.organisation_id == user.organisation_id,
+        )
+        .order_by(Child.first_name, Child.id)
+    )
+    return [
+        ChildSummary(
+            child.id,
+            child.first_name,
+            child.last_name,
+            group,
+            location,
+            child.end_date.isoformat() if child.end_date else None,
+        )
+        for child, group, location in rows
+    ]
+
+
+async def groups_of(session: AsyncSession, user: User) -> list[GroupSummary]:
+    """The groups a staff member works in; managers and admins see every group."""
+    counts = (
+        select(Child.group_id, func.count(Child.id).label("n"))
+        .group_by(Child.group_id)
+        .subquery()
+    )
+    query = (
+        select(Group, Location.name, func.coalesce(counts.c.n, 0))
+        .join(Location, Location.id == Group.location_id)
+        .outerjoin(counts, counts.c.group_id == Group.id)
+        .where(Group.organisation_id == user.organisation_id)
+        .order_by(Location.name, Group.name)
+    )
+    if user.role is Role.STAFF:
+        query = query.join(StaffAssignment, StaffAssignment.group_id == Group.id).where(
+            StaffAssignment.user_id == user.id
+        )
+    rows = await session.execute(query)
+    return [
+        GroupSummary(g.id, g.name, location, g.care_type.value, int(n))
+        for g, location, n in rows
+    ]
+
+
+async def totals(
+    session: AsyncSession, organisation: Organisation
+) -> OrganisationTotals:
+    org = organisation.id
+
+    async def count(statement: object) -> int:
+        return int(await session.scalar(statement) or 0)  # type: ignore[call-overload]
+
+    return OrganisationTotals(
+        locations=await count(
+            select(func.count())
+            .select_from(Location)
+            .where(Location.organisation_id == org)
+        ),
+        groups=await count(
+            select(func.count()).select_from(Group).where(Group.organisation_id == org)
+        ),
+        children=await count(
+            select(func.count()).select_from(Child).where(Child.organisation_id == org)
+        ),
+        guardians=await count(
+            select(func.count(func.distinct(Guardianship.user_id)))
+            .join(User, User.id == Guardianship.user_id)
+            .where(User.organisation_id == org)
+        ),
+        staff=await count(
+            select(func.count())
+            .select_from(User)
+            .where(User.organisation_id == org, User.role != Role.PARENT)
+        ),
+    )

@@ -1,0 +1,240 @@
+"""Writing the roster: create organisations, apply a validated child roster or
+staff list inside the caller's transaction, and report what changed.
+
+Applying the same file twice changes nothing the second time. Users created
+here are returned for invitation; the caller sends invitations after commit.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from portal.database import utcnow
+from portal.errors import Conflict, InvalidInput, NotFound
+from portal.roster.importer import ChildPlan
+from portal.roster.models import (
+    Child,
+    Group,
+    Guardianship,
+    Location,
+    Organisation,
+    Role,
+    User,
+)
+from portal.tenancy import SLUG_RE
+
+
+@dataclass
+class ImportReport:
+    locations_created: int = 0
+    groups_created: int = 0
+    groups_updated: int = 0
+    children_created: int = 0
+    children_updated: int = 0
+    children_unchanged: int = 0
+    users_created: int = 0
+    users_updated: int = 0
+    links_created: int = 0
+    invite_user_ids: list[int] = field(default_factory=list)
+
+    def as_dict(self) -> dict[str, int]:
+        return {k: v for k, v in vars(self).items() if isinstance(v, int)} | {
+            "invitations": len(self.invite_user_ids)
+        }
+
+
+async def create_organisation(
+    session: AsyncSession,
+    slug: str,
+    name: str,
+    *,
+    leaving_window_days: int = 90,
+    language: str = "nl",
+) -> Organisation:
+    if not SLUG_RE.match(slug):
+        raise InvalidInput(
+            detail=f"slug '{slug}': lowercase letters, digits and '-' only"
+        )
+    if await session.scalar(select(Organisation.id).where(Organisation.slug == slug)):
+        raise Conflict()
+    organisation = Organisation(
+        slug=slug, name=name, leaving_window_days=leaving_window_days, language=language
+    )
+    session.add(organisation)
+    await session.flush()
+    return organisation
+
+
+async def get_organisation(session: AsyncSession, slug: str) -> Organisation:
+    organisation = await session.scalar(
+        select(Organisation).where(Organisation.slug == slug)
+    )
+    if organisation is None:
+        raise NotFound("error.org_not_found")
+    return organisation
+
+
+class _Roster:
+    """The organisation's current roster, indexed for matching import rows."""
+
+    def __init__(
+        self, session: AsyncSession, organisation: Organisation, report: ImportReport
+    ) -> None:
+        self.session = session
+        self.org = organisation
+        self.report = report
+        self.locations: dict[str, Location] = {}
+        self.groups: dict[tuple[int, str], Group] = {}
+        self.users: dict[str, User] = {}
+        self.children_by_ref: dict[str, Child] = {}
+        self.children_by_name: dict[tuple[str, str, dt.date], Child] = {}
+        self.links: dict[tuple[int, int], Guardianship] = {}
+
+    async def load(self) -> None:
+        org_id = self.org.id
+        for loc in await self.session.scalars(
+            select(Location).where(Location.organisation_id == org_id)
+        ):
+            self.locations[loc.name.lower()] = loc
+        for grp in await self.session.scalars(
+            select(Group).where(Group.organisation_id == org_id)
+        ):
+            self.groups[(grp.location_id, grp.name.lower())] = grp
+        for user in await self.session.scalars(
+            select(User).where(User.organisation_id == org_id)
+        ):
+            self.users[user.email] = user
+        for child in await self.session.scalars(
+            select(Child).where(Child.organisation_id == org_id)
+        ):
+            self._index_child(child)
+        links = await self.session.scalars(
+            select(Guardianship)
+            .join(Child, Child.id == Guardianship.child_id)
+            .where(Child.organisation_id == org_id)
+        )
+        for link in links:
+            self.links[(link.user_id, link.child_id)] = link
+
+    def _index_child(self, child: Child) -> None:
+        if child.external_ref:
+            self.children_by_ref[child.external_ref] = child
+        self.children_by_name[
+            (child.first_name.lower(), child.last_name.lower(), child.birth_date)
+        ] = child
+
+    async def location(self, name: str) -> Location:
+        if (loc := self.locations.get(name.lower())) is None:
+            loc = Location(organisation_id=self.org.id, name=name)
+            self.session.add(loc)
+            await self.session.flush()
+            self.locations[name.lower()] = loc
+            self.report.locations_created += 1
+        return loc
+
+    async def group(self, plan: ChildPlan) -> Group:
+        loc = await self.location(plan.location)
+        key = (loc.id, plan.group.lower())
+        if (grp := self.groups.get(key)) is None:
+            grp = Group(
+                organisation_id=self.org.id,
+                location_id=loc.id,
+                name=plan.group,
+                care_type=plan.care_type,
+            )
+            self.session.add(grp)
+            await self.session.flush()
+            self.groups[key] = grp
+            self.report.groups_created += 1
+        elif grp.care_type is not plan.care_type:
+            grp.care_type = plan.care_type
+            self.report.groups_updated += 1
+        return grp
+
+    async def child(self, plan: ChildPlan, group: Group) -> Child:
+        child = (
+            self.children_by_ref.get(plan.child_ref) if plan.child_ref else None
+        ) or self.children_by_name.get(
+            (plan.first_name.lower(), plan.last_name.lower(), plan.birth_date)
+        )
+        wanted = {
+            "external_ref": plan.child_ref or (child.external_ref if child else None),
+            "first_name": plan.first_name,
+            "last_name": plan.last_name,
+            "birth_date": plan.birth_date,
+            "start_date": plan.start_date,
+            "end_date": plan.end_date,
+            "group_id": group.id,
+        }
+        if child is None:
+            child = Child(organisation_id=self.org.id, **wanted)
+            self.session.add(child)
+            await self.session.flush()
+            self.report.children_created += 1
+        elif any(getattr(child, k) != v for k, v in wanted.items()):
+            for k, v in wanted.items():
+                setattr(child, k, v)
+            self.report.children_updated += 1
+        else:
+            self.report.children_unchanged += 1
+        self._index_child(child)
+        return child
+
+    async def user(self, email: str, name: str, role: Role) -> User:
+        user = self.users.get(email)
+        if user is None:
+            user = User(
+                organisation_id=self.org.id, email=email, display_name=name, role=role
+            )
+            self.session.add(user)
+            await self.session.flush()
+            self.users[email] = user
+            self.report.users_created += 1
+        elif user.display_name != name and (
+            user.role is Role.PARENT or role is not Role.PARENT
+        ):
+            user.display_name = name
+            self.report.users_updated += 1
+        if user.invited_at is None and user.activated_at is None:
+            user.invited_at = utcnow()
+            self.report.invite_user_ids.append(user.id)
+        return user
+
+    async def link(self, user: User, child: Child, relation: str) -> None:
+        link = self.links.get((user.id, child.id))
+        if link is None:
+            link = Guardianship(user_id=user.id, child_id=child.id, relation=relation)
+            self.session.add(link)
+            self.links[(user.id, child.id)] = link
+            self.report.links_created += 1
+        elif link.relation != relation:
+            link.relation = relation
+
+
+async def apply_roster(
+    session: AsyncSession, organisation: Organisation, plans: list[ChildPlan]
+) -> ImportReport:
+    """Create or update everything in ``plans``; children missing from the file are left alone
+    (leaving is set with an end date, not by omission)."""
+    report = ImportReport()
+    roster = _Roster(session, organisation, report)
+    await roster.load()
+    for plan in plans:
+        group = await roster.group(plan)
+        child = await roster.child(plan, group)
+        for guardian in plan.guardians:
+            user = await roster.user(guardian.email, guardian.name, Role.PARENT)
+            await roster.link(user, child, guardian.relation)
+    await session.flush()
+    return report
+
+
+async def roster_index(session: AsyncSession, organisation: Organisation) -> _Roster:
+    """The loaded roster, for imports that add to it (staff lists)."""
+    roster = _Roster(session, organisation, ImportReport())
+    await roster.load()
+    return roster

@@ -1,0 +1,113 @@
+"""Importing staff (medewerkers, managers, admins) from a CSV file.
+
+Columns: ``name, email, role, groups``; ``role`` is staff, manager or admin;
+``groups`` lists ``Location/Group`` pairs separated by ``|`` (or ``;`` in a
+comma-separated file). Groups must exist already (import the child roster
+first). All-or-nothing and idempotent like the child roster.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from portal.roster.csvfile import ImportRejected, RowError, RowReader, read_rows
+from portal.roster.models import Organisation, Role, StaffAssignment
+from portal.roster.service import ImportReport, roster_index
+
+REQUIRED = ("name", "email", "role")
+OPTIONAL = ("groups",)
+STAFF_ROLES = (Role.STAFF, Role.MANAGER, Role.ADMIN)
+
+
+@dataclass(frozen=True)
+class StaffPlan:
+    line: int
+    name: str
+    email: str
+    role: Role
+    groups: tuple[tuple[str, str], ...]
+
+
+def parse_staff(data: bytes | str) -> list[StaffPlan]:
+    rows, errors = read_rows(data, REQUIRED, OPTIONAL)
+    if errors:
+        raise ImportRejected(errors)
+    plans: list[StaffPlan] = []
+    seen: dict[str, int] = {}
+    for line, row in rows:
+        r = RowReader(line, row, errors)
+        before = len(errors)
+        name = r.text("name")
+        email = r.email("email")
+        role_raw = r.text("role").lower()
+        role = Role(role_raw) if role_raw in {x.value for x in STAFF_ROLES} else None
+        if role_raw and role is None:
+            errors.append(RowError(line, "import.bad_role", {"value": role_raw}))
+        groups = []
+        for item in row.get("groups", "").replace(";", "|").split("|"):
+            if not item.strip():
+                continue
+            location, sep, group = item.partition("/")
+            if not sep or not location.strip() or not group.strip():
+                errors.append(
+                    RowError(line, "import.unknown_group", {"value": item.strip()})
+                )
+                continue
+            groups.append((" ".join(location.split()), " ".join(group.split())))
+        if email and (other := seen.setdefault(email, line)) != line:
+            errors.append(RowError(line, "import.duplicate_email", {"other": other}))
+        if len(errors) == before and role is not None:
+            plans.append(StaffPlan(line, name, email, role, tuple(groups)))
+    if errors:
+        raise ImportRejected(errors)
+    return plans
+
+
+async def apply_staff(
+    session: AsyncSession, organisation: Organisation, plans: list[StaffPlan]
+) -> ImportReport:
+    roster = await roster_index(session, organisation)
+    errors: list[RowError] = []
+    existing = {
+        (a.user_id, a.group_id)
+        for a in await session.scalars(
+            select(StaffAssignment).where(
+                StaffAssignment.user_id.in_(
+                    [u.id for u in roster.users.values()] or [-1]
+                )
+            )
+        )
+    }
+    for plan in plans:
+        group_ids = []
+        for location, group in plan.groups:
+            loc = roster.locations.get(location.lower())
+            grp = roster.groups.get((loc.id, group.lower())) if loc else None
+            if grp is None:
+                errors.append(
+                    RowError(
+                        plan.line,
+                        "import.unknown_group",
+                        {"value": f"{location}/{group}"},
+                    )
+                )
+            else:
+                group_ids.append(grp.id)
+        if errors:
+            continue
+        user = await roster.user(plan.email, plan.name, plan.role)
+        if user.role is not plan.role:
+            user.role = plan.role
+            roster.report.users_updated += 1
+        for group_id in group_ids:
+            if (user.id, group_id) not in existing:
+                session.add(StaffAssignment(user_id=user.id, group_id=group_id))
+                existing.add((user.id, group_id))
+                roster.report.links_created += 1
+    if errors:
+        raise ImportRejected(errors)
+    await session.flush()
+    return roster.report

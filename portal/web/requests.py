@@ -1,0 +1,117 @@
+"""Per-request helpers for handlers: the runtime, the language, the organisation,
+who is calling (session cookie or bearer token) and CSRF-checked form reading.
+
+Handlers stay thin: they call these, then a service, then render.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from sqlalchemy.ext.asyncio import AsyncSession
+from starlette.datastructures import FormData
+from starlette.requests import HTTPConnection, Request
+
+from portal.accounts.service import Principal, resolve_session
+from portal.errors import Forbidden, Unauthenticated
+from portal.i18n import negotiate
+from portal.roster.models import Organisation, Role
+from portal.runtime import Runtime
+from portal.tenancy import resolve_organisation
+from portal.web.csrf import FORM_FIELD, HEADER, verify_csrf
+
+SESSION_COOKIE = "schriftje_session"
+LANG_COOKIE = "schriftje_lang"
+UNSAFE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
+MAX_FORM_FIELDS = 50
+
+
+def runtime(conn: HTTPConnection) -> Runtime:
+    rt: Runtime = conn.app.state.runtime
+    return rt
+
+
+def language(conn: HTTPConnection) -> str:
+    return negotiate(
+        conn.cookies.get(LANG_COOKIE),
+        conn.headers.get("accept-language"),
+        runtime(conn).settings.language,
+    )
+
+
+def client_ip(conn: HTTPConnection) -> str:
+    return conn.client.host if conn.client else "unknown"
+
+
+def bearer_token(conn: HTTPConnection) -> str | None:
+    scheme, _, token = conn.headers.get("authorization", "").partition(" ")
+    return token.strip() or None if scheme.lower() == "bearer" else None
+
+
+@dataclass(frozen=True)
+class Caller:
+    organisation: Organisation
+    principal: Principal | None
+
+    @property
+    def user(self) -> Principal:
+        if self.principal is None:
+            raise Unauthenticated()
+        return self.principal
+
+
+async def identify(request: Request, session: AsyncSession) -> Caller:
+    """The organisation of this Host and, if any, the signed-in principal.
+
+    A cookie-authenticated API call that changes something must carry the CSRF
+    header; HTML forms are checked by ``read_form``.
+    """
+    rt = runtime(request)
+    organisation = await resolve_organisation(
+        session, request.headers.get("host", ""), rt.settings
+    )
+    idle = dt.timedelta(days=rt.settings.session_days)
+    principal: Principal | None = None
+    token = bearer_token(request)
+    if token:
+        principal = await resolve_session(
+            session, organisation.id, token, "bearer", idle
+        )
+        if principal is None:
+            raise Unauthenticated()
+    elif cookie := request.cookies.get(SESSION_COOKIE):
+        principal = await resolve_session(
+            session, organisation.id, cookie, "cookie", idle
+        )
+        if (
+            principal is not None
+            and request.method in UNSAFE_METHODS
+            and request.url.path.startswith("/api/")
+        ):
+            verify_csrf(request, request.headers.get(HEADER), rt.settings.secret_key)
+    return Caller(organisation, principal)
+
+
+def require_role(caller: Caller, *roles: Role) -> Principal:
+    principal = caller.user
+    if roles and principal.user.role not in roles:
+        raise Forbidden()
+    return principal
+
+
+async def read_form(request: Request) -> FormData:
+    """The submitted form, after checking its CSRF token."""
+    form = await request.form(max_files=0, max_fields=MAX_FORM_FIELDS)
+    submitted = form.get(FORM_FIELD)
+    verify_csrf(
+        request,
+        submitted if isinstance(submitted, str) else None,
+        runtime(request).settings.secret_key,
+    )
+    return form
+
+
+def form_text(form: FormData, name: str) -> str:
+    value = form.get(name)
+    return value if isinstance(value, str) else ""

@@ -1,0 +1,64 @@
+"""Shared response helpers: the session cookie, JSON bodies, safe redirects."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from starlette.requests import Request
+from starlette.responses import RedirectResponse, Response
+
+from portal.errors import InvalidInput, PayloadTooLarge
+from portal.settings import Settings
+from portal.web.requests import SESSION_COOKIE
+
+MAX_JSON_BYTES = 64 * 1024
+
+
+def set_session_cookie(response: Response, token: str, settings: Settings) -> None:
+    response.set_cookie(
+        SESSION_COOKIE,
+        token,
+        max_age=settings.session_days * 86400,
+        httponly=True,
+        samesite="lax",
+        secure=settings.https,
+        path="/",
+    )
+
+
+def clear_session_cookie(response: Response, settings: Settings) -> None:
+    response.delete_cookie(
+        SESSION_COOKIE, path="/", httponly=True, samesite="lax", secure=settings.https
+    )
+
+
+def redirect(path: str) -> RedirectResponse:
+    """A 303 to a local path only (never an open redirect)."""
+    if not path.startswith("/") or path.startswith("//") or "\\" in path:
+        path = "/"
+    return RedirectResponse(path, status_code=303)
+
+
+async def json_body(request: Request) -> dict[str, Any]:
+    if int(request.headers.get("content-length") or 0) > MAX_JSON_BYTES:
+        raise PayloadTooLarge()
+    body = await request.body()
+    if len(body) > MAX_JSON_BYTES:
+        raise PayloadTooLarge()
+    try:
+        data = json.loads(body or b"{}")
+    except ValueError:
+        raise InvalidInput(detail="body is not valid JSON") from None
+    if not isinstance(data, dict):
+        raise InvalidInput(detail="body must be a JSON object")
+    return data
+
+
+def json_text(data: dict[str, Any], name: str, *, max_len: int = 1024) -> str:
+    value = data.get(name, "")
+    if not isinstance(value, str) or len(value) > max_len:
+        raise InvalidInput(
+            detail=f"'{name}' must be a string of at most {max_len} characters"
+        )
+    return value

@@ -1,0 +1,64 @@
+"""The embedded default's queue: runs the very job functions arq runs, in-process,
+as background tasks after the enqueueing transaction committed.
+
+``drain()`` waits until every queued job (and jobs they enqueued) finished; the
+CLI calls it before exiting and tests use it as their barrier. A job id that
+is queued or running is not queued again, like arq.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import uuid
+from typing import Any
+
+from workers.context import JobContext
+from workers.jobs import FUNCTIONS, JobFunction
+
+log = logging.getLogger(__name__)
+
+
+class InlineQueue:
+    def __init__(
+        self, ctx: JobContext, functions: dict[str, JobFunction] | None = None
+    ) -> None:
+        self._ctx = ctx
+        self._functions = functions or FUNCTIONS
+        self._tasks: dict[str, asyncio.Task[Any]] = {}
+
+    async def enqueue(
+        self, name: str, *args: object, job_id: str | None = None
+    ) -> None:
+        function = self._functions[
+            name
+        ]  # an unknown name is a programming error: fail loudly
+        key = job_id or uuid.uuid4().hex
+        if key in self._tasks:
+            return
+        ctx: JobContext = {**self._ctx, "job_id": key, "job_try": 1}
+        self._tasks[key] = asyncio.create_task(
+            self._run(key, name, function, ctx, args)
+        )
+
+    async def _run(
+        self,
+        key: str,
+        name: str,
+        function: JobFunction,
+        ctx: JobContext,
+        args: tuple[object, ...],
+    ) -> None:
+        try:
+            await function(ctx, *args)
+        except Exception:
+            log.exception("inline job failed", extra={"job": name})
+        finally:
+            self._tasks.pop(key, None)
+
+    async def drain(self) -> None:
+        while self._tasks:
+            await asyncio.gather(*list(self._tasks.values()), return_exceptions=True)
+
+    async def close(self) -> None:
+        await self.drain()

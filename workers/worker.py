@@ -1,0 +1,44 @@
+"""The arq worker for ``schriftje worker``: job functions, Redis, queue name and
+startup/shutdown from the settings. Tests build the same worker with
+``burst=True`` and use it as their barrier."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from arq import func
+from arq.connections import RedisSettings
+from arq.worker import Worker
+
+from portal.settings import Settings
+from workers.arq_queue import queue_name
+from workers.context import shutdown, startup
+from workers.jobs import FUNCTIONS
+
+JOB_TIMEOUT_SECS = 120
+MAX_TRIES = 5
+
+
+def build_worker(
+    settings: Settings, *, burst: bool = False, **overrides: Any
+) -> Worker:
+    if not settings.redis_url:
+        raise RuntimeError(
+            "schriftje worker needs SCHRIFTJE_REDIS_URL; the embedded default runs jobs in-process."
+        )
+    options: dict[str, Any] = {
+        "functions": [
+            func(f, name=name, timeout=JOB_TIMEOUT_SECS, max_tries=MAX_TRIES)
+            for name, f in FUNCTIONS.items()
+        ],
+        "redis_settings": RedisSettings.from_dsn(settings.redis_url),
+        "queue_name": queue_name(settings.redis_prefix),
+        "health_check_key": f"{settings.redis_prefix}:worker-health",
+        "on_startup": startup,
+        "on_shutdown": shutdown,
+        "ctx": {"settings": settings},
+        "burst": burst,
+        "handle_signals": not burst,
+    }
+    options.update(overrides)
+    return Worker(**options)
