@@ -25,7 +25,7 @@ from starlette.staticfiles import StaticFiles
 
 from media.storage import open_storage
 from portal.accounts import routes as account_routes
-from portal.database import create_engine, create_sessionmaker
+from portal.database import create_sessionmaker, engine_from_settings
 from portal.errors import DomainError, NotFound
 from portal.i18n import translate
 from portal.mail import mailer_from_settings
@@ -38,7 +38,7 @@ from portal.web.metrics import Metrics, MetricsMiddleware, metrics_endpoint
 from portal.web.requests import language
 from portal.web.security import SecurityHeadersMiddleware
 from portal.web.templating import render
-from workers.arq_queue import ArqQueue, queue_name
+from workers.arq_queue import ArqQueue
 from workers.inline import InlineQueue
 
 log = logging.getLogger(__name__)
@@ -47,9 +47,7 @@ STATIC_DIR = Path(__file__).parent / "static"
 
 
 def _wants_json(request: Request) -> bool:
-    return request.url.path.startswith(
-        "/api/"
-    ) or "application/json" in request.headers.get("accept", "")
+    return request.url.path.startswith("/api/") or "application/json" in request.headers.get("accept", "")
 
 
 async def domain_error(request: Request, exc: Exception) -> Response:
@@ -61,9 +59,7 @@ async def domain_error(request: Request, exc: Exception) -> Response:
             status_code=exc.status,
             headers=exc.headers(),
         )
-    response = render(
-        request, "error.html", {"error": exc.message(lang)}, status_code=exc.status
-    )
+    response = render(request, "error.html", {"error": exc.message(lang)}, status_code=exc.status)
     response.headers.update(exc.headers())
     return response
 
@@ -75,12 +71,8 @@ async def http_error(request: Request, exc: Exception) -> Response:
     lang = language(request)
     detail = translate("error.invalid_input", lang, detail=exc.detail)
     if _wants_json(request):
-        return JSONResponse(
-            {"error": "http_error", "detail": detail}, status_code=exc.status_code
-        )
-    return Response(
-        detail, status_code=exc.status_code, media_type="text/plain; charset=utf-8"
-    )
+        return JSONResponse({"error": "http_error", "detail": detail}, status_code=exc.status_code)
+    return Response(detail, status_code=exc.status_code, media_type="text/plain; charset=utf-8")
 
 
 async def server_error(request: Request, exc: Exception) -> Response:
@@ -98,7 +90,7 @@ async def server_error(request: Request, exc: Exception) -> Response:
 async def open_runtime(settings: Settings) -> AsyncIterator[Runtime]:
     """Open every backend the settings name; close them all on exit."""
     async with AsyncExitStack() as stack:
-        engine = create_engine(settings.database_url)
+        engine = engine_from_settings(settings)
         stack.push_async_callback(engine.dispose)
         sessionmaker = create_sessionmaker(engine)
         mailer = mailer_from_settings(settings)
@@ -118,9 +110,7 @@ async def open_runtime(settings: Settings) -> AsyncIterator[Runtime]:
             stack.push_async_callback(redis.aclose)
             limiter = RedisRateLimiter(redis, settings.redis_prefix)
             pool = await create_pool(RedisSettings.from_dsn(settings.redis_url))
-            queue: ArqQueue | InlineQueue = ArqQueue(
-                pool, queue_name(settings.redis_prefix)
-            )
+            queue: ArqQueue | InlineQueue = ArqQueue(pool, settings.redis_prefix)
 
             async def redis_ready() -> str:
                 await redis.ping()

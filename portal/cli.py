@@ -59,9 +59,7 @@ def _parser() -> argparse.ArgumentParser:
     )
     p.add_argument("--host", default=None)
     p.add_argument("--port", type=int, default=None)
-    p.add_argument(
-        "--no-serve", action="store_true", help="Seed and print links, then exit."
-    )
+    p.add_argument("--no-serve", action="store_true", help="Seed and print links, then exit.")
     p = add("serve", cmd_serve, "Serve the web app and WebSocket hub (uvicorn).")
     p.add_argument("--host", default=None)
     p.add_argument("--port", type=int, default=None)
@@ -121,9 +119,9 @@ def _run(coro: Awaitable[int]) -> int:
 
 
 async def _migrate(settings: Settings) -> None:
-    from portal.database import create_engine, migrate
+    from portal.database import engine_from_settings, migrate
 
-    engine = create_engine(settings.database_url)
+    engine = engine_from_settings(settings)
     try:
         await migrate(engine)
     finally:
@@ -172,9 +170,7 @@ def cmd_create_org(args: argparse.Namespace, settings: Settings) -> int:
             except DomainError as exc:
                 print(f"schriftje: {exc.message(settings.language)}", file=sys.stderr)
                 return 1
-        print(
-            f"organisation '{args.slug}' created: {organisation_url(settings, args.slug)}"
-        )
+        print(f"organisation '{args.slug}' created: {organisation_url(settings, args.slug)}")
         return 0
 
     return _run(run())
@@ -207,9 +203,7 @@ def _import(args: argparse.Namespace, settings: Settings, kind: str) -> int:
                     if kind == "roster":
                         from portal.roster.service import apply_roster
 
-                        report = await apply_roster(
-                            uow.session, org, parse_roster(data, dt.date.today())
-                        )
+                        report = await apply_roster(uow.session, org, parse_roster(data, dt.date.today()))
                     else:
                         report = await apply_staff(uow.session, org, parse_staff(data))
                     if args.dry_run:
@@ -225,9 +219,7 @@ def _import(args: argparse.Namespace, settings: Settings, kind: str) -> int:
                     file=sys.stderr,
                 )
                 for error in exc.errors:
-                    print(
-                        f"  line {error.line}: {error.message(lang)}", file=sys.stderr
-                    )
+                    print(f"  line {error.line}: {error.message(lang)}", file=sys.stderr)
                 return 1
             except DomainError as exc:
                 print(f"schriftje: {exc.message(lang)}", file=sys.stderr)
@@ -282,13 +274,9 @@ def cmd_login_link(args: argparse.Namespace, settings: Settings) -> int:
             org = await get_organisation(uow.session, args.org)
             user = await find_user_by_email(uow.session, org.id, args.email)
             if user is None:
-                print(
-                    f"schriftje: no user {args.email} in '{args.org}'", file=sys.stderr
-                )
+                print(f"schriftje: no user {args.email} in '{args.org}'", file=sys.stderr)
                 return 1
-            token = await issue_link_token(
-                uow.session, user, TokenPurpose.LOGIN, dt.timedelta(minutes=15)
-            )
+            token = await issue_link_token(uow.session, user, TokenPurpose.LOGIN, dt.timedelta(minutes=15))
         print(organisation_url(settings, org.slug, f"/login/link/{token}"))
         return 0
 
@@ -328,9 +316,7 @@ def _serve(settings: Settings, host: str, port: int) -> int:
 
 def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
     if settings.is_embedded:
-        asyncio.run(
-            _migrate(settings)
-        )  # one machine, one command: keep the embedded schema current
+        asyncio.run(_migrate(settings))  # one machine, one command: keep the embedded schema current
     return _serve(settings, args.host or settings.host, args.port or settings.port)
 
 
@@ -347,7 +333,7 @@ def cmd_worker(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_demo(args: argparse.Namespace, settings: Settings) -> int:
-    from portal.database import create_engine, create_sessionmaker
+    from portal.database import create_sessionmaker, engine_from_settings
     from portal.demo import DEMO_PASSWORD, DEMO_SLUG, demo_login_links, seed_demo
     from portal.tenancy import organisation_url
     from portal.uow import UnitOfWork
@@ -361,7 +347,7 @@ def cmd_demo(args: argparse.Namespace, settings: Settings) -> int:
 
     async def prepare() -> list[tuple[str, str, str]]:
         await _migrate(settings)
-        engine = create_engine(settings.database_url)
+        engine = engine_from_settings(settings)
         try:
             async with UnitOfWork(create_sessionmaker(engine)) as uow:
                 org = await seed_demo(uow.session)
@@ -381,9 +367,7 @@ def cmd_demo(args: argparse.Namespace, settings: Settings) -> int:
     print("\nSchriftje demo is ready. One-time login links (valid for an hour):\n")
     for role, email, link in links:
         print(f"  {role:<11} {email}\n              {link}\n")
-    print(
-        f"Every demo account also logs in with its e-mail address and the password '{DEMO_PASSWORD}'."
-    )
+    print(f"Every demo account also logs in with its e-mail address and the password '{DEMO_PASSWORD}'.")
     if args.no_serve:
         return 0
     print(f"Serving on http://{host}:{port}  (Ctrl+C stops)\n", flush=True)

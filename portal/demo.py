@@ -72,13 +72,7 @@ class DemoLogins:
 
 
 def _email(name: str, family: str, n: int) -> str:
-    local = (
-        f"{name}.{family}".lower()
-        .replace(" ", "")
-        .replace("ş", "s")
-        .replace("ı", "i")
-        .replace("ë", "e")
-    )
+    local = f"{name}.{family}".lower().replace(" ", "").replace("ş", "s").replace("ı", "i").replace("ë", "e")
     return f"{local}{n}@demo.schriftje.nl"
 
 
@@ -92,9 +86,7 @@ def demo_plans(today: dt.date) -> tuple[list[ChildPlan], list[StaffPlan]]:
         guardians = tuple(
             GuardianPlan(
                 f"{PARENT_NAMES[(family * 2 + g) % len(PARENT_NAMES)]} {last}",
-                _email(
-                    PARENT_NAMES[(family * 2 + g) % len(PARENT_NAMES)], last, family
-                ),
+                _email(PARENT_NAMES[(family * 2 + g) % len(PARENT_NAMES)], last, family),
                 "ouder",
             )
             for g in range(guardian_count)
@@ -111,11 +103,7 @@ def demo_plans(today: dt.date) -> tuple[list[ChildPlan], list[StaffPlan]]:
                 birth + dt.timedelta(days=90),
                 today - dt.timedelta(days=rng.randint(30, 900)),
             )
-            end = (
-                today + dt.timedelta(days=rng.randint(20, 60))
-                if child_index in (7, 30)
-                else None
-            )
+            end = today + dt.timedelta(days=rng.randint(20, 60)) if child_index in (7, 30) else None
             plans.append(
                 ChildPlan(
                     line=child_index + 2,
@@ -142,12 +130,8 @@ def demo_plans(today: dt.date) -> tuple[list[ChildPlan], list[StaffPlan]]:
         )
         for i, (name, groups) in enumerate(STAFF)
     ]
-    staff.append(
-        StaffPlan(20, "Wilma Manders", "manager@demo.schriftje.nl", Role.MANAGER, ())
-    )
-    staff.append(
-        StaffPlan(21, "Arjen Beheer", "admin@demo.schriftje.nl", Role.ADMIN, ())
-    )
+    staff.append(StaffPlan(20, "Wilma Manders", "manager@demo.schriftje.nl", Role.MANAGER, ()))
+    staff.append(StaffPlan(21, "Arjen Beheer", "admin@demo.schriftje.nl", Role.ADMIN, ()))
     return plans, staff
 
 
@@ -155,55 +139,36 @@ def _groups(spec: str) -> tuple[tuple[str, str], ...]:
     return tuple(tuple(item.split("/", 1)) for item in spec.split("|"))  # type: ignore[misc]
 
 
-async def seed_demo(
-    session: AsyncSession, today: dt.date | None = None
-) -> Organisation:
+async def seed_demo(session: AsyncSession, today: dt.date | None = None) -> Organisation:
     """Create the demo organisation unless it exists; returns it either way."""
-    existing = await session.scalar(
-        select(Organisation).where(Organisation.slug == DEMO_SLUG)
-    )
+    existing = await session.scalar(select(Organisation).where(Organisation.slug == DEMO_SLUG))
     if existing is not None:
         return existing
     organisation = await create_organisation(session, DEMO_SLUG, DEMO_NAME)
     children, staff = demo_plans(today or dt.date.today())
     await apply_roster(session, organisation, children)
     await apply_staff(session, organisation, staff)
-    password_hash = hash_password(
-        DEMO_PASSWORD
-    )  # one hash for every demo account keeps seeding fast
+    password_hash = hash_password(DEMO_PASSWORD)  # one hash for every demo account keeps seeding fast
     now = utcnow()
-    for user in await session.scalars(
-        select(User).where(User.organisation_id == organisation.id)
-    ):
+    for user in await session.scalars(select(User).where(User.organisation_id == organisation.id)):
         user.password_hash = password_hash
         user.activated_at = now
     await session.flush()
     return organisation
 
 
-async def demo_login_links(
-    session: AsyncSession, organisation: Organisation
-) -> DemoLogins:
+async def demo_login_links(session: AsyncSession, organisation: Organisation) -> DemoLogins:
     """Fresh one-time login tokens for a parent of two, a staff member and the admin."""
     lifetime = dt.timedelta(minutes=LOGIN_LINK_MINUTES)
     # the first family seeded has two children and two guardians
     parent = await session.scalar(
-        select(User)
-        .where(User.organisation_id == organisation.id, User.role == Role.PARENT)
-        .order_by(User.id)
-        .limit(1)
+        select(User).where(User.organisation_id == organisation.id, User.role == Role.PARENT).order_by(User.id).limit(1)
     )
     staff = await session.scalar(
-        select(User)
-        .where(User.organisation_id == organisation.id, User.role == Role.STAFF)
-        .order_by(User.id)
-        .limit(1)
+        select(User).where(User.organisation_id == organisation.id, User.role == Role.STAFF).order_by(User.id).limit(1)
     )
     admin = await session.scalar(
-        select(User)
-        .where(User.organisation_id == organisation.id, User.role == Role.ADMIN)
-        .order_by(User.id)
-        .limit(1)
+        select(User).where(User.organisation_id == organisation.id, User.role == Role.ADMIN).order_by(User.id).limit(1)
     )
     assert parent and staff and admin, "demo organisation is incomplete"
     return DemoLogins(

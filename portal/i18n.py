@@ -226,9 +226,7 @@ def translate(key: str, lang: str = DEFAULT_LANGUAGE, /, **params: object) -> st
     return text.format(**params) if params else text
 
 
-def negotiate(
-    cookie: str | None, accept_language: str | None, default: str = DEFAULT_LANGUAGE
-) -> str:
+def negotiate(cookie: str | None, accept_language: str | None, default: str = DEFAULT_LANGUAGE) -> str:
     """Pick the language: an explicit choice (cookie) wins, then the browser's preference."""
     if cookie in LANGUAGES:
         return cookie

@@ -11,9 +11,7 @@ from typing import Protocol
 
 
 class JobQueue(Protocol):
-    async def enqueue(
-        self, name: str, *args: object, job_id: str | None = None
-    ) -> None: ...
+    async def enqueue(self, name: str, *args: object, job_id: str | None = None) -> None: ...
 
 
 SEND_INVITATION = "accounts.send_invitation"

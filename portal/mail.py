@@ -60,9 +60,7 @@ class OutboxMailer:
 
 
 class SmtpMailer:
-    def __init__(
-        self, host: str, port: int, username: str, password: str, starttls: bool
-    ) -> None:
+    def __init__(self, host: str, port: int, username: str, password: str, starttls: bool) -> None:
         self._options = {
             "hostname": host,
             "port": port,

@@ -40,36 +40,25 @@ class Settings:
         "",
         "SQLAlchemy async URL (postgresql+asyncpg://… or sqlite+aiosqlite://…). Empty: SQLite in DATA_DIR.",
     )
+    database_schema: str = _setting("", "PostgreSQL schema for all tables (search_path). Empty: the default schema.")
     redis_url: str = _setting(
         "",
         "Redis URL for queue, pub/sub and rate limits. Empty: in-process queue and broker.",
     )
-    redis_prefix: str = _setting(
-        "schriftje", "Prefix for every Redis key and the arq queue name."
-    )
-    storage: str = _setting(
-        "local", "Where media is stored: 'local' (MEDIA_DIR) or 's3'."
-    )
-    media_dir: str = _setting(
-        "", "Folder for media with STORAGE=local. Empty: DATA_DIR/media."
-    )
-    s3_endpoint_url: str = _setting(
-        "", "S3 endpoint (MinIO, moto, …). Empty: AWS default endpoint."
-    )
+    redis_prefix: str = _setting("schriftje", "Prefix for every Redis key and the arq queue name.")
+    storage: str = _setting("local", "Where media is stored: 'local' (MEDIA_DIR) or 's3'.")
+    media_dir: str = _setting("", "Folder for media with STORAGE=local. Empty: DATA_DIR/media.")
+    s3_endpoint_url: str = _setting("", "S3 endpoint (MinIO, moto, …). Empty: AWS default endpoint.")
     s3_bucket: str = _setting("schriftje", "Private S3 bucket for all media.")
     s3_access_key_id: str = _setting("", "S3 access key id.")
     s3_secret_access_key: str = _setting("", "S3 secret access key.", secret=True)
     s3_region: str = _setting("us-east-1", "S3 region.")
-    smtp_host: str = _setting(
-        "", "SMTP server. Empty: e-mail is written to OUTBOX_DIR instead of sent."
-    )
+    smtp_host: str = _setting("", "SMTP server. Empty: e-mail is written to OUTBOX_DIR instead of sent.")
     smtp_port: int = _setting(587, "SMTP port.")
     smtp_username: str = _setting("", "SMTP user name.")
     smtp_password: str = _setting("", "SMTP password.", secret=True)
     smtp_starttls: bool = _setting(True, "Use STARTTLS on the SMTP connection.")
-    mail_from: str = _setting(
-        "Schriftje <no-reply@localhost>", "Sender address of every e-mail."
-    )
+    mail_from: str = _setting("Schriftje <no-reply@localhost>", "Sender address of every e-mail.")
     outbox_dir: str = _setting(
         "",
         "Folder that receives e-mail when no SMTP_HOST is set. Empty: DATA_DIR/outbox.",
@@ -87,46 +76,20 @@ class Settings:
         "",
         "Organisation slug used when the Host has no subdomain (localhost, single-tenant).",
     )
-    language: str = _setting(
-        "nl", "Default language for pages and e-mail: 'nl' or 'en'."
-    )
-    activation_token_hours: int = _setting(
-        72, "How long an activation link stays valid, in hours."
-    )
-    reset_token_minutes: int = _setting(
-        60, "How long a password-reset link stays valid, in minutes."
-    )
-    session_days: int = _setting(
-        30, "How long a browser session lasts without use, in days."
-    )
-    leaving_window_days: int = _setting(
-        90, "Default read-only window after a child leaves, for new organisations."
-    )
-    upload_max_bytes: int = _setting(
-        50 * 1024 * 1024, "Largest accepted upload, in bytes."
-    )
-    upload_max_pixels: int = _setting(
-        100_000_000, "Largest accepted image, in pixels (width x height)."
-    )
-    login_max_failures: int = _setting(
-        5, "Failed logins per account within LOGIN_WINDOW_SECONDS before a pause."
-    )
-    login_max_attempts_per_ip: int = _setting(
-        30, "Login attempts per client IP within LOGIN_WINDOW_SECONDS."
-    )
-    login_window_seconds: int = _setting(
-        900, "Window for the login rate limits, in seconds."
-    )
-    metrics_token: str = _setting(
-        "", "If set, /metrics requires 'Authorization: Bearer <token>'.", secret=True
-    )
-    host: str = _setting(
-        "127.0.0.1", "Interface 'schriftje serve' and 'schriftje demo' listen on."
-    )
+    language: str = _setting("nl", "Default language for pages and e-mail: 'nl' or 'en'.")
+    activation_token_hours: int = _setting(72, "How long an activation link stays valid, in hours.")
+    reset_token_minutes: int = _setting(60, "How long a password-reset link stays valid, in minutes.")
+    session_days: int = _setting(30, "How long a browser session lasts without use, in days.")
+    leaving_window_days: int = _setting(90, "Default read-only window after a child leaves, for new organisations.")
+    upload_max_bytes: int = _setting(50 * 1024 * 1024, "Largest accepted upload, in bytes.")
+    upload_max_pixels: int = _setting(100_000_000, "Largest accepted image, in pixels (width x height).")
+    login_max_failures: int = _setting(5, "Failed logins per account within LOGIN_WINDOW_SECONDS before a pause.")
+    login_max_attempts_per_ip: int = _setting(30, "Login attempts per client IP within LOGIN_WINDOW_SECONDS.")
+    login_window_seconds: int = _setting(900, "Window for the login rate limits, in seconds.")
+    metrics_token: str = _setting("", "If set, /metrics requires 'Authorization: Bearer <token>'.", secret=True)
+    host: str = _setting("127.0.0.1", "Interface 'schriftje serve' and 'schriftje demo' listen on.")
     port: int = _setting(8000, "Port 'schriftje serve' and 'schriftje demo' listen on.")
-    forwarded_allow_ips: str = _setting(
-        "127.0.0.1", "Proxies whose X-Forwarded-For/-Proto are trusted (uvicorn)."
-    )
+    forwarded_allow_ips: str = _setting("127.0.0.1", "Proxies whose X-Forwarded-For/-Proto are trusted (uvicorn).")
     log_level: str = _setting("INFO", "Log level: DEBUG, INFO, WARNING, ERROR.")
 
     # ---- construction -------------------------------------------------------------
@@ -138,9 +101,7 @@ class Settings:
         known = {env_name(f.name) for f in dataclasses.fields(cls)}
         unknown = sorted(k for k in env if k.startswith(PREFIX) and k not in known)
         if unknown:
-            raise SettingsError(
-                f"Unknown setting(s): {', '.join(unknown)}. See the settings table in README.md."
-            )
+            raise SettingsError(f"Unknown setting(s): {', '.join(unknown)}. See the settings table in README.md.")
         values: dict[str, Any] = {}
         for f in dataclasses.fields(cls):
             raw = env.get(env_name(f.name))
@@ -153,9 +114,7 @@ class Settings:
         data = Path(self.data_dir)
         changes: dict[str, Any] = {}
         if not self.database_url:
-            changes["database_url"] = (
-                f"sqlite+aiosqlite:///{data / 'schriftje.sqlite3'}"
-            )
+            changes["database_url"] = f"sqlite+aiosqlite:///{data / 'schriftje.sqlite3'}"
         if not self.media_dir:
             changes["media_dir"] = str(data / "media")
         if not self.outbox_dir:
@@ -173,41 +132,25 @@ class Settings:
 
     def _validate(self) -> None:
         if self.storage not in ("local", "s3"):
-            raise SettingsError(
-                f"SCHRIFTJE_STORAGE must be 'local' or 's3', not {self.storage!r}."
-            )
+            raise SettingsError(f"SCHRIFTJE_STORAGE must be 'local' or 's3', not {self.storage!r}.")
         if self.language not in ("nl", "en"):
-            raise SettingsError(
-                f"SCHRIFTJE_LANGUAGE must be 'nl' or 'en', not {self.language!r}."
-            )
-        if not self.database_url.startswith(
-            ("sqlite+aiosqlite://", "postgresql+asyncpg://")
-        ):
-            raise SettingsError(
-                "SCHRIFTJE_DATABASE_URL must start with sqlite+aiosqlite:// or postgresql+asyncpg://."
-            )
+            raise SettingsError(f"SCHRIFTJE_LANGUAGE must be 'nl' or 'en', not {self.language!r}.")
+        if not self.database_url.startswith(("sqlite+aiosqlite://", "postgresql+asyncpg://")):
+            raise SettingsError("SCHRIFTJE_DATABASE_URL must start with sqlite+aiosqlite:// or postgresql+asyncpg://.")
         url = urlsplit(self.public_url)
         if url.scheme not in ("http", "https") or not url.hostname:
-            raise SettingsError(
-                f"SCHRIFTJE_PUBLIC_URL must be an http(s) URL, not {self.public_url!r}."
-            )
-        if self.redis_url and not self.redis_url.startswith(
-            ("redis://", "rediss://", "unix://")
-        ):
-            raise SettingsError(
-                "SCHRIFTJE_REDIS_URL must start with redis://, rediss:// or unix://."
-            )
+            raise SettingsError(f"SCHRIFTJE_PUBLIC_URL must be an http(s) URL, not {self.public_url!r}.")
+        if self.database_schema and not self.database_schema.replace("_", "").isalnum():
+            raise SettingsError("SCHRIFTJE_DATABASE_SCHEMA may contain letters, digits and '_' only.")
+        if self.redis_url and not self.redis_url.startswith(("redis://", "rediss://", "unix://")):
+            raise SettingsError("SCHRIFTJE_REDIS_URL must start with redis://, rediss:// or unix://.")
 
     # ---- derived facts ---------------------------------------------------------------
 
     @property
     def is_embedded(self) -> bool:
         """True when nothing outside this process is configured."""
-        return (
-            self.database_url.startswith("sqlite")
-            and not self.redis_url
-            and self.storage == "local"
-        )
+        return self.database_url.startswith("sqlite") and not self.redis_url and self.storage == "local"
 
     @property
     def is_postgres(self) -> bool:
@@ -256,9 +199,7 @@ def _convert(f: dataclasses.Field[Any], raw: str) -> Any:
         try:
             value = int(raw)
         except ValueError:
-            raise SettingsError(
-                f"{name} must be a whole number, not {raw!r}."
-            ) from None
+            raise SettingsError(f"{name} must be a whole number, not {raw!r}.") from None
         if value < 0:
             raise SettingsError(f"{name} must not be negative.")
         return value

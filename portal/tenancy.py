@@ -36,14 +36,10 @@ def slug_from_host(host: str, settings: Settings) -> str | None:
     return None
 
 
-async def resolve_organisation(
-    session: AsyncSession, host: str, settings: Settings
-) -> Organisation:
+async def resolve_organisation(session: AsyncSession, host: str, settings: Settings) -> Organisation:
     slug = slug_from_host(host, settings) or settings.default_org
     if slug:
-        organisation = await session.scalar(
-            select(Organisation).where(Organisation.slug == slug)
-        )
+        organisation = await session.scalar(select(Organisation).where(Organisation.slug == slug))
         if organisation is None:
             raise NotFound("error.org_not_found")
         return organisation

@@ -49,7 +49,5 @@ class UnitOfWork:
         for callback in callbacks:
             try:
                 await callback()
-            except (
-                Exception
-            ):  # the data is committed; a failed side effect must not undo the response
+            except Exception:  # the data is committed; a failed side effect must not undo the response
                 log.exception("after-commit side effect failed")

@@ -1,4 +1,9 @@
-"""The production queue: jobs go to arq on Redis and any ``schriftje worker`` runs them."""
+"""The production queue: jobs go to arq on Redis and any ``schriftje worker`` runs them.
+
+arq keys a job's state and result by job id alone (``arq:job:<id>``), not by
+queue, so job ids are namespaced with the Redis prefix: two installations (or
+test runs) sharing one Redis never swallow each other's jobs as duplicates.
+"""
 
 from __future__ import annotations
 
@@ -6,16 +11,14 @@ from arq.connections import ArqRedis
 
 
 class ArqQueue:
-    def __init__(self, pool: ArqRedis, queue_name: str) -> None:
+    def __init__(self, pool: ArqRedis, prefix: str) -> None:
         self._pool = pool
-        self.queue_name = queue_name
+        self.prefix = prefix
+        self.queue_name = queue_name(prefix)
 
-    async def enqueue(
-        self, name: str, *args: object, job_id: str | None = None
-    ) -> None:
-        await self._pool.enqueue_job(
-            name, *args, _job_id=job_id, _queue_name=self.queue_name
-        )
+    async def enqueue(self, name: str, *args: object, job_id: str | None = None) -> None:
+        namespaced = f"{self.prefix}:{job_id}" if job_id else None
+        await self._pool.enqueue_job(name, *args, _job_id=namespaced, _queue_name=self.queue_name)
 
     async def close(self) -> None:
         await self._pool.aclose()

@@ -10,7 +10,7 @@ from typing import Any, TypedDict
 
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
-from portal.database import create_engine, create_sessionmaker
+from portal.database import create_sessionmaker, engine_from_settings
 from portal.mail import Mailer, mailer_from_settings
 from portal.settings import Settings
 
@@ -27,7 +27,7 @@ class JobContext(TypedDict, total=False):
 async def startup(ctx: dict[str, Any]) -> None:
     """arq ``on_startup``: open the database and the mailer for this worker process."""
     settings: Settings = ctx["settings"]
-    engine = create_engine(settings.database_url)
+    engine = engine_from_settings(settings)
     ctx.update(
         engine=engine,
         sessionmaker=create_sessionmaker(engine),

@@ -20,26 +20,18 @@ log = logging.getLogger(__name__)
 
 
 class InlineQueue:
-    def __init__(
-        self, ctx: JobContext, functions: dict[str, JobFunction] | None = None
-    ) -> None:
+    def __init__(self, ctx: JobContext, functions: dict[str, JobFunction] | None = None) -> None:
         self._ctx = ctx
         self._functions = functions or FUNCTIONS
         self._tasks: dict[str, asyncio.Task[Any]] = {}
 
-    async def enqueue(
-        self, name: str, *args: object, job_id: str | None = None
-    ) -> None:
-        function = self._functions[
-            name
-        ]  # an unknown name is a programming error: fail loudly
+    async def enqueue(self, name: str, *args: object, job_id: str | None = None) -> None:
+        function = self._functions[name]  # an unknown name is a programming error: fail loudly
         key = job_id or uuid.uuid4().hex
         if key in self._tasks:
             return
         ctx: JobContext = {**self._ctx, "job_id": key, "job_try": 1}
-        self._tasks[key] = asyncio.create_task(
-            self._run(key, name, function, ctx, args)
-        )
+        self._tasks[key] = asyncio.create_task(self._run(key, name, function, ctx, args))
 
     async def _run(
         self,

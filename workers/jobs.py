@@ -23,9 +23,7 @@ JobFunction = Callable[..., Awaitable[Any]]
 
 async def _send_link_mail(ctx: JobContext, user_id: int, purpose: TokenPurpose) -> bool:
     async with UnitOfWork(ctx["sessionmaker"]) as uow:
-        message = await prepare_link_mail(
-            uow.session, ctx["settings"], user_id, purpose
-        )
+        message = await prepare_link_mail(uow.session, ctx["settings"], user_id, purpose)
     if message is None:
         log.info("link mail skipped: user gone", extra={"user_id": user_id})
         return False

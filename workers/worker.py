@@ -19,17 +19,12 @@ JOB_TIMEOUT_SECS = 120
 MAX_TRIES = 5
 
 
-def build_worker(
-    settings: Settings, *, burst: bool = False, **overrides: Any
-) -> Worker:
+def build_worker(settings: Settings, *, burst: bool = False, **overrides: Any) -> Worker:
     if not settings.redis_url:
-        raise RuntimeError(
-            "schriftje worker needs SCHRIFTJE_REDIS_URL; the embedded default runs jobs in-process."
-        )
+        raise RuntimeError("schriftje worker needs SCHRIFTJE_REDIS_URL; the embedded default runs jobs in-process.")
     options: dict[str, Any] = {
         "functions": [
-            func(f, name=name, timeout=JOB_TIMEOUT_SECS, max_tries=MAX_TRIES)
-            for name, f in FUNCTIONS.items()
+            func(f, name=name, timeout=JOB_TIMEOUT_SECS, max_tries=MAX_TRIES) for name, f in FUNCTIONS.items()
         ],
         "redis_settings": RedisSettings.from_dsn(settings.redis_url),
         "queue_name": queue_name(settings.redis_prefix),

@@ -48,9 +48,7 @@ class LocalStorage:
     async def get(self, key: str) -> bytes:
         return await asyncio.to_thread(self._path(key).read_bytes)
 
-    async def stream(
-        self, key: str, chunk_bytes: int = CHUNK_BYTES
-    ) -> AsyncIterator[bytes]:
+    async def stream(self, key: str, chunk_bytes: int = CHUNK_BYTES) -> AsyncIterator[bytes]:
         with self._path(key).open("rb") as handle:
             while chunk := await asyncio.to_thread(handle.read, chunk_bytes):
                 yield chunk
@@ -66,9 +64,7 @@ class LocalStorage:
         if not base.exists():
             return []
         return sorted(
-            str(p.relative_to(self.root))
-            for p in base.rglob("*")
-            if p.is_file() and not p.name.endswith(".part")
+            str(p.relative_to(self.root)) for p in base.rglob("*") if p.is_file() and not p.name.endswith(".part")
         )
 
     async def delete_prefix(self, prefix: str) -> int:

@@ -62,9 +62,7 @@ class S3Storage:
     ) -> int:
         check_key(key)
         if isinstance(data, bytes):
-            await self._client.put_object(
-                Bucket=self.bucket, Key=key, Body=data, ContentType=content_type
-            )
+            await self._client.put_object(Bucket=self.bucket, Key=key, Body=data, ContentType=content_type)
             return len(data)
         buffer = bytearray()
         upload_id: str | None = None
@@ -80,11 +78,7 @@ class S3Storage:
                             Bucket=self.bucket, Key=key, ContentType=content_type
                         )
                         upload_id = created["UploadId"]
-                    parts.append(
-                        await self._upload_part(
-                            key, upload_id, len(parts) + 1, bytes(buffer)
-                        )
-                    )
+                    parts.append(await self._upload_part(key, upload_id, len(parts) + 1, bytes(buffer)))
                     buffer.clear()
             if upload_id is None:
                 await self._client.put_object(
@@ -95,11 +89,7 @@ class S3Storage:
                 )
                 return size
             if buffer:
-                parts.append(
-                    await self._upload_part(
-                        key, upload_id, len(parts) + 1, bytes(buffer)
-                    )
-                )
+                parts.append(await self._upload_part(key, upload_id, len(parts) + 1, bytes(buffer)))
             await self._client.complete_multipart_upload(
                 Bucket=self.bucket,
                 Key=key,
@@ -109,14 +99,10 @@ class S3Storage:
             return size
         except BaseException:
             if upload_id is not None:
-                await self._client.abort_multipart_upload(
-                    Bucket=self.bucket, Key=key, UploadId=upload_id
-                )
+                await self._client.abort_multipart_upload(Bucket=self.bucket, Key=key, UploadId=upload_id)
             raise
 
-    async def _upload_part(
-        self, key: str, upload_id: str, number: int, body: bytes
-    ) -> dict[str, Any]:
+    async def _upload_part(self, key: str, upload_id: str, number: int, body: bytes) -> dict[str, Any]:
         result = await self._client.upload_part(
             Bucket=self.bucket,
             Key=key,
@@ -132,9 +118,7 @@ class S3Storage:
             data: bytes = await body.read()
             return data
 
-    async def stream(
-        self, key: str, chunk_bytes: int = CHUNK_BYTES
-    ) -> AsyncIterator[bytes]:
+    async def stream(self, key: str, chunk_bytes: int = CHUNK_BYTES) -> AsyncIterator[bytes]:
         response = await self._client.get_object(Bucket=self.bucket, Key=check_key(key))
         async with response["Body"] as body:
             while chunk := await body.read(chunk_bytes):
@@ -167,9 +151,7 @@ class S3Storage:
         keys = await self.list_keys(check_key(prefix.rstrip("/")) + "/")
         for start in range(0, len(keys), 1000):
             batch = [{"Key": k} for k in keys[start : start + 1000]]
-            await self._client.delete_objects(
-                Bucket=self.bucket, Delete={"Objects": batch, "Quiet": True}
-            )
+            await self._client.delete_objects(Bucket=self.bucket, Delete={"Objects": batch, "Quiet": True})
         return len(keys)
 
     async def ping(self) -> str:

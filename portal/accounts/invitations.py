@@ -43,9 +43,7 @@ async def prepare_link_mail(
     raw = await issue_link_token(session, user, purpose, lifetime)
     lang = user.language or organisation.language
     path = "/activate/" if purpose is TokenPurpose.ACTIVATE else "/reset/"
-    expires = (dt.datetime.now(dt.UTC) + lifetime).astimezone(
-        ZoneInfo(organisation.timezone)
-    )
+    expires = (dt.datetime.now(dt.UTC) + lifetime).astimezone(ZoneInfo(organisation.timezone))
     kind = "invite" if purpose is TokenPurpose.ACTIVATE else "reset"
     params = {
         "name": user.display_name,

@@ -25,10 +25,7 @@ def hash_password(password: str) -> str:
 def verify_password(password_hash: str | None, password: str) -> bool:
     """True if ``password`` matches; an absent hash still costs one verification."""
     try:
-        return (
-            _hasher.verify(password_hash or _DUMMY_HASH, password)
-            and password_hash is not None
-        )
+        return _hasher.verify(password_hash or _DUMMY_HASH, password) and password_hash is not None
     except (VerificationError, InvalidHashError):
         return False
 

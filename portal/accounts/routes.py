@@ -51,23 +51,18 @@ async def login_page(request: Request) -> Response:
         caller = await identify(request, uow.session)
     if caller.principal is not None:
         return redirect("/")
-    notice = (
-        translate("auth.logged_out", language(request))
-        if request.query_params.get("bye")
-        else None
-    )
-    return render(
-        request, "login.html", {"organisation": caller.organisation, "notice": notice}
-    )
+    notice = translate("auth.logged_out", language(request)) if request.query_params.get("bye") else None
+    return render(request, "login.html", {"organisation": caller.organisation, "notice": notice})
 
 
 async def login_submit(request: Request) -> Response:
     rt = runtime(request)
     form = await read_form(request)
     email = form_text(form, "email")
-    try:
-        async with rt.uow() as uow:
-            caller = await identify(request, uow.session)
+    failure: BadCredentials | RateLimited | None = None
+    async with rt.uow() as uow:
+        caller = await identify(request, uow.session)
+        try:
             user = await service.authenticate(
                 uow.session,
                 rt.limiter,
@@ -77,6 +72,9 @@ async def login_submit(request: Request) -> Response:
                 form_text(form, "password"),
                 client_ip(request),
             )
+        except (BadCredentials, RateLimited) as exc:  # nothing was written; render the form again
+            failure = exc
+        else:
             token, _ = await service.start_session(
                 uow.session,
                 user,
@@ -84,14 +82,10 @@ async def login_submit(request: Request) -> Response:
                 label=_device_label(request),
                 lifetime=dt.timedelta(days=rt.settings.session_days),
             )
-    except (BadCredentials, RateLimited) as exc:
-        context = {
-            "organisation": caller.organisation,
-            "error": exc.message(language(request)),
-            "email": email,
-        }
-        response = render(request, "login.html", context, status_code=exc.status)
-        response.headers.update(exc.headers())
+    if failure is not None:
+        context = {"organisation": caller.organisation, "error": failure.message(language(request)), "email": email}
+        response = render(request, "login.html", context, status_code=failure.status)
+        response.headers.update(failure.headers())
         return response
     response = redirect("/")
     set_session_cookie(response, token, rt.settings)
@@ -123,24 +117,16 @@ async def forgot_submit(request: Request) -> Response:
     async with rt.uow() as uow:
         caller = await identify(request, uow.session)
         org_id = caller.organisation.id
-        allowed = not await rt.limiter.hit(
-            f"forgot:ip:{client_ip(request)}", FORGOT_PER_IP_PER_HOUR, 3600
-        )
+        allowed = not await rt.limiter.hit(f"forgot:ip:{client_ip(request)}", FORGOT_PER_IP_PER_HOUR, 3600)
         allowed = allowed and not await rt.limiter.hit(
             f"forgot:acct:{org_id}:{email}", FORGOT_PER_ACCOUNT_PER_HOUR, 3600
         )
-        user = (
-            await service.request_password_reset(uow.session, org_id, email)
-            if allowed and email
-            else None
-        )
+        user = await service.request_password_reset(uow.session, org_id, email) if allowed and email else None
         if user is not None:
             reset_after_commit(uow, rt.queue, user.id)
     # the same answer whether or not the address exists or was rate limited
     notice = translate("auth.reset_sent", language(request))
-    return render(
-        request, "forgot.html", {"organisation": caller.organisation, "notice": notice}
-    )
+    return render(request, "forgot.html", {"organisation": caller.organisation, "notice": notice})
 
 
 async def set_password_page(request: Request) -> Response:
@@ -280,7 +266,7 @@ async def api_create_token(request: Request) -> Response:
     email, password = json_text(data, "email"), json_text(data, "password")
     label = json_text(data, "label", max_len=200) or _device_label(request)
     async with rt.uow() as uow:
-        caller = await identify(request, uow.session)
+        caller = await identify(request, uow.session, authenticate=False)
         user = await service.authenticate(
             uow.session,
             rt.limiter,
@@ -290,12 +276,8 @@ async def api_create_token(request: Request) -> Response:
             password,
             client_ip(request),
         )
-        token, created = await service.start_session(
-            uow.session, user, SessionKind.BEARER, label=label
-        )
-    return JSONResponse(
-        {"token": token, "session": _session_json(created, created.id)}, status_code=201
-    )
+        token, created = await service.start_session(uow.session, user, SessionKind.BEARER, label=label)
+    return JSONResponse({"token": token, "session": _session_json(created, created.id)}, status_code=201)
 
 
 async def api_me(request: Request) -> Response:
@@ -325,17 +307,13 @@ async def api_sessions(request: Request) -> Response:
     async with runtime(request).uow() as uow:
         principal = require_role(await identify(request, uow.session))
         sessions = await service.list_sessions(uow.session, principal.user)
-    return JSONResponse(
-        {"sessions": [_session_json(s, principal.session.id) for s in sessions]}
-    )
+    return JSONResponse({"sessions": [_session_json(s, principal.session.id) for s in sessions]})
 
 
 async def api_revoke_session(request: Request) -> Response:
     async with runtime(request).uow() as uow:
         principal = require_role(await identify(request, uow.session))
-        await service.revoke_session(
-            uow.session, principal.user, request.path_params["session_id"]
-        )
+        await service.revoke_session(uow.session, principal.user, request.path_params["session_id"])
     return Response(status_code=204)
 
 

@@ -47,9 +47,7 @@ def normalise_email(email: str) -> str:
 # ---- one-time links -----------------------------------------------------------------
 
 
-async def issue_link_token(
-    session: AsyncSession, user: User, purpose: TokenPurpose, lifetime: dt.timedelta
-) -> str:
+async def issue_link_token(session: AsyncSession, user: User, purpose: TokenPurpose, lifetime: dt.timedelta) -> str:
     """Create a one-time token for ``user``; returns the raw token for the link."""
     raw = new_token()
     session.add(
@@ -115,9 +113,7 @@ async def set_password_with_link(
 ) -> User:
     """Activation and reset both end here: check the password, use the link, activate."""
     check_new_password(password, repeat)
-    user = await redeem_link_token(
-        session, organisation_id, raw, (TokenPurpose.ACTIVATE, TokenPurpose.RESET)
-    )
+    user = await redeem_link_token(session, organisation_id, raw, (TokenPurpose.ACTIVATE, TokenPurpose.RESET))
     user.password_hash = hash_password(password)
     if user.activated_at is None:
         user.activated_at = utcnow()
@@ -157,14 +153,8 @@ async def authenticate(
     if account_wait:
         raise RateLimited(account_wait)
     user = await find_user_by_email(session, organisation.id, address)
-    if (
-        not verify_password(user.password_hash if user else None, password)
-        or user is None
-        or not user.is_activated
-    ):
-        await limiter.hit(
-            account_key, settings.login_max_failures, settings.login_window_seconds
-        )
+    if not verify_password(user.password_hash if user else None, password) or user is None or not user.is_activated:
+        await limiter.hit(account_key, settings.login_max_failures, settings.login_window_seconds)
         raise BadCredentials()
     await limiter.reset(account_key)
     if user.password_hash and needs_rehash(user.password_hash):
@@ -172,9 +162,7 @@ async def authenticate(
     return user
 
 
-async def change_password(
-    session: AsyncSession, principal: Principal, current: str, new: str, repeat: str
-) -> None:
+async def change_password(session: AsyncSession, principal: Principal, current: str, new: str, repeat: str) -> None:
     if not verify_password(principal.user.password_hash, current):
         raise BadCredentials()
     check_new_password(new, repeat)
@@ -182,9 +170,7 @@ async def change_password(
     await revoke_all_sessions(session, principal.user, keep=principal.session.id)
 
 
-async def find_user_by_email(
-    session: AsyncSession, organisation_id: int, email: str
-) -> User | None:
+async def find_user_by_email(session: AsyncSession, organisation_id: int, email: str) -> User | None:
     return await session.scalar(
         select(User).where(
             User.organisation_id == organisation_id,
@@ -193,9 +179,7 @@ async def find_user_by_email(
     )
 
 
-async def request_password_reset(
-    session: AsyncSession, organisation_id: int, email: str
-) -> User | None:
+async def request_password_reset(session: AsyncSession, organisation_id: int, email: str) -> User | None:
     """The user to send a reset link to, if any. Callers answer the same either way."""
     return await find_user_by_email(session, organisation_id, email)
 
@@ -282,16 +266,8 @@ async def revoke_session(session: AsyncSession, user: User, session_id: int) -> 
     auth.revoked_at = utcnow()
 
 
-async def revoke_all_sessions(
-    session: AsyncSession, user: User, keep: int | None = None
-) -> None:
-    statement = update(AuthSession).where(
-        AuthSession.user_id == user.id, AuthSession.revoked_at.is_(None)
-    )
+async def revoke_all_sessions(session: AsyncSession, user: User, keep: int | None = None) -> None:
+    statement = update(AuthSession).where(AuthSession.user_id == user.id, AuthSession.revoked_at.is_(None))
     if keep is not None:
         statement = statement.where(AuthSession.id != keep)
-    await session.execute(
-        statement.values(revoked_at=utcnow()).execution_options(
-            synchronize_session=False
-        )
-    )
+    await session.execute(statement.values(revoked_at=utcnow()).execution_options(synchronize_session=False))

@@ -9,7 +9,7 @@ from alembic import context
 from sqlalchemy.engine import Connection
 
 import portal.models  # noqa: F401  (registers every table on Base.metadata)
-from portal.database import Base, create_engine
+from portal.database import Base, engine_from_settings
 from portal.settings import Settings
 
 target_metadata = Base.metadata
@@ -27,7 +27,8 @@ def run_with(connection: Connection) -> None:
 
 
 async def run_from_settings() -> None:
-    engine = create_engine(Settings.from_env().database_url)
+    settings = Settings.from_env()
+    engine = engine_from_settings(settings)
     async with engine.begin() as connection:
         await connection.run_sync(run_with)
     await engine.dispose()

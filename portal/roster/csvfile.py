@@ -39,15 +39,9 @@ def read_rows(
     data: bytes | str, required: tuple[str, ...], optional: tuple[str, ...]
 ) -> tuple[list[tuple[int, dict[str, str]]], list[RowError]]:
     """``(line number, row)`` pairs with normalised headers, and header errors."""
-    text = (
-        data.decode("utf-8-sig") if isinstance(data, bytes) else data.lstrip("\ufeff")
-    )
+    text = data.decode("utf-8-sig") if isinstance(data, bytes) else data.lstrip("\ufeff")
     sample = text[:4096]
-    delimiter = (
-        ";"
-        if sample.split("\n", 1)[0].count(";") > sample.split("\n", 1)[0].count(",")
-        else ","
-    )
+    delimiter = ";" if sample.split("\n", 1)[0].count(";") > sample.split("\n", 1)[0].count(",") else ","
     reader = csv.reader(io.StringIO(text), delimiter=delimiter)
     try:
         header = next(reader)
@@ -58,23 +52,15 @@ def read_rows(
     missing = [c for c in required if c not in names]
     unknown = [c for c in names if c and c not in required and c not in optional]
     if missing:
-        errors.append(
-            RowError(1, "import.missing_columns", {"columns": ", ".join(missing)})
-        )
+        errors.append(RowError(1, "import.missing_columns", {"columns": ", ".join(missing)}))
     if unknown:
-        errors.append(
-            RowError(1, "import.unknown_columns", {"columns": ", ".join(unknown)})
-        )
+        errors.append(RowError(1, "import.unknown_columns", {"columns": ", ".join(unknown)}))
     rows: list[tuple[int, dict[str, str]]] = []
     for values in reader:
         line = reader.line_num
         if not any(v.strip() for v in values):
             continue
-        row = {
-            name: (values[i].strip() if i < len(values) else "")
-            for i, name in enumerate(names)
-            if name
-        }
+        row = {name: (values[i].strip() if i < len(values) else "") for i, name in enumerate(names) if name}
         rows.append((line, row))
     if not rows and not errors:
         errors.append(RowError(1, "import.empty"))
@@ -94,40 +80,30 @@ class RowReader:
         if required and not value:
             self.errors.append(RowError(self.line, "import.required", {"field": name}))
         elif len(value) > max_len:
-            self.errors.append(
-                RowError(self.line, "import.too_long", {"field": name, "max": max_len})
-            )
+            self.errors.append(RowError(self.line, "import.too_long", {"field": name, "max": max_len}))
         return value
 
     def date(self, name: str, *, required: bool = True) -> dt.date | None:
         value = self.row.get(name, "").strip()
         if not value:
             if required:
-                self.errors.append(
-                    RowError(self.line, "import.required", {"field": name})
-                )
+                self.errors.append(RowError(self.line, "import.required", {"field": name}))
             return None
         for pattern in ("%Y-%m-%d", "%d-%m-%Y", "%d/%m/%Y"):
             try:
                 return dt.datetime.strptime(value, pattern).date()
             except ValueError:
                 continue
-        self.errors.append(
-            RowError(self.line, "import.bad_date", {"field": name, "value": value})
-        )
+        self.errors.append(RowError(self.line, "import.bad_date", {"field": name, "value": value}))
         return None
 
     def email(self, name: str, *, required: bool = True) -> str:
         value = self.row.get(name, "").strip().lower()
         if not value:
             if required:
-                self.errors.append(
-                    RowError(self.line, "import.required", {"field": name})
-                )
+                self.errors.append(RowError(self.line, "import.required", {"field": name}))
             return ""
         if len(value) > 254 or not EMAIL_RE.match(value):
-            self.errors.append(
-                RowError(self.line, "import.bad_email", {"field": name, "value": value})
-            )
+            self.errors.append(RowError(self.line, "import.bad_email", {"field": name, "value": value}))
             return ""
         return value

@@ -98,9 +98,7 @@ def _parse_row(r: RowReader, today: dt.date) -> ChildPlan | None:
         try:
             care_type = CareType(care_raw)
         except ValueError:
-            r.errors.append(
-                RowError(r.line, "import.bad_care_type", {"value": care_raw})
-            )
+            r.errors.append(RowError(r.line, "import.bad_care_type", {"value": care_raw}))
     child_ref = r.text("child_ref", required=False, max_len=64) or None
     first = r.text("child_first_name", max_len=100)
     last = r.text("child_last_name", max_len=100)
@@ -118,9 +116,7 @@ def _parse_row(r: RowReader, today: dt.date) -> ChildPlan | None:
         relation = r.text(f"{prefix}_relation", required=False, max_len=50) or "ouder"
         raw_email = r.row.get(f"{prefix}_email", "").strip()
         if not required and bool(name) != bool(raw_email):
-            r.errors.append(
-                RowError(r.line, "import.guardian_incomplete", {"prefix": prefix})
-            )
+            r.errors.append(RowError(r.line, "import.guardian_incomplete", {"prefix": prefix}))
         if name and email:
             guardians.append(GuardianPlan(name, email, relation))
     if len(guardians) == 2 and guardians[0].email == guardians[1].email:
@@ -149,13 +145,9 @@ def _cross_row_errors(plans: list[ChildPlan]) -> list[RowError]:
     seen_group: dict[tuple[str, str], tuple[int, CareType]] = {}
     for plan in plans:
         if (other := seen_child.setdefault(plan.natural_key, plan.line)) != plan.line:
-            errors.append(
-                RowError(plan.line, "import.duplicate_child", {"other": other})
-            )
+            errors.append(RowError(plan.line, "import.duplicate_child", {"other": other}))
         group_key = (plan.location.lower(), plan.group.lower())
-        other_line, other_type = seen_group.setdefault(
-            group_key, (plan.line, plan.care_type)
-        )
+        other_line, other_type = seen_group.setdefault(group_key, (plan.line, plan.care_type))
         if other_type is not plan.care_type:
             errors.append(
                 RowError(
@@ -170,9 +162,7 @@ def _cross_row_errors(plans: list[ChildPlan]) -> list[RowError]:
                 )
             )
         for guardian in plan.guardians:
-            other_line, other_name = seen_email.setdefault(
-                guardian.email, (plan.line, guardian.name)
-            )
+            other_line, other_name = seen_email.setdefault(guardian.email, (plan.line, guardian.name))
             if other_name.lower() != guardian.name.lower():
                 errors.append(
                     RowError(

@@ -75,11 +75,7 @@ async def children_of(session: AsyncSession, user: User) -> list[ChildSummary]:
 
 async def groups_of(session: AsyncSession, user: User) -> list[GroupSummary]:
     """The groups a staff member works in; managers and admins see every group."""
-    counts = (
-        select(Child.group_id, func.count(Child.id).label("n"))
-        .group_by(Child.group_id)
-        .subquery()
-    )
+    counts = select(Child.group_id, func.count(Child.id).label("n")).group_by(Child.group_id).subquery()
     query = (
         select(Group, Location.name, func.coalesce(counts.c.n, 0))
         .join(Location, Location.id == Group.location_id)
@@ -92,40 +88,25 @@ async def groups_of(session: AsyncSession, user: User) -> list[GroupSummary]:
             StaffAssignment.user_id == user.id
         )
     rows = await session.execute(query)
-    return [
-        GroupSummary(g.id, g.name, location, g.care_type.value, int(n))
-        for g, location, n in rows
-    ]
+    return [GroupSummary(g.id, g.name, location, g.care_type.value, int(n)) for g, location, n in rows]
 
 
-async def totals(
-    session: AsyncSession, organisation: Organisation
-) -> OrganisationTotals:
+async def totals(session: AsyncSession, organisation: Organisation) -> OrganisationTotals:
     org = organisation.id
 
     async def count(statement: object) -> int:
         return int(await session.scalar(statement) or 0)  # type: ignore[call-overload]
 
     return OrganisationTotals(
-        locations=await count(
-            select(func.count())
-            .select_from(Location)
-            .where(Location.organisation_id == org)
-        ),
-        groups=await count(
-            select(func.count()).select_from(Group).where(Group.organisation_id == org)
-        ),
-        children=await count(
-            select(func.count()).select_from(Child).where(Child.organisation_id == org)
-        ),
+        locations=await count(select(func.count()).select_from(Location).where(Location.organisation_id == org)),
+        groups=await count(select(func.count()).select_from(Group).where(Group.organisation_id == org)),
+        children=await count(select(func.count()).select_from(Child).where(Child.organisation_id == org)),
         guardians=await count(
             select(func.count(func.distinct(Guardianship.user_id)))
             .join(User, User.id == Guardianship.user_id)
             .where(User.organisation_id == org)
         ),
         staff=await count(
-            select(func.count())
-            .select_from(User)
-            .where(User.organisation_id == org, User.role != Role.PARENT)
+            select(func.count()).select_from(User).where(User.organisation_id == org, User.role != Role.PARENT)
         ),
     )

@@ -42,9 +42,7 @@ class ImportReport:
     invite_user_ids: list[int] = field(default_factory=list)
 
     def as_dict(self) -> dict[str, int]:
-        return {k: v for k, v in vars(self).items() if isinstance(v, int)} | {
-            "invitations": len(self.invite_user_ids)
-        }
+        return {k: v for k, v in vars(self).items() if isinstance(v, int)} | {"invitations": len(self.invite_user_ids)}
 
 
 async def create_organisation(
@@ -56,23 +54,17 @@ async def create_organisation(
     language: str = "nl",
 ) -> Organisation:
     if not SLUG_RE.match(slug):
-        raise InvalidInput(
-            detail=f"slug '{slug}': lowercase letters, digits and '-' only"
-        )
+        raise InvalidInput(detail=f"slug '{slug}': lowercase letters, digits and '-' only")
     if await session.scalar(select(Organisation.id).where(Organisation.slug == slug)):
         raise Conflict()
-    organisation = Organisation(
-        slug=slug, name=name, leaving_window_days=leaving_window_days, language=language
-    )
+    organisation = Organisation(slug=slug, name=name, leaving_window_days=leaving_window_days, language=language)
     session.add(organisation)
     await session.flush()
     return organisation
 
 
 async def get_organisation(session: AsyncSession, slug: str) -> Organisation:
-    organisation = await session.scalar(
-        select(Organisation).where(Organisation.slug == slug)
-    )
+    organisation = await session.scalar(select(Organisation).where(Organisation.slug == slug))
     if organisation is None:
         raise NotFound("error.org_not_found")
     return organisation
@@ -81,9 +73,7 @@ async def get_organisation(session: AsyncSession, slug: str) -> Organisation:
 class _Roster:
     """The organisation's current roster, indexed for matching import rows."""
 
-    def __init__(
-        self, session: AsyncSession, organisation: Organisation, report: ImportReport
-    ) -> None:
+    def __init__(self, session: AsyncSession, organisation: Organisation, report: ImportReport) -> None:
         self.session = session
         self.org = organisation
         self.report = report
@@ -96,26 +86,16 @@ class _Roster:
 
     async def load(self) -> None:
         org_id = self.org.id
-        for loc in await self.session.scalars(
-            select(Location).where(Location.organisation_id == org_id)
-        ):
+        for loc in await self.session.scalars(select(Location).where(Location.organisation_id == org_id)):
             self.locations[loc.name.lower()] = loc
-        for grp in await self.session.scalars(
-            select(Group).where(Group.organisation_id == org_id)
-        ):
+        for grp in await self.session.scalars(select(Group).where(Group.organisation_id == org_id)):
             self.groups[(grp.location_id, grp.name.lower())] = grp
-        for user in await self.session.scalars(
-            select(User).where(User.organisation_id == org_id)
-        ):
+        for user in await self.session.scalars(select(User).where(User.organisation_id == org_id)):
             self.users[user.email] = user
-        for child in await self.session.scalars(
-            select(Child).where(Child.organisation_id == org_id)
-        ):
+        for child in await self.session.scalars(select(Child).where(Child.organisation_id == org_id)):
             self._index_child(child)
         links = await self.session.scalars(
-            select(Guardianship)
-            .join(Child, Child.id == Guardianship.child_id)
-            .where(Child.organisation_id == org_id)
+            select(Guardianship).join(Child, Child.id == Guardianship.child_id).where(Child.organisation_id == org_id)
         )
         for link in links:
             self.links[(link.user_id, link.child_id)] = link
@@ -123,9 +103,7 @@ class _Roster:
     def _index_child(self, child: Child) -> None:
         if child.external_ref:
             self.children_by_ref[child.external_ref] = child
-        self.children_by_name[
-            (child.first_name.lower(), child.last_name.lower(), child.birth_date)
-        ] = child
+        self.children_by_name[(child.first_name.lower(), child.last_name.lower(), child.birth_date)] = child
 
     async def location(self, name: str) -> Location:
         if (loc := self.locations.get(name.lower())) is None:
@@ -156,9 +134,7 @@ class _Roster:
         return grp
 
     async def child(self, plan: ChildPlan, group: Group) -> Child:
-        child = (
-            self.children_by_ref.get(plan.child_ref) if plan.child_ref else None
-        ) or self.children_by_name.get(
+        child = (self.children_by_ref.get(plan.child_ref) if plan.child_ref else None) or self.children_by_name.get(
             (plan.first_name.lower(), plan.last_name.lower(), plan.birth_date)
         )
         wanted = {
@@ -187,16 +163,12 @@ class _Roster:
     async def user(self, email: str, name: str, role: Role) -> User:
         user = self.users.get(email)
         if user is None:
-            user = User(
-                organisation_id=self.org.id, email=email, display_name=name, role=role
-            )
+            user = User(organisation_id=self.org.id, email=email, display_name=name, role=role)
             self.session.add(user)
             await self.session.flush()
             self.users[email] = user
             self.report.users_created += 1
-        elif user.display_name != name and (
-            user.role is Role.PARENT or role is not Role.PARENT
-        ):
+        elif user.display_name != name and (user.role is Role.PARENT or role is not Role.PARENT):
             user.display_name = name
             self.report.users_updated += 1
         if user.invited_at is None and user.activated_at is None:
@@ -215,9 +187,7 @@ class _Roster:
             link.relation = relation
 
 
-async def apply_roster(
-    session: AsyncSession, organisation: Organisation, plans: list[ChildPlan]
-) -> ImportReport:
+async def apply_roster(session: AsyncSession, organisation: Organisation, plans: list[ChildPlan]) -> ImportReport:
     """Create or update everything in ``plans``; children missing from the file are left alone
     (leaving is set with an end date, not by omission)."""
     report = ImportReport()

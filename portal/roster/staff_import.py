@@ -52,9 +52,7 @@ def parse_staff(data: bytes | str) -> list[StaffPlan]:
                 continue
             location, sep, group = item.partition("/")
             if not sep or not location.strip() or not group.strip():
-                errors.append(
-                    RowError(line, "import.unknown_group", {"value": item.strip()})
-                )
+                errors.append(RowError(line, "import.unknown_group", {"value": item.strip()}))
                 continue
             groups.append((" ".join(location.split()), " ".join(group.split())))
         if email and (other := seen.setdefault(email, line)) != line:
@@ -66,19 +64,13 @@ def parse_staff(data: bytes | str) -> list[StaffPlan]:
     return plans
 
 
-async def apply_staff(
-    session: AsyncSession, organisation: Organisation, plans: list[StaffPlan]
-) -> ImportReport:
+async def apply_staff(session: AsyncSession, organisation: Organisation, plans: list[StaffPlan]) -> ImportReport:
     roster = await roster_index(session, organisation)
     errors: list[RowError] = []
     existing = {
         (a.user_id, a.group_id)
         for a in await session.scalars(
-            select(StaffAssignment).where(
-                StaffAssignment.user_id.in_(
-                    [u.id for u in roster.users.values()] or [-1]
-                )
-            )
+            select(StaffAssignment).where(StaffAssignment.user_id.in_([u.id for u in roster.users.values()] or [-1]))
         )
     }
     for plan in plans:

@@ -57,6 +57,4 @@ def set_csrf_cookie(request: Request, response: Response, secure: bool) -> None:
     """Persist the seed if this request created one."""
     seed = getattr(request.state, "csrf_seed", None)
     if seed and request.cookies.get(COOKIE) != seed:
-        response.set_cookie(
-            COOKIE, seed, httponly=True, samesite="strict", secure=secure, path="/"
-        )
+        response.set_cookie(COOKIE, seed, httponly=True, samesite="strict", secure=secure, path="/")

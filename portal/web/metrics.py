@@ -64,23 +64,15 @@ class MetricsMiddleware:
             route = getattr(scope.get("route"), "path", None) or "unmatched"
             method = scope["method"]
             self.metrics.requests.labels(method, route, str(status)).inc()
-            self.metrics.latency.labels(method, route).observe(
-                time.perf_counter() - started
-            )
+            self.metrics.latency.labels(method, route).observe(time.perf_counter() - started)
 
 
 def metrics_endpoint(metrics: Metrics, token: str) -> object:
     async def endpoint(request: Request) -> Response:
         if token:
-            given = (
-                request.headers.get("authorization", "").removeprefix("Bearer ").strip()
-            )
+            given = request.headers.get("authorization", "").removeprefix("Bearer ").strip()
             if not hmac.compare_digest(given.encode(), token.encode()):
-                return Response(
-                    "unauthorised\n", status_code=401, media_type="text/plain"
-                )
-        return Response(
-            generate_latest(metrics.registry), media_type=CONTENT_TYPE_LATEST
-        )
+                return Response("unauthorised\n", status_code=401, media_type="text/plain")
+        return Response(generate_latest(metrics.registry), media_type=CONTENT_TYPE_LATEST)
 
     return endpoint

@@ -61,34 +61,27 @@ class Caller:
         return self.principal
 
 
-async def identify(request: Request, session: AsyncSession) -> Caller:
+async def identify(request: Request, session: AsyncSession, *, authenticate: bool = True) -> Caller:
     """The organisation of this Host and, if any, the signed-in principal.
 
     A cookie-authenticated API call that changes something must carry the CSRF
-    header; HTML forms are checked by ``read_form``.
+    header; HTML forms are checked by ``read_form``. Endpoints that authenticate
+    by other means (a password) pass ``authenticate=False``.
     """
     rt = runtime(request)
-    organisation = await resolve_organisation(
-        session, request.headers.get("host", ""), rt.settings
-    )
+    organisation = await resolve_organisation(session, request.headers.get("host", ""), rt.settings)
+    if not authenticate:
+        return Caller(organisation, None)
     idle = dt.timedelta(days=rt.settings.session_days)
     principal: Principal | None = None
     token = bearer_token(request)
     if token:
-        principal = await resolve_session(
-            session, organisation.id, token, "bearer", idle
-        )
+        principal = await resolve_session(session, organisation.id, token, "bearer", idle)
         if principal is None:
             raise Unauthenticated()
     elif cookie := request.cookies.get(SESSION_COOKIE):
-        principal = await resolve_session(
-            session, organisation.id, cookie, "cookie", idle
-        )
-        if (
-            principal is not None
-            and request.method in UNSAFE_METHODS
-            and request.url.path.startswith("/api/")
-        ):
+        principal = await resolve_session(session, organisation.id, cookie, "cookie", idle)
+        if principal is not None and request.method in UNSAFE_METHODS and request.url.path.startswith("/api/"):
             verify_csrf(request, request.headers.get(HEADER), rt.settings.secret_key)
     return Caller(organisation, principal)
 

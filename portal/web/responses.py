@@ -28,9 +28,7 @@ def set_session_cookie(response: Response, token: str, settings: Settings) -> No
 
 
 def clear_session_cookie(response: Response, settings: Settings) -> None:
-    response.delete_cookie(
-        SESSION_COOKIE, path="/", httponly=True, samesite="lax", secure=settings.https
-    )
+    response.delete_cookie(SESSION_COOKIE, path="/", httponly=True, samesite="lax", secure=settings.https)
 
 
 def redirect(path: str) -> RedirectResponse:
@@ -58,7 +56,5 @@ async def json_body(request: Request) -> dict[str, Any]:
 def json_text(data: dict[str, Any], name: str, *, max_len: int = 1024) -> str:
     value = data.get(name, "")
     if not isinstance(value, str) or len(value) > max_len:
-        raise InvalidInput(
-            detail=f"'{name}' must be a string of at most {max_len} characters"
-        )
+        raise InvalidInput(detail=f"'{name}' must be a string of at most {max_len} characters")
     return value

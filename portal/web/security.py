@@ -30,9 +30,7 @@ class SecurityHeadersMiddleware:
             "permissions-policy": "camera=(self), microphone=(), geolocation=(), interest-cohort=()",
         }
         if https:
-            self.headers["strict-transport-security"] = (
-                "max-age=31536000; includeSubDomains"
-            )
+            self.headers["strict-transport-security"] = "max-age=31536000; includeSubDomains"
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":

@@ -1,0 +1,172 @@
+"""Fixtures for both stacks, from the same tests.
+
+``stack`` is parametrised: ``embedded`` (SQLite file copied from a migrated
+template, local media folder, inline queue, memory rate limits) and
+``services`` (PostgreSQL in a schema of its own per run, Redis with a key
+prefix per test, S3 from moto's server mode with a bucket per test, arq with
+a real burst worker as the job barrier). Without ``REQUIRE_SERVICES`` an
+unreachable service skips with its reason; with ``REQUIRE_SERVICES=1`` it fails.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import secrets
+import shutil
+import uuid
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
+from typing import Any, NoReturn
+
+import pytest
+
+from portal.settings import Settings
+
+REQUIRE_SERVICES = os.environ.get("REQUIRE_SERVICES", "") not in ("", "0")
+PG_DSN = os.environ.get("TEST_POSTGRES_DSN", "postgresql://postgres@127.0.0.1:5432/test")
+REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
+SECRET = "test-secret-" + "x" * 40
+PUBLIC_URL = "http://localhost:8000"
+
+
+def unavailable(what: str, exc: BaseException) -> NoReturn:
+    reason = f"{what} is not reachable ({type(exc).__name__}: {exc})"
+    if REQUIRE_SERVICES:
+        pytest.fail(f"{reason}; REQUIRE_SERVICES=1 makes this a failure", pytrace=False)
+    pytest.skip(reason)
+
+
+# ---- session-wide services -----------------------------------------------------------
+
+
+@pytest.fixture(scope="session")
+def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    from portal.database import create_engine, migrate
+
+    path = tmp_path_factory.mktemp("template") / "schriftje.sqlite3"
+
+    async def build() -> None:
+        engine = create_engine(f"sqlite+aiosqlite:///{path}")
+        await migrate(engine)
+        await engine.dispose()
+
+    asyncio.run(build())
+    return path
+
+
+@pytest.fixture(scope="session")
+def postgres_schema() -> Iterator[str]:
+    import asyncpg
+
+    from portal.database import create_engine, migrate
+
+    schema = f"test_{os.getpid()}_{secrets.token_hex(3)}"
+
+    async def create() -> None:
+        connection = await asyncpg.connect(PG_DSN, timeout=5)
+        try:
+            await connection.execute(f'CREATE SCHEMA "{schema}"')
+        finally:
+            await connection.close()
+        engine = create_engine(pg_url(), schema=schema)
+        await migrate(engine)
+        await engine.dispose()
+
+    async def drop() -> None:
+        connection = await asyncpg.connect(PG_DSN, timeout=5)
+        try:
+            await connection.execute(f'DROP SCHEMA "{schema}" CASCADE')
+        finally:
+            await connection.close()
+
+    try:
+        asyncio.run(create())
+    except (OSError, asyncpg.PostgresError, asyncio.TimeoutError) as exc:
+        unavailable("PostgreSQL", exc)
+    yield schema
+    asyncio.run(drop())
+
+
+def pg_url() -> str:
+    return PG_DSN.replace("postgresql://", "postgresql+asyncpg://", 1)
+
+
+@pytest.fixture(scope="session")
+def redis_url() -> str:
+    import redis
+
+    try:
+        redis.Redis.from_url(REDIS_URL, socket_connect_timeout=3).ping()
+    except redis.RedisError as exc:
+        unavailable("Redis", exc)
+    return REDIS_URL
+
+
+@pytest.fixture(scope="session")
+def s3_endpoint() -> Iterator[str]:
+    from moto.server import ThreadedMotoServer
+
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
+    try:
+        server.start()
+    except OSError as exc:
+        unavailable("moto S3 server", exc)
+    host, port = server.get_host_and_port()
+    yield f"http://{host}:{port}"
+    server.stop()
+
+
+def create_bucket(endpoint: str, bucket: str) -> None:
+    import boto3
+
+    client = boto3.client(
+        "s3", endpoint_url=endpoint, region_name="us-east-1", aws_access_key_id="test", aws_secret_access_key="test"
+    )
+    client.create_bucket(Bucket=bucket)
+
+
+# ---- one stack per test ----------------------------------------------------------------
+
+
+def embedded_settings(tmp_path: Path, template: Path, **extra: Any) -> Settings:
+    shutil.copy(template, tmp_path / "schriftje.sqlite3")
+    return Settings(data_dir=str(tmp_path), secret_key=SECRET, public_url=PUBLIC_URL, **extra).resolved()
+
+
+def services_settings(tmp_path: Path, schema: str, redis: str, s3: str, **extra: Any) -> Settings:
+    bucket = f"t-{uuid.uuid4().hex[:12]}"
+    create_bucket(s3, bucket)
+    return Settings(
+        data_dir=str(tmp_path),
+        database_url=pg_url(),
+        database_schema=schema,
+        redis_url=redis,
+        redis_prefix=f"schriftje-test:{uuid.uuid4().hex[:12]}",
+        storage="s3",
+        s3_endpoint_url=s3,
+        s3_bucket=bucket,
+        s3_access_key_id="test",
+        s3_secret_access_key="test",
+        secret_key=SECRET,
+        public_url=PUBLIC_URL,
+        **extra,
+    ).resolved()
+
+
+@pytest.fixture(params=["embedded", "services"])
+def stack_settings(request: pytest.FixtureRequest, tmp_path: Path) -> Settings:
+    if request.param == "embedded":
+        return embedded_settings(tmp_path, request.getfixturevalue("sqlite_template"))
+    schema = request.getfixturevalue("postgres_schema")
+    redis = request.getfixturevalue("redis_url")
+    s3 = request.getfixturevalue("s3_endpoint")
+    return services_settings(tmp_path, schema, redis, s3)
+
+
+@pytest.fixture
+async def harness(stack_settings: Settings) -> AsyncIterator[Any]:
+    from tests.harness import Harness
+
+    async with Harness.open(stack_settings) as h:
+        yield h
