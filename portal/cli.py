@@ -323,12 +323,22 @@ def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
 def cmd_worker(args: argparse.Namespace, settings: Settings) -> int:
     from workers.worker import build_worker
 
-    try:
-        worker = build_worker(settings, burst=args.burst)
-    except RuntimeError as exc:
-        print(f"schriftje: {exc}", file=sys.stderr)
+    if not settings.redis_url:
+        print(
+            "schriftje: the worker needs SCHRIFTJE_REDIS_URL; embedded installs run jobs in-process.", file=sys.stderr
+        )
         return 2
-    worker.run()
+
+    async def run() -> None:
+        worker = build_worker(settings, burst=args.burst)  # built inside the loop it runs on
+        try:
+            await worker.async_run()  # sets main_task, which arq's SIGTERM/SIGINT handler cancels
+        except asyncio.CancelledError:
+            pass
+        finally:
+            await worker.close()
+
+    asyncio.run(run())
     return 0
 
 

@@ -15,4 +15,4 @@ class JobQueue(Protocol):
 
 
 SEND_INVITATION = "accounts.send_invitation"
-SEND_PASSWORD_RESET = "accounts.send_password_reset"
+SEND_PASSWORD_RESET = "accounts.send_password_reset"  # noqa: S105 (a job name)

