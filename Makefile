@@ -23,6 +23,7 @@ lint: $(DEV_STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/lint-imports
+	$(BIN)/mypy
 
 $(VENV)/bin/python:
 	$(PYTHON) -m venv $(VENV)

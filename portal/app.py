@@ -158,11 +158,7 @@ def create_app(settings: Settings) -> Starlette:
     routes = [
         Route("/healthz", healthz, methods=["GET"]),
         Route("/readyz", readyz, methods=["GET"]),
-        Route(
-            "/metrics",
-            metrics_endpoint(metrics, settings.metrics_token),
-            methods=["GET"],
-        ),  # type: ignore[arg-type]
+        Route("/metrics", metrics_endpoint(metrics, settings.metrics_token), methods=["GET"]),
         *pages.routes,
         *account_routes.routes,
         Mount("/static", StaticFiles(directory=STATIC_DIR), name="static"),

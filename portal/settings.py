@@ -187,15 +187,15 @@ def env_name(field_name: str) -> str:
 
 def _convert(f: dataclasses.Field[Any], raw: str) -> Any:
     name = env_name(f.name)
-    kind = type(f.default)
-    if kind is bool:
+    default: object = f.default
+    if isinstance(default, bool):
         lowered = raw.strip().lower()
         if lowered in ("1", "true", "yes", "on"):
             return True
         if lowered in ("0", "false", "no", "off", ""):
             return False
         raise SettingsError(f"{name} must be true or false, not {raw!r}.")
-    if kind is int:
+    if isinstance(default, int):
         try:
             value = int(raw)
         except ValueError:

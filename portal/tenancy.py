@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 from urllib.parse import urlsplit, urlunsplit
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from portal.errors import NotFound
@@ -43,10 +43,9 @@ async def resolve_organisation(session: AsyncSession, host: str, settings: Setti
         if organisation is None:
             raise NotFound("error.org_not_found")
         return organisation
-    if await session.scalar(select(func.count()).select_from(Organisation)) == 1:
-        only = await session.scalar(select(Organisation))
-        if only is not None:
-            return only
+    only = (await session.scalars(select(Organisation).limit(2))).all()
+    if len(only) == 1:
+        return only[0]
     raise NotFound("error.org_not_found")
 
 

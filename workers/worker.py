@@ -4,11 +4,14 @@ startup/shutdown from the settings. Tests build the same worker with
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any, cast
 
 from arq import func
 from arq.connections import RedisSettings
 from arq.worker import Worker
+
+if TYPE_CHECKING:
+    from arq.typing import WorkerCoroutine
 
 from portal.settings import Settings
 from workers.arq_queue import queue_name
@@ -24,7 +27,8 @@ def build_worker(settings: Settings, *, burst: bool = False, **overrides: Any) -
         raise RuntimeError("schriftje worker needs SCHRIFTJE_REDIS_URL; the embedded default runs jobs in-process.")
     options: dict[str, Any] = {
         "functions": [
-            func(f, name=name, timeout=JOB_TIMEOUT_SECS, max_tries=MAX_TRIES) for name, f in FUNCTIONS.items()
+            func(cast("WorkerCoroutine", f), name=name, timeout=JOB_TIMEOUT_SECS, max_tries=MAX_TRIES)
+            for name, f in FUNCTIONS.items()
         ],
         "redis_settings": RedisSettings.from_dsn(settings.redis_url),
         "queue_name": queue_name(settings.redis_prefix),

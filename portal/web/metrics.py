@@ -1,14 +1,17 @@
-"""Prometheus metrics: request counts and latencies per route template, and ``/metrics``.
+"""Prometheus metrics and the access log: request counts and latencies per route
+template, ``/metrics``, and one structured log line per request.
 
 Each app has its own ``CollectorRegistry`` so several apps (tests, two nodes in
 one process) never collide. Paths are labelled by their route template
-(``/activate/{token}``), never the raw path, so tokens never reach a label.
+(``/activate/{token}``), never the raw path, so tokens never reach a label or a log.
 """
 
 from __future__ import annotations
 
 import hmac
+import logging
 import time
+from collections.abc import Awaitable, Callable
 
 from prometheus_client import (
     CONTENT_TYPE_LATEST,
@@ -20,6 +23,8 @@ from prometheus_client import (
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+access_log = logging.getLogger("schriftje.access")
 
 
 class Metrics:
@@ -61,13 +66,18 @@ class MetricsMiddleware:
         try:
             await self.app(scope, receive, send_status)
         finally:
+            elapsed = time.perf_counter() - started
             route = getattr(scope.get("route"), "path", None) or "unmatched"
             method = scope["method"]
             self.metrics.requests.labels(method, route, str(status)).inc()
-            self.metrics.latency.labels(method, route).observe(time.perf_counter() - started)
+            self.metrics.latency.labels(method, route).observe(elapsed)
+            access_log.info(
+                "request",
+                extra={"method": method, "route": route, "status": status, "ms": round(elapsed * 1000, 1)},
+            )
 
 
-def metrics_endpoint(metrics: Metrics, token: str) -> object:
+def metrics_endpoint(metrics: Metrics, token: str) -> Callable[[Request], Awaitable[Response]]:
     async def endpoint(request: Request) -> Response:
         if token:
             given = request.headers.get("authorization", "").removeprefix("Bearer ").strip()

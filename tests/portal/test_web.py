@@ -100,3 +100,27 @@ class TestErrors:
             response = await client.get("/api/nothing-here")
         assert response.status_code == 404
         assert response.json() == {"error": "not_found", "detail": "Niet gevonden."}
+
+
+class TestLogs:
+    async def test_logs_never_contain_tokens_passwords_or_mail_bodies(self, harness, caplog) -> None:
+        import logging
+
+        from portal.logs import JsonFormatter
+        from tests.harness import login
+
+        caplog.set_level(logging.DEBUG)
+        org = await harness.organisation()
+        await harness.import_roster(org, ROSTER)
+        async with harness.client() as client:
+            await harness.activate(client, "anna@example.nl", "a secret password")
+        async with harness.client() as client:
+            assert (await login(client, "anna@example.nl", "a secret password")).status_code == 303
+            session = client.cookies.get("schriftje_session")
+        token = httpx.URL(harness.links_for("anna@example.nl")[0]).path.rsplit("/", 1)[1]
+        formatter = JsonFormatter()
+        server_side = [r for r in caplog.records if not r.name.startswith(("httpx", "httpcore"))]  # the test's client
+        text = "\n".join(formatter.format(record) for record in server_side)
+        assert '"route": "/activate/{token}"' in text  # the access log is there
+        for secret in (token, session, "a secret password", "Activeer je account"):
+            assert secret not in text

@@ -149,3 +149,18 @@ class TestCsrf:
                 "/login", data={"csrf_token": f"{seed}.forged", "email": "anna@example.nl", "password": PASSWORD}
             )
         assert response.status_code == 403
+
+
+class TestCookieFlags:
+    def test_cookie_is_secure_when_the_public_url_is_https(self) -> None:
+        from starlette.responses import Response
+
+        from portal.settings import Settings
+        from portal.web.responses import set_session_cookie
+
+        response = Response()
+        set_session_cookie(
+            response, "token", Settings(public_url="https://kober.example.org", secret_key="k").resolved()
+        )
+        cookie = response.headers["set-cookie"]
+        assert "Secure" in cookie and "HttpOnly" in cookie and "SameSite=lax" in cookie
