@@ -13,6 +13,7 @@ from collections.abc import AsyncIterator
 from contextlib import AsyncExitStack, asynccontextmanager
 from pathlib import Path
 
+from prometheus_client import CollectorRegistry
 from redis.asyncio import Redis
 from sqlalchemy import text
 from starlette.applications import Starlette
@@ -24,6 +25,9 @@ from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
 from media.storage import open_storage
+from messaging import routes as messaging_routes
+from messaging.broker import LocalBroker, RedisBroker
+from messaging.hub import Hub, HubMetrics
 from portal.accounts import routes as account_routes
 from portal.database import create_sessionmaker, engine_from_settings
 from portal.errors import DomainError, NotFound
@@ -87,7 +91,7 @@ async def server_error(request: Request, exc: Exception) -> Response:
 
 
 @asynccontextmanager
-async def open_runtime(settings: Settings) -> AsyncIterator[Runtime]:
+async def open_runtime(settings: Settings, registry: CollectorRegistry | None = None) -> AsyncIterator[Runtime]:
     """Open every backend the settings name; close them all on exit."""
     async with AsyncExitStack() as stack:
         engine = engine_from_settings(settings)
@@ -130,6 +134,13 @@ async def open_runtime(settings: Settings) -> AsyncIterator[Runtime]:
                 return "in-process"
 
         stack.push_async_callback(queue.close)
+        broker: LocalBroker | RedisBroker = (
+            RedisBroker(settings.redis_url, settings.redis_prefix) if settings.redis_url else LocalBroker()
+        )
+        hub = Hub(broker, sessionmaker, metrics=HubMetrics(registry))
+        await broker.start()
+        stack.push_async_callback(broker.close)
+        stack.push_async_callback(hub.close)
         yield Runtime(
             settings=settings,
             engine=engine,
@@ -142,7 +153,7 @@ async def open_runtime(settings: Settings) -> AsyncIterator[Runtime]:
                 "redis": redis_ready,
                 "storage": storage.ping,
             },
-            extras={"storage": storage},
+            extras={"storage": storage, "hub": hub},
         )
 
 
@@ -151,7 +162,7 @@ def create_app(settings: Settings) -> Starlette:
 
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
-        async with open_runtime(settings) as rt:
+        async with open_runtime(settings, metrics.registry) as rt:
             app.state.runtime = rt
             yield
 
@@ -161,6 +172,7 @@ def create_app(settings: Settings) -> Starlette:
         Route("/metrics", metrics_endpoint(metrics, settings.metrics_token), methods=["GET"]),
         *pages.routes,
         *account_routes.routes,
+        *messaging_routes.routes,
         Mount("/static", StaticFiles(directory=STATIC_DIR), name="static"),
     ]
     app = Starlette(

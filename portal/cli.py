@@ -309,6 +309,7 @@ def _serve(settings: Settings, host: str, port: int) -> int:
         forwarded_allow_ips=settings.forwarded_allow_ips,
         log_config=None,
         ws="websockets-sansio",
+        ws_max_size=64 * 1024,
     )
     uvicorn.Server(config).run()
     return 0

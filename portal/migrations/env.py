@@ -8,7 +8,7 @@ import asyncio
 from alembic import context
 from sqlalchemy.engine import Connection
 
-import portal.models  # noqa: F401  (registers every table on Base.metadata)
+import portal.schema  # noqa: F401  (registers every table on Base.metadata)
 from portal.database import Base, engine_from_settings
 from portal.settings import Settings
 

@@ -26,7 +26,8 @@ async def run_checks(checks: dict[str, ReadinessCheck]) -> dict[str, dict[str, o
     async def one(check: ReadinessCheck) -> dict[str, object]:
         started = time.perf_counter()
         try:
-            detail = await asyncio.wait_for(check(), CHECK_TIMEOUT_SECS)
+            async with asyncio.timeout(CHECK_TIMEOUT_SECS):
+                detail = await check()
         except Exception as exc:  # a readiness probe reports, it never raises
             return {"ok": False, "error": type(exc).__name__}
         result: dict[str, object] = {

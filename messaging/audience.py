@@ -1,0 +1,126 @@
+"""Who may write what, and who receives it. Pure roster questions, no HTTP.
+
+* Group post: written by staff of the group (or a manager/admin of the
+  organisation); received by the guardians of the group's current children and
+  the group's staff.
+* Diary entry and family-thread message about a child: written by the child's
+  guardians or its group's staff while the child is current; received by the
+  same people.
+* Reading a child's diary or thread: its guardians (also during the leaving
+  window after the child's end date) and its current group's staff. Managers
+  and admins do not read family threads.
+
+"Does not exist" and "not yours" both raise ``NotFound``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlalchemy import or_, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from portal.errors import NotFound
+from portal.roster.models import Child, Group, Guardianship, Organisation, Role, StaffAssignment, User
+
+
+def today_for(organisation: Organisation) -> dt.date:
+    from zoneinfo import ZoneInfo
+
+    return dt.datetime.now(ZoneInfo(organisation.timezone)).date()
+
+
+def is_current(child: Child, today: dt.date) -> bool:
+    return child.end_date is None or child.end_date >= today
+
+
+def within_leaving_window(child: Child, organisation: Organisation, today: dt.date) -> bool:
+    return child.end_date is None or today <= child.end_date + dt.timedelta(days=organisation.leaving_window_days)
+
+
+async def is_guardian(session: AsyncSession, user: User, child_id: int) -> bool:
+    found = await session.scalar(
+        select(Guardianship.id).where(Guardianship.user_id == user.id, Guardianship.child_id == child_id)
+    )
+    return found is not None
+
+
+async def works_in(session: AsyncSession, user: User, group_id: int) -> bool:
+    if not user.role.is_staff:
+        return False
+    found = await session.scalar(
+        select(StaffAssignment.id).where(StaffAssignment.user_id == user.id, StaffAssignment.group_id == group_id)
+    )
+    return found is not None
+
+
+async def group_staff(session: AsyncSession, group_id: int) -> set[int]:
+    rows = await session.scalars(select(StaffAssignment.user_id).where(StaffAssignment.group_id == group_id))
+    return set(rows)
+
+
+async def group_audience(session: AsyncSession, group: Group, today: dt.date) -> set[int]:
+    guardians = await session.scalars(
+        select(Guardianship.user_id)
+        .join(Child, Child.id == Guardianship.child_id)
+        .where(Child.group_id == group.id, or_(Child.end_date.is_(None), Child.end_date >= today))
+    )
+    return set(guardians) | await group_staff(session, group.id)
+
+
+async def child_audience(session: AsyncSession, child: Child) -> set[int]:
+    guardians = await session.scalars(select(Guardianship.user_id).where(Guardianship.child_id == child.id))
+    return set(guardians) | await group_staff(session, child.group_id)
+
+
+async def group_for_posting(session: AsyncSession, user: User, group_id: int) -> Group:
+    group = await session.get(Group, group_id)
+    if group is None or group.organisation_id != user.organisation_id:
+        raise NotFound()
+    if user.role in (Role.MANAGER, Role.ADMIN) or await works_in(session, user, group.id):
+        return group
+    raise NotFound()
+
+
+async def child_for_posting(session: AsyncSession, user: User, child_id: int, today: dt.date) -> Child:
+    """The child, if ``user`` may write about it now (guardian or its group's staff, child current)."""
+    child = await readable_child(session, user, child_id, today)
+    if not is_current(child, today):
+        raise NotFound()
+    return child
+
+
+async def readable_child(session: AsyncSession, user: User, child_id: int, today: dt.date) -> Child:
+    child = await session.get(Child, child_id)
+    if child is None or child.organisation_id != user.organisation_id:
+        raise NotFound()
+    if await is_guardian(session, user, child.id):
+        organisation = await session.get(Organisation, child.organisation_id)
+        if organisation is not None and within_leaving_window(child, organisation, today):
+            return child
+        raise NotFound()
+    if is_current(child, today) and await works_in(session, user, child.group_id):
+        return child
+    raise NotFound()
+
+
+async def readable_group(session: AsyncSession, user: User, group_id: int, today: dt.date) -> Group:
+    """A group whose posts ``user`` may list: its staff, managers/admins, guardians of a current child."""
+    group = await session.get(Group, group_id)
+    if group is None or group.organisation_id != user.organisation_id:
+        raise NotFound()
+    if user.role in (Role.MANAGER, Role.ADMIN) or await works_in(session, user, group.id):
+        return group
+    guardian = await session.scalar(
+        select(Guardianship.id)
+        .join(Child, Child.id == Guardianship.child_id)
+        .where(
+            Guardianship.user_id == user.id,
+            Child.group_id == group.id,
+            or_(Child.end_date.is_(None), Child.end_date >= today),
+        )
+        .limit(1)
+    )
+    if guardian is None:
+        raise NotFound()
+    return group

@@ -1,0 +1,242 @@
+"""The node-local WebSocket hub: which sockets belong to which user, and each
+socket's pump.
+
+A pump owns everything sent on its socket, in order: it subscribes the user at
+the broker *before* replaying, replays the feed after the client's cursor from
+the database, sends ``ready``, then forwards live events. Each live event is
+checked against the socket's last ``seq``: already covered (by replay or
+another copy) is dropped, the next one is sent, and a jump means something was
+missed, so the gap is replayed from the database first. A cursor from the
+future, or one too far behind, gets ``reset``. Queues are bounded: a socket
+whose queue overflows is dropped with 4408 and never slows the others. The hub
+knows nothing of HTTP; a socket is anything with ``send_text`` and ``close``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import logging
+from dataclasses import dataclass, field
+from typing import Protocol
+
+from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from messaging import feed, protocol
+from messaging.broker.base import Broker
+from messaging.render import frames_for
+
+log = logging.getLogger(__name__)
+
+REPLAY_PAGE = 500
+
+
+class Socket(Protocol):
+    async def send_text(self, data: str) -> None: ...
+
+    async def close(self, code: int) -> None: ...
+
+
+class HubMetrics:
+    def __init__(self, registry: CollectorRegistry | None = None) -> None:
+        self.open_sockets = Gauge("schriftje_ws_open_sockets", "Open WebSocket connections", registry=registry)
+        self.delivered = Counter("schriftje_ws_events_delivered_total", "Event frames sent", registry=registry)
+        self.replayed = Histogram(
+            "schriftje_ws_replay_events",
+            "Events replayed from the database per replay",
+            buckets=(0, 1, 5, 20, 100, 500, 2000, 5000),
+            registry=registry,
+        )
+        self.slow_drops = Counter(
+            "schriftje_ws_slow_consumer_drops_total", "Sockets dropped as slow", registry=registry
+        )
+        self.resets = Counter("schriftje_ws_resets_total", "Reset frames sent", registry=registry)
+
+
+class _Marker:
+    def __init__(self, name: str) -> None:
+        self.name = name
+
+
+CATCH_UP = _Marker("catch-up")
+PONG = _Marker("pong")
+QueueItem = tuple[int, str] | _Marker
+
+
+@dataclass(eq=False)
+class Connection:
+    user_id: int
+    socket: Socket
+    last_seq: int
+    queue: asyncio.Queue[QueueItem]
+    dropped: bool = False
+    sent: int = field(default=0)
+
+    def offer(self, item: QueueItem) -> bool:
+        """Queue without waiting; False when the socket cannot keep up."""
+        if self.dropped:
+            return False
+        try:
+            self.queue.put_nowait(item)
+        except asyncio.QueueFull:
+            return False
+        return True
+
+
+class Hub:
+    def __init__(
+        self,
+        broker: Broker,
+        sessionmaker: async_sessionmaker[AsyncSession],
+        *,
+        metrics: HubMetrics | None = None,
+        heartbeat_secs: float = protocol.HEARTBEAT_SECS,
+        max_queued: int = protocol.MAX_QUEUED_EVENTS,
+    ) -> None:
+        self.broker = broker
+        self.sessionmaker = sessionmaker
+        self.metrics = metrics or HubMetrics()
+        self.heartbeat_secs = heartbeat_secs
+        self.max_queued = max_queued
+        self._by_user: dict[int, set[Connection]] = {}
+        self._pumps: dict[Connection, asyncio.Task[None]] = {}
+        broker.on_message(self._dispatch)
+        broker.on_reconnect(self.catch_up_all)
+
+    def connection_count(self, user_id: int | None = None) -> int:
+        if user_id is None:
+            return sum(len(c) for c in self._by_user.values())
+        return len(self._by_user.get(user_id, ()))
+
+    async def attach(self, user_id: int, socket: Socket, after: int) -> Connection:
+        """Register a socket (subscribing before any replay, so nothing falls between)."""
+        conn = Connection(user_id, socket, max(0, after), asyncio.Queue(self.max_queued))
+        first = user_id not in self._by_user
+        self._by_user.setdefault(user_id, set()).add(conn)
+        self.metrics.open_sockets.inc()
+        if first:
+            await self.broker.subscribe(user_id)
+        return conn
+
+    async def detach(self, conn: Connection) -> None:
+        peers = self._by_user.get(conn.user_id)
+        if peers is None or conn not in peers:
+            return
+        peers.discard(conn)
+        self.metrics.open_sockets.dec()
+        if not peers:
+            del self._by_user[conn.user_id]
+            await self.broker.unsubscribe(conn.user_id)
+
+    async def run(self, conn: Connection, requested_after: int) -> None:
+        """The pump: replay after the cursor, ``ready``, then live events until cancelled."""
+        self._pumps[conn] = asyncio.current_task()  # type: ignore[assignment]
+        try:
+            await self._initial_sync(conn, requested_after)
+            while True:
+                try:
+                    # asyncio.timeout, not wait_for: on 3.11 wait_for can swallow a cancel that
+                    # arrives as get() completes, leaving a dropped socket's pump running
+                    async with asyncio.timeout(self.heartbeat_secs):
+                        item = await conn.queue.get()
+                except TimeoutError:
+                    await conn.socket.send_text(json.dumps({"type": protocol.HEARTBEAT}))
+                    continue
+                await self._handle(conn, item)
+        finally:
+            self._pumps.pop(conn, None)
+
+    async def _initial_sync(self, conn: Connection, after: int) -> None:
+        async with self.sessionmaker() as session:
+            current = await feed.last_seq(session, conn.user_id)
+        if after > current or current - after > protocol.REPLAY_LIMIT:
+            self.metrics.resets.inc()
+            conn.last_seq = current
+            reason = "cursor_ahead" if after > current else "cursor_too_old"
+            await conn.socket.send_text(json.dumps({"type": protocol.RESET, "seq": current, "reason": reason}))
+        else:
+            conn.last_seq = after
+            await self._replay(conn)
+        await conn.socket.send_text(json.dumps({"type": protocol.READY, "seq": conn.last_seq}))
+
+    async def _handle(self, conn: Connection, item: QueueItem) -> None:
+        if item is CATCH_UP:
+            await self._replay(conn)
+            return
+        if item is PONG:
+            await conn.socket.send_text(json.dumps({"type": protocol.PONG}))
+            return
+        assert isinstance(item, tuple)
+        seq, payload = item
+        if seq <= conn.last_seq:
+            return  # covered by replay, or a second copy
+        if seq > conn.last_seq + 1:
+            await self._replay(conn)  # we missed something: the database has it
+            return
+        await conn.socket.send_text(payload)
+        conn.last_seq = seq
+        self.metrics.delivered.inc()
+
+    async def _replay(self, conn: Connection) -> None:
+        replayed = 0
+        while True:
+            async with self.sessionmaker() as session:
+                items = await feed.items_after(session, conn.user_id, conn.last_seq, REPLAY_PAGE)
+                frames = await frames_for(session, items)
+            for frame in frames:
+                await conn.socket.send_text(json.dumps(frame))
+                conn.last_seq = frame["seq"]
+            replayed += len(frames)
+            if len(items) < REPLAY_PAGE:
+                break
+        self.metrics.replayed.observe(replayed)
+        self.metrics.delivered.inc(replayed)
+
+    def _dispatch(self, user_id: int, payload: str) -> None:
+        """Broker callback: hand a user's event to each of that user's sockets on this node."""
+        peers = self._by_user.get(user_id)
+        if not peers:
+            return
+        try:
+            seq = int(json.loads(payload)["seq"])
+        except (ValueError, KeyError, TypeError):
+            log.warning("broker message without seq ignored")
+            return
+        for conn in list(peers):
+            if not conn.offer((seq, payload)):
+                self.drop_slow(conn)
+
+    def ping(self, conn: Connection) -> None:
+        if not conn.offer(PONG):
+            self.drop_slow(conn)
+
+    def drop_slow(self, conn: Connection) -> None:
+        """Stop feeding a socket that does not keep up; it resumes later from its cursor."""
+        if conn.dropped:
+            return
+        conn.dropped = True
+        self.metrics.slow_drops.inc()
+        log.info("slow consumer dropped", extra={"user_id": conn.user_id})
+        pump = self._pumps.get(conn)
+        if pump is not None:
+            pump.cancel()
+
+    async def catch_up_all(self) -> None:
+        """After a broker outage: every socket replays what it may have missed."""
+        for peers in list(self._by_user.values()):
+            for conn in list(peers):
+                if not conn.offer(CATCH_UP):
+                    self.drop_slow(conn)
+
+    async def close(self) -> None:
+        for pump in list(self._pumps.values()):
+            pump.cancel()
+
+
+async def close_quietly(socket: Socket, code: int, within_secs: float) -> None:
+    """Send a close frame if the socket takes it within ``within_secs``; never raise."""
+    with contextlib.suppress(Exception):
+        async with asyncio.timeout(within_secs):
+            await socket.close(code)

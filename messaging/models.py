@@ -1,0 +1,80 @@
+"""Messaging tables: the per-user feed (counter + items) and the content it points at
+(group posts, diary entries, family-thread messages).
+
+A feed item is ``(user, seq) -> (kind, ref_id)``: it references content instead of
+copying it, so an edit shows everywhere and a delete is gone from history and
+replay alike, while the user's ``seq`` stays gap-free. ``feed_counter`` holds
+each user's last ``seq``; it is advanced inside the writing transaction.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlalchemy import JSON, Boolean, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column
+
+from portal.database import Base, UTCDateTime, utcnow
+
+
+class FeedCounter(Base):
+    __tablename__ = "feed_counter"
+
+    user_id: Mapped[int] = mapped_column(ForeignKey("app_user.id", ondelete="CASCADE"), primary_key=True)
+    last_seq: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class FeedItem(Base):
+    __tablename__ = "feed_item"
+    __table_args__ = (UniqueConstraint("user_id", "seq"), Index("ix_feed_item_ref", "kind", "ref_id"))
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("app_user.id", ondelete="CASCADE"))
+    seq: Mapped[int] = mapped_column(Integer)
+    kind: Mapped[str] = mapped_column(String(40))
+    ref_id: Mapped[int] = mapped_column(Integer)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class GroupPost(Base):
+    """Staff -> every family of the group ("zwemkleding meenemen")."""
+
+    __tablename__ = "group_post"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    organisation_id: Mapped[int] = mapped_column(ForeignKey("organisation.id", ondelete="CASCADE"), index=True)
+    group_id: Mapped[int] = mapped_column(ForeignKey("care_group.id", ondelete="CASCADE"), index=True)
+    author_id: Mapped[int | None] = mapped_column(ForeignKey("app_user.id", ondelete="SET NULL"))
+    body: Mapped[str] = mapped_column(Text)
+    requires_ack: Mapped[bool] = mapped_column(Boolean, default=False)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    deleted_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+
+
+class DiaryEntry(Base):
+    """A dagboek entry about one child, by its group's staff or its guardians."""
+
+    __tablename__ = "diary_entry"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    organisation_id: Mapped[int] = mapped_column(ForeignKey("organisation.id", ondelete="CASCADE"), index=True)
+    child_id: Mapped[int] = mapped_column(ForeignKey("child.id", ondelete="CASCADE"), index=True)
+    author_id: Mapped[int | None] = mapped_column(ForeignKey("app_user.id", ondelete="SET NULL"))
+    body: Mapped[str] = mapped_column(Text)
+    media_ids: Mapped[list[int]] = mapped_column(JSON, default=list)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    deleted_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+
+
+class ThreadMessage(Base):
+    """A message in a child's family thread: its guardians <-> its group's staff."""
+
+    __tablename__ = "thread_message"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    organisation_id: Mapped[int] = mapped_column(ForeignKey("organisation.id", ondelete="CASCADE"), index=True)
+    child_id: Mapped[int] = mapped_column(ForeignKey("child.id", ondelete="CASCADE"), index=True)
+    author_id: Mapped[int | None] = mapped_column(ForeignKey("app_user.id", ondelete="SET NULL"))
+    body: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    deleted_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)

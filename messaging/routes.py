@@ -1,0 +1,287 @@
+"""Messaging endpoints: the ``/ws`` live feed and the JSON API for feed history,
+posting, and per-child / per-group listings. Thin: authenticate, call the
+service or hub, render."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import datetime as dt
+import json
+import time
+from typing import Any
+from urllib.parse import urlsplit
+
+from sqlalchemy import select
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import BaseRoute, Route, WebSocketRoute
+from starlette.websockets import WebSocket, WebSocketDisconnect
+
+from messaging import audience, feed, protocol, service
+from messaging.broker.base import Broker
+from messaging.hub import Connection, Hub, close_quietly
+from messaging.models import DiaryEntry, GroupPost, ThreadMessage
+from messaging.render import frames_for, render
+from portal.accounts.service import Principal, resolve_session
+from portal.errors import InvalidInput, NotFound
+from portal.tenancy import resolve_organisation
+from portal.web.requests import SESSION_COOKIE, identify, require_role, runtime
+from portal.web.responses import json_body, json_text
+
+MAX_PAGE = 200
+DEFAULT_PAGE = 50
+
+
+def _hub(conn: Request | WebSocket) -> Hub:
+    hub: Hub = runtime(conn).extras["hub"]
+    return hub
+
+
+def _broker(request: Request) -> Broker:
+    return _hub(request).broker
+
+
+def _int_param(request: Request, name: str, default: int, maximum: int | None = None) -> int:
+    raw = request.query_params.get(name)
+    if raw is None or raw == "":
+        return default
+    try:
+        value = int(raw)
+    except ValueError:
+        raise InvalidInput(detail=f"'{name}' must be a whole number") from None
+    if value < 0:
+        raise InvalidInput(detail=f"'{name}' must not be negative")
+    return min(value, maximum) if maximum is not None else value
+
+
+# ---- HTTP -------------------------------------------------------------------------
+
+
+async def feed_history(request: Request) -> Response:
+    after = _int_param(request, "after", 0)
+    limit = _int_param(request, "limit", DEFAULT_PAGE, MAX_PAGE) or DEFAULT_PAGE
+    async with runtime(request).uow() as uow:
+        principal = require_role(await identify(request, uow.session))
+        items = await feed.items_after(uow.session, principal.user.id, after, limit + 1)
+        frames = await frames_for(uow.session, items[:limit])
+        current = await feed.last_seq(uow.session, principal.user.id)
+    return JSONResponse({"items": frames, "last_seq": current, "more": len(items) > limit})
+
+
+async def create_group_post(request: Request) -> Response:
+    data = await json_body(request)
+    requires_ack = data.get("requires_ack", False)
+    if not isinstance(requires_ack, bool):
+        raise InvalidInput(detail="'requires_ack' must be true or false")
+    async with runtime(request).uow() as uow:
+        principal = require_role(await identify(request, uow.session))
+        post = await service.post_to_group(
+            uow,
+            _broker(request),
+            principal.user,
+            request.path_params["group_id"],
+            json_text(data, "body", max_len=20_000),
+            requires_ack=requires_ack,
+        )
+        rendered = await render(uow.session, [(protocol.GROUP_POST_CREATED, post.id)])
+    return JSONResponse(rendered[(protocol.GROUP_POST_CREATED, post.id)], status_code=201)
+
+
+async def create_diary_entry(request: Request) -> Response:
+    data = await json_body(request)
+    media_ids = data.get("media_ids", [])
+    if not isinstance(media_ids, list):
+        raise InvalidInput(detail="'media_ids' must be a list")
+    async with runtime(request).uow() as uow:
+        principal = require_role(await identify(request, uow.session))
+        entry = await service.write_diary_entry(
+            uow,
+            _broker(request),
+            principal.user,
+            request.path_params["child_id"],
+            json_text(data, "body", max_len=20_000),
+            media_ids,
+        )
+        rendered = await render(uow.session, [(protocol.DIARY_ENTRY_CREATED, entry.id)])
+    return JSONResponse(rendered[(protocol.DIARY_ENTRY_CREATED, entry.id)], status_code=201)
+
+
+async def create_message(request: Request) -> Response:
+    data = await json_body(request)
+    async with runtime(request).uow() as uow:
+        principal = require_role(await identify(request, uow.session))
+        message = await service.send_family_message(
+            uow,
+            _broker(request),
+            principal.user,
+            request.path_params["child_id"],
+            json_text(data, "body", max_len=20_000),
+        )
+        rendered = await render(uow.session, [(protocol.MESSAGE_CREATED, message.id)])
+    return JSONResponse(rendered[(protocol.MESSAGE_CREATED, message.id)], status_code=201)
+
+
+async def _listing(request: Request, kind: str, model: Any, owner_column: Any, owner_id: int) -> dict[str, Any]:
+    before = _int_param(request, "before", 0)
+    limit = _int_param(request, "limit", DEFAULT_PAGE, MAX_PAGE) or DEFAULT_PAGE
+    async with runtime(request).uow() as uow:
+        query = select(model.id).where(owner_column == owner_id, model.deleted_at.is_(None))
+        if before:
+            query = query.where(model.id < before)
+        ids = list(await uow.session.scalars(query.order_by(model.id.desc()).limit(limit + 1)))
+        rendered = await render(uow.session, [(kind, i) for i in ids[:limit]])
+    return {"items": [rendered[(kind, i)] for i in ids[:limit]], "more": len(ids) > limit}
+
+
+async def list_diary(request: Request) -> Response:
+    child_id = request.path_params["child_id"]
+    async with runtime(request).uow() as uow:
+        caller = await identify(request, uow.session)
+        principal = require_role(caller)
+        await audience.readable_child(uow.session, principal.user, child_id, audience.today_for(caller.organisation))
+    body = await _listing(request, protocol.DIARY_ENTRY_CREATED, DiaryEntry, DiaryEntry.child_id, child_id)
+    return JSONResponse(body)
+
+
+async def list_messages(request: Request) -> Response:
+    child_id = request.path_params["child_id"]
+    async with runtime(request).uow() as uow:
+        caller = await identify(request, uow.session)
+        principal = require_role(caller)
+        await audience.readable_child(uow.session, principal.user, child_id, audience.today_for(caller.organisation))
+    body = await _listing(request, protocol.MESSAGE_CREATED, ThreadMessage, ThreadMessage.child_id, child_id)
+    return JSONResponse(body)
+
+
+async def list_group_posts(request: Request) -> Response:
+    group_id = request.path_params["group_id"]
+    async with runtime(request).uow() as uow:
+        caller = await identify(request, uow.session)
+        principal = require_role(caller)
+        await audience.readable_group(uow.session, principal.user, group_id, audience.today_for(caller.organisation))
+    return JSONResponse(await _listing(request, protocol.GROUP_POST_CREATED, GroupPost, GroupPost.group_id, group_id))
+
+
+# ---- WebSocket ----------------------------------------------------------------------
+
+
+class _StarletteSocket:
+    def __init__(self, websocket: WebSocket) -> None:
+        self._ws = websocket
+
+    async def send_text(self, data: str) -> None:
+        await self._ws.send_text(data)
+
+    async def close(self, code: int) -> None:
+        await self._ws.close(code)
+
+
+def _same_origin(websocket: WebSocket) -> bool:
+    origin = websocket.headers.get("origin")
+    host = websocket.headers.get("host", "")
+    return bool(origin) and urlsplit(origin).netloc.lower() == host.lower()
+
+
+async def _authenticate(websocket: WebSocket, token: object) -> Principal | int:
+    """The principal, or the close code to refuse with."""
+    rt = runtime(websocket)
+    idle = dt.timedelta(days=rt.settings.session_days)
+    async with rt.uow() as uow:
+        try:
+            organisation = await resolve_organisation(uow.session, websocket.headers.get("host", ""), rt.settings)
+        except NotFound:
+            return protocol.CLOSE_FORBIDDEN
+        if isinstance(token, str) and token:
+            principal = await resolve_session(uow.session, organisation.id, token, "bearer", idle)
+        elif cookie := websocket.cookies.get(SESSION_COOKIE):
+            if not _same_origin(websocket):
+                return protocol.CLOSE_FORBIDDEN
+            principal = await resolve_session(uow.session, organisation.id, cookie, "cookie", idle)
+        else:
+            principal = None
+    return principal if principal is not None else protocol.CLOSE_UNAUTHENTICATED
+
+
+async def _receive_hello(websocket: WebSocket) -> dict[str, Any] | int:
+    try:
+        async with asyncio.timeout(protocol.HELLO_TIMEOUT_SECS):
+            raw = await websocket.receive_text()
+    except TimeoutError:
+        return protocol.CLOSE_PROTOCOL_ERROR
+    except (WebSocketDisconnect, KeyError, RuntimeError):
+        return protocol.CLOSE_PROTOCOL_ERROR
+    if len(raw.encode()) > protocol.MAX_CLIENT_FRAME_BYTES:
+        return protocol.CLOSE_TOO_BIG
+    try:
+        hello = json.loads(raw)
+    except ValueError:
+        return protocol.CLOSE_PROTOCOL_ERROR
+    after = hello.get("after", 0) if isinstance(hello, dict) else None
+    if not isinstance(hello, dict) or hello.get("type") != protocol.HELLO or type(after) is not int or after < 0:
+        return protocol.CLOSE_PROTOCOL_ERROR
+    return hello
+
+
+async def _receive_loop(websocket: WebSocket, hub: Hub, conn: Connection) -> int | None:
+    """Client frames after hello: pings, within size and rate limits. Returns a close code."""
+    window_start, count = time.monotonic(), 0
+    while True:
+        try:
+            raw = await websocket.receive_text()
+        except (WebSocketDisconnect, RuntimeError, KeyError):
+            return None
+        now = time.monotonic()
+        if now - window_start > 10:
+            window_start, count = now, 0
+        count += 1
+        if count > protocol.MAX_CLIENT_FRAMES_PER_10_SECS:
+            return protocol.CLOSE_RATE_LIMITED
+        if len(raw.encode()) > protocol.MAX_CLIENT_FRAME_BYTES:
+            return protocol.CLOSE_TOO_BIG
+        with contextlib.suppress(ValueError, AttributeError):
+            if json.loads(raw).get("type") == protocol.PING:
+                hub.ping(conn)
+
+
+async def websocket_endpoint(websocket: WebSocket) -> None:
+    hub = _hub(websocket)
+    await websocket.accept()
+    hello = await _receive_hello(websocket)
+    if isinstance(hello, int):
+        await close_quietly(_StarletteSocket(websocket), hello, 5)
+        return
+    principal = await _authenticate(websocket, hello.get("token"))
+    if isinstance(principal, int):
+        await close_quietly(_StarletteSocket(websocket), principal, 5)
+        return
+    socket = _StarletteSocket(websocket)
+    conn = await hub.attach(principal.user.id, socket, hello["after"])
+    pump = asyncio.create_task(hub.run(conn, hello["after"]))
+    receiver = asyncio.create_task(_receive_loop(websocket, hub, conn))
+    code: int | None = None
+    try:
+        done, _ = await asyncio.wait({pump, receiver}, return_when=asyncio.FIRST_COMPLETED)
+        if receiver in done:
+            code = receiver.result()
+    finally:
+        for task in (pump, receiver):
+            task.cancel()
+        await asyncio.gather(pump, receiver, return_exceptions=True)
+        await hub.detach(conn)
+    if conn.dropped:
+        code = protocol.CLOSE_SLOW_CONSUMER
+    if code is not None:
+        await close_quietly(socket, code, protocol.SLOW_CLOSE_TIMEOUT_SECS)
+
+
+routes: list[BaseRoute] = [
+    WebSocketRoute("/ws", websocket_endpoint),
+    Route("/api/feed", feed_history, methods=["GET"]),
+    Route("/api/groups/{group_id:int}/posts", create_group_post, methods=["POST"]),
+    Route("/api/groups/{group_id:int}/posts", list_group_posts, methods=["GET"]),
+    Route("/api/children/{child_id:int}/diary", create_diary_entry, methods=["POST"]),
+    Route("/api/children/{child_id:int}/diary", list_diary, methods=["GET"]),
+    Route("/api/children/{child_id:int}/messages", create_message, methods=["POST"]),
+    Route("/api/children/{child_id:int}/messages", list_messages, methods=["GET"]),
+]

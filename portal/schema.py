@@ -1,0 +1,8 @@
+"""The whole database schema: imports every package's models so ``Base.metadata`` is
+complete for Alembic and tests. A composition root like ``portal.app``: the only
+other module of ``portal`` allowed to import the domain packages."""
+
+import messaging.models
+import portal.models
+
+__all__ = ["messaging", "portal"]

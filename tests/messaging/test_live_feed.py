@@ -1,0 +1,143 @@
+"""The live feed's contract: replay after the cursor, ready, live events; resume without
+loss or duplicates; reset for a bad cursor; nothing published for a rolled-back write;
+the handshake's close codes."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from websockets.exceptions import ConnectionClosed
+
+from messaging import protocol, service
+from portal.roster.models import User
+from tests.messaging.conftest import World, ws
+
+ANNA = "anna@example.nl"
+
+
+async def post(world: World, n: int, body: str = "bericht") -> None:
+    path = f"/api/children/{world.children['Noor']}/messages"
+    for i in range(n):
+        assert (await world.post("ingrid@example.nl", path, {"body": f"{body} {i}"})).status_code == 201
+
+
+class TestResume:
+    async def test_reconnect_with_the_last_seq_loses_nothing_and_repeats_nothing(self, world: World, port: int) -> None:
+        async with ws(port, token=world.tokens[ANNA]) as socket:
+            await socket.until("ready")
+            await post(world, 3, "eerst")
+            first = await socket.events(3)
+        assert [f["seq"] for f in first] == [1, 2, 3]
+        await post(world, 4, "terwijl weg")
+        async with ws(port, token=world.tokens[ANNA], after=first[-1]["seq"]) as socket:
+            replayed, ready = await socket.until("ready")
+            await post(world, 1, "daarna")
+            [live] = await socket.events(1)
+        assert [f["seq"] for f in replayed] == [4, 5, 6, 7]
+        assert [f["data"]["body"] for f in replayed] == [f"terwijl weg {i}" for i in range(4)]
+        assert ready["seq"] == 7
+        assert live["seq"] == 8 and live["data"]["body"] == "daarna 0"
+
+    async def test_replay_and_live_match_the_http_history(self, world: World, port: int) -> None:
+        await post(world, 2)
+        async with ws(port, token=world.tokens[ANNA]) as socket:
+            replayed, _ = await socket.until("ready")
+        history = await world.feed(ANNA)
+        assert replayed == history
+
+    async def test_cursor_from_the_future_gets_reset(self, world: World, port: int) -> None:
+        await post(world, 2)
+        async with ws(port, token=world.tokens[ANNA], after=99) as socket:
+            reset = await socket.frame()
+            ready = await socket.frame()
+            await post(world, 1)
+            [live] = await socket.events(1)
+        assert reset == {"type": "reset", "seq": 2, "reason": "cursor_ahead"}
+        assert ready == {"type": "ready", "seq": 2}
+        assert live["seq"] == 3
+
+    async def test_two_sockets_of_one_user_both_receive(self, world: World, port: int) -> None:
+        async with ws(port, token=world.tokens[ANNA]) as phone, ws(port, token=world.tokens[ANNA]) as laptop:
+            await phone.until("ready")
+            await laptop.until("ready")
+            await post(world, 1)
+            assert [e["seq"] for e in await phone.events(1)] == [1]
+            assert [e["seq"] for e in await laptop.events(1)] == [1]
+
+    async def test_http_history_pages_by_cursor(self, world: World) -> None:
+        await post(world, 5)
+        async with world.client(ANNA) as client:
+            first = (await client.get("/api/feed", params={"after": 0, "limit": 2})).json()
+            rest = (await client.get("/api/feed", params={"after": 2, "limit": 10})).json()
+        assert [i["seq"] for i in first["items"]] == [1, 2] and first["more"] and first["last_seq"] == 5
+        assert [i["seq"] for i in rest["items"]] == [3, 4, 5] and not rest["more"]
+
+
+class TestAfterCommitOnly:
+    async def test_a_rolled_back_write_publishes_nothing_and_leaves_no_gap(self, world: World, port: int) -> None:
+        hub = world.harness.rt.extras["hub"]
+        async with ws(port, token=world.tokens[ANNA]) as socket:
+            await socket.until("ready")
+            with pytest.raises(RuntimeError):
+                async with world.harness.uow() as uow:
+                    ingrid = await uow.session.get(User, await _user_id(world, "ingrid@example.nl"))
+                    await service.send_family_message(uow, hub.broker, ingrid, world.children["Noor"], "nooit")
+                    raise RuntimeError("the request failed after writing")
+            assert await socket.drain() == []
+            await post(world, 1, "wel")
+            [event] = await socket.events(1)
+        assert event["seq"] == 1 and event["data"]["body"] == "wel 0"
+
+
+async def _user_id(world: World, email: str) -> int:
+    from sqlalchemy import select
+
+    async with world.harness.uow() as uow:
+        return int(await uow.session.scalar(select(User.id).where(User.email == email)))
+
+
+class TestHandshake:
+    async def closed_with(self, port: int, org: str = "kober", **kwargs: object) -> int:
+        async with ws(port, org, **kwargs) as socket:  # type: ignore[arg-type]
+            with pytest.raises(ConnectionClosed) as closed:
+                await socket.frame()
+        assert closed.value.rcvd is not None
+        return closed.value.rcvd.code
+
+    async def test_no_credentials(self, world: World, port: int) -> None:
+        assert await self.closed_with(port) == protocol.CLOSE_UNAUTHENTICATED
+
+    async def test_bad_token(self, world: World, port: int) -> None:
+        assert await self.closed_with(port, token="nonsense") == protocol.CLOSE_UNAUTHENTICATED
+
+    async def test_token_of_another_organisation(self, world: World, port: int) -> None:
+        assert await self.closed_with(port, "other", token=world.tokens[ANNA]) == protocol.CLOSE_UNAUTHENTICATED
+
+    async def test_hello_must_come_first_and_be_well_formed(self, world: World, port: int) -> None:
+        for hello in ({"type": "ping"}, {"type": "hello", "after": -1}, {"type": "hello", "after": "3"}):
+            assert await self.closed_with(port, hello=hello) == protocol.CLOSE_PROTOCOL_ERROR
+
+    async def test_oversized_hello(self, world: World, port: int) -> None:
+        hello = {"type": "hello", "after": 0, "padding": "x" * protocol.MAX_CLIENT_FRAME_BYTES}
+        assert await self.closed_with(port, hello=hello) == protocol.CLOSE_TOO_BIG
+
+    async def test_cookie_needs_a_matching_origin(self, world: World, port: int) -> None:
+        async with world.harness.client() as browser:
+            await world.harness.activate(browser, ANNA)
+            cookie = browser.cookies.get("schriftje_session")
+        assert await self.closed_with(port, cookie=cookie, origin="http://evil.example") == protocol.CLOSE_FORBIDDEN
+        assert await self.closed_with(port, cookie=cookie) == protocol.CLOSE_FORBIDDEN  # no Origin at all
+        async with ws(port, cookie=cookie, origin=f"http://kober.localhost:{port}") as socket:
+            _, ready = await socket.until("ready")
+        assert ready["seq"] == 0
+
+    async def test_rate_limited_client(self, world: World, port: int) -> None:
+        async with ws(port, token=world.tokens[ANNA]) as socket:
+            await socket.until("ready")
+            for _ in range(protocol.MAX_CLIENT_FRAMES_PER_10_SECS + 1):
+                await socket.connection.send(json.dumps({"type": "ping"}))
+            with pytest.raises(ConnectionClosed) as closed:
+                while True:
+                    await socket.frame()
+        assert closed.value.rcvd is not None and closed.value.rcvd.code == protocol.CLOSE_RATE_LIMITED
