@@ -61,6 +61,10 @@ class World:
 
 @pytest.fixture
 async def world(harness: Harness) -> World:
+    return await build_world(harness)
+
+
+async def build_world(harness: Harness) -> World:
     kober = await harness.organisation("kober", "Kober")
     other = await harness.organisation("other", "Andere Opvang")
     await harness.import_roster(kober, WORLD)
