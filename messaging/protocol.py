@@ -20,12 +20,36 @@ ERROR = "error"
 CLIENT_FRAMES = (HELLO, PING)
 SERVER_FRAMES = (READY, EVENT, RETRACT, RESET, HEARTBEAT, PONG, ERROR)
 
-# event kinds (the "kind" of an event frame and of a feed item)
-GROUP_POST_CREATED = "group_post.created"
-DIARY_ENTRY_CREATED = "diary_entry.created"
-MESSAGE_CREATED = "message.created"
+# content types and event kinds: "<content>.<verb>"; the data is the content as it is now
+GROUP_POST = "group_post"
+DIARY_ENTRY = "diary_entry"
+MESSAGE = "message"
+NEWS = "news"
+ABSENCE = "absence"
 
-EVENT_KINDS = (GROUP_POST_CREATED, DIARY_ENTRY_CREATED, MESSAGE_CREATED)
+CREATED = "created"
+EDITED = "edited"
+DELETED = "deleted"
+
+
+def kind(content: str, verb: str) -> str:
+    return f"{content}.{verb}"
+
+
+GROUP_POST_CREATED = kind(GROUP_POST, CREATED)
+DIARY_ENTRY_CREATED = kind(DIARY_ENTRY, CREATED)
+MESSAGE_CREATED = kind(MESSAGE, CREATED)
+NEWS_CREATED = kind(NEWS, CREATED)
+ABSENCE_CREATED = kind(ABSENCE, CREATED)
+
+EDITABLE = (GROUP_POST, DIARY_ENTRY, MESSAGE, NEWS)
+DELETABLE = (GROUP_POST, DIARY_ENTRY, MESSAGE, NEWS, ABSENCE)
+
+EVENT_KINDS = (
+    *(kind(c, CREATED) for c in DELETABLE),
+    *(kind(c, EDITED) for c in EDITABLE),
+    *(kind(c, DELETED) for c in DELETABLE),
+)
 
 # close codes
 CLOSE_UNAUTHENTICATED = 4401

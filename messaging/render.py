@@ -1,82 +1,153 @@
 """Turning content into the ``data`` of event frames, the same for live delivery and
-replay. Items are loaded per kind in one query each; deleted content renders as a
-tombstone ``{"id": ..., "deleted": true}`` so nothing of it survives in history."""
+replay. An event kind is ``<content>.<verb>`` (``message.created``,
+``message.edited``, ``message.deleted``); whatever the verb, the data is the
+content as it is now. Items are loaded per content type in one query each;
+deleted content renders as a tombstone ``{"id": ..., "deleted": true}``, so
+nothing of it survives in history."""
 
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from typing import Any, cast
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from messaging import protocol
-from messaging.models import DiaryEntry, FeedItem, GroupPost, ThreadMessage
-from portal.roster.models import Child, Group, User
+from messaging.models import AbsenceReport, DiaryEntry, FeedItem, GroupPost, NewsItem, ThreadMessage
+from portal.roster.models import Child, Group, Location, User
 
 Data = dict[str, Any]
+Content = GroupPost | DiaryEntry | ThreadMessage | NewsItem | AbsenceReport
+Renderer = Callable[[AsyncSession, set[int]], Awaitable[dict[int, Data]]]
 
 
-async def render(session: AsyncSession, refs: Sequence[tuple[str, int]]) -> dict[tuple[str, int], Data]:
-    """``{(kind, ref_id): data}`` for every reference."""
-    wanted: dict[str, set[int]] = defaultdict(set)
-    for kind, ref_id in refs:
-        wanted[kind].add(ref_id)
-    result: dict[tuple[str, int], Data] = {}
-    if ids := wanted.get(protocol.GROUP_POST_CREATED):
-        for post, group_name, author in await session.execute(
-            select(GroupPost, Group.name, User.display_name)
-            .join(Group, Group.id == GroupPost.group_id)
-            .outerjoin(User, User.id == GroupPost.author_id)
-            .where(GroupPost.id.in_(ids))
-        ):
-            result[(protocol.GROUP_POST_CREATED, post.id)] = _tombstone(post) or {
-                "id": post.id,
-                "group": {"id": post.group_id, "name": group_name},
-                "author": author,
-                "body": post.body,
-                "requires_ack": post.requires_ack,
-                "created_at": post.created_at.isoformat(),
-            }
-    if ids := wanted.get(protocol.DIARY_ENTRY_CREATED):
-        result.update(await _child_items(session, protocol.DIARY_ENTRY_CREATED, DiaryEntry, ids))
-    if ids := wanted.get(protocol.MESSAGE_CREATED):
-        result.update(await _child_items(session, protocol.MESSAGE_CREATED, ThreadMessage, ids))
-    for ref in refs:  # content removed altogether (purged) still renders, as a tombstone
-        result.setdefault(ref, {"id": ref[1], "deleted": True})
-    return result
+def content_of(kind: str) -> str:
+    return kind.split(".", 1)[0]
 
 
-async def _child_items(
-    session: AsyncSession, kind: str, model: type[DiaryEntry] | type[ThreadMessage], ids: set[int]
-) -> dict[tuple[str, int], Data]:
-    """Diary entries and thread messages: content about one child."""
-    result: dict[tuple[str, int], Data] = {}
+def _common(item: Content, author: str | None) -> Data:
+    return {
+        "id": item.id,
+        "author": author,
+        "created_at": item.created_at.isoformat(),
+        "edited_at": item.edited_at.isoformat() if item.edited_at else None,
+    }
+
+
+async def _group_posts(session: AsyncSession, ids: set[int]) -> dict[int, Data]:
+    rows = await session.execute(
+        select(GroupPost, Group.name, User.display_name)
+        .join(Group, Group.id == GroupPost.group_id)
+        .outerjoin(User, User.id == GroupPost.author_id)
+        .where(GroupPost.id.in_(ids))
+    )
+    return {
+        post.id: _tombstone(post)
+        or {
+            **_common(post, author),
+            "group": {"id": post.group_id, "name": group_name},
+            "body": post.body,
+            "requires_ack": post.requires_ack,
+        }
+        for post, group_name, author in rows
+    }
+
+
+async def _about_child(
+    session: AsyncSession, model: type[DiaryEntry] | type[ThreadMessage] | type[AbsenceReport], ids: set[int]
+) -> dict[int, Data]:
     rows = await session.execute(
         select(model, Child.first_name, Child.last_name, User.display_name, User.role)
         .join(Child, Child.id == model.child_id)
         .outerjoin(User, User.id == model.author_id)
         .where(model.id.in_(ids))
     )
+    result: dict[int, Data] = {}
     for row in rows:
-        item = cast("DiaryEntry | ThreadMessage", row[0])
+        item = cast("DiaryEntry | ThreadMessage | AbsenceReport", row[0])
         first, last, author, role = row[1:]
-        data = _tombstone(item) or {
-            "id": item.id,
+        if (tombstone := _tombstone(item)) is not None:
+            result[item.id] = tombstone
+            continue
+        data = {
+            **_common(item, author),
             "child": {"id": item.child_id, "name": f"{first} {last}"},
-            "author": author,
             "author_role": "staff" if role is not None and role.is_staff else "parent",
-            "body": item.body,
-            "created_at": item.created_at.isoformat(),
         }
-        if isinstance(item, DiaryEntry) and "body" in data:
+        if isinstance(item, AbsenceReport):
+            data.update(
+                start_date=item.start_date.isoformat(),
+                end_date=item.end_date.isoformat(),
+                reason=item.reason,
+                note=item.note,
+                on_time=item.on_time,
+                cutoff=item.cutoff.strftime("%H:%M"),
+            )
+        else:
+            data["body"] = item.body
+        if isinstance(item, DiaryEntry):
             data["media_ids"] = list(item.media_ids or [])
-        result[(kind, item.id)] = data
+        if isinstance(item, ThreadMessage):
+            data["outside_hours"] = item.outside_hours
+        result[item.id] = data
     return result
 
 
-def _tombstone(item: GroupPost | DiaryEntry | ThreadMessage) -> Data | None:
+async def _news(session: AsyncSession, ids: set[int]) -> dict[int, Data]:
+    rows = await session.execute(
+        select(NewsItem, Location.name, User.display_name)
+        .outerjoin(Location, Location.id == NewsItem.location_id)
+        .outerjoin(User, User.id == NewsItem.author_id)
+        .where(NewsItem.id.in_(ids))
+    )
+    return {
+        item.id: _tombstone(item)
+        or {
+            **_common(item, author),
+            "location": {"id": item.location_id, "name": location} if item.location_id else None,
+            "title": item.title,
+            "body": item.body,
+        }
+        for item, location, author in rows
+    }
+
+
+async def _diary(session: AsyncSession, ids: set[int]) -> dict[int, Data]:
+    return await _about_child(session, DiaryEntry, ids)
+
+
+async def _messages(session: AsyncSession, ids: set[int]) -> dict[int, Data]:
+    return await _about_child(session, ThreadMessage, ids)
+
+
+async def _absences(session: AsyncSession, ids: set[int]) -> dict[int, Data]:
+    return await _about_child(session, AbsenceReport, ids)
+
+
+RENDERERS: dict[str, Renderer] = {
+    protocol.GROUP_POST: _group_posts,
+    protocol.DIARY_ENTRY: _diary,
+    protocol.MESSAGE: _messages,
+    protocol.NEWS: _news,
+    protocol.ABSENCE: _absences,
+}
+
+
+async def render(session: AsyncSession, refs: Sequence[tuple[str, int]]) -> dict[tuple[str, int], Data]:
+    """``{(kind, ref_id): data}`` for every reference."""
+    wanted: dict[str, set[int]] = defaultdict(set)
+    for kind, ref_id in refs:
+        wanted[content_of(kind)].add(ref_id)
+    loaded = {content: await RENDERERS[content](session, ids) for content, ids in wanted.items()}
+    # content removed altogether (purged) still renders, as a tombstone
+    return {
+        (kind, ref_id): loaded[content_of(kind)].get(ref_id, {"id": ref_id, "deleted": True}) for kind, ref_id in refs
+    }
+
+
+def _tombstone(item: Content) -> Data | None:
     return {"id": item.id, "deleted": True} if item.deleted_at is not None else None
 
 

@@ -18,10 +18,10 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route, WebSocketRoute
 from starlette.websockets import WebSocket, WebSocketDisconnect
 
-from messaging import audience, feed, protocol, service
+from messaging import absence, audience, edits, feed, news, protocol, service
 from messaging.broker.base import Broker
 from messaging.hub import Connection, Hub, close_quietly
-from messaging.models import DiaryEntry, GroupPost, ThreadMessage
+from messaging.models import AbsenceReport, DiaryEntry, FeedItem, GroupPost, NewsItem, ThreadMessage
 from messaging.render import frames_for, render
 from portal.accounts.service import Principal, resolve_session
 from portal.errors import InvalidInput, NotFound
@@ -163,6 +163,125 @@ async def list_group_posts(request: Request) -> Response:
     return JSONResponse(await _listing(request, protocol.GROUP_POST_CREATED, GroupPost, GroupPost.group_id, group_id))
 
 
+SEGMENTS = {
+    "posts": protocol.GROUP_POST,
+    "diary": protocol.DIARY_ENTRY,
+    "messages": protocol.MESSAGE,
+    "news": protocol.NEWS,
+    "absences": protocol.ABSENCE,
+}
+
+
+def _content(request: Request) -> str:
+    return SEGMENTS[request.url.path.split("/")[2]]
+
+
+async def edit_item(request: Request) -> Response:
+    data = await json_body(request)
+    async with runtime(request).uow() as uow:
+        principal = require_role(await identify(request, uow.session))
+        content = _content(request)
+        await edits.edit(
+            uow,
+            _broker(request),
+            principal.user,
+            content,
+            request.path_params["item_id"],
+            json_text(data, "body", max_len=20_000),
+        )
+        rendered = await render(
+            uow.session, [(protocol.kind(content, protocol.EDITED), request.path_params["item_id"])]
+        )
+    return JSONResponse(next(iter(rendered.values())))
+
+
+async def delete_item(request: Request) -> Response:
+    async with runtime(request).uow() as uow:
+        principal = require_role(await identify(request, uow.session))
+        await edits.delete(uow, _broker(request), principal.user, _content(request), request.path_params["item_id"])
+    return Response(status_code=204)
+
+
+async def create_news(request: Request) -> Response:
+    data = await json_body(request)
+    location_id = data.get("location_id")
+    if location_id is not None and type(location_id) is not int:
+        raise InvalidInput(detail="'location_id' must be a number or null")
+    async with runtime(request).uow() as uow:
+        principal = require_role(await identify(request, uow.session))
+        item = await news.publish_news(
+            uow,
+            _broker(request),
+            principal.user,
+            json_text(data, "title", max_len=1000),
+            json_text(data, "body", max_len=20_000),
+            location_id,
+        )
+        rendered = await render(uow.session, [(protocol.NEWS_CREATED, item.id)])
+    return JSONResponse(rendered[(protocol.NEWS_CREATED, item.id)], status_code=201)
+
+
+async def list_news(request: Request) -> Response:
+    """News from the user's own feed: exactly what reached them, newest first."""
+    async with runtime(request).uow() as uow:
+        principal = require_role(await identify(request, uow.session))
+        ids = list(
+            await uow.session.scalars(
+                select(FeedItem.ref_id)
+                .join(NewsItem, NewsItem.id == FeedItem.ref_id)
+                .where(
+                    FeedItem.user_id == principal.user.id,
+                    FeedItem.kind == protocol.NEWS_CREATED,
+                    NewsItem.deleted_at.is_(None),
+                )
+                .order_by(FeedItem.ref_id.desc())
+                .limit(MAX_PAGE)
+            )
+        )
+        rendered = await render(uow.session, [(protocol.NEWS_CREATED, i) for i in ids])
+    return JSONResponse({"items": [rendered[(protocol.NEWS_CREATED, i)] for i in ids]})
+
+
+def _date(data: dict[str, Any], name: str, *, required: bool = True) -> dt.date | None:
+    value = data.get(name)
+    if value in (None, "") and not required:
+        return None
+    try:
+        return dt.date.fromisoformat(str(value))
+    except ValueError:
+        raise InvalidInput(detail=f"'{name}' must be a date like 2026-11-23") from None
+
+
+async def create_absence(request: Request) -> Response:
+    data = await json_body(request)
+    start = _date(data, "start_date")
+    assert start is not None
+    async with runtime(request).uow() as uow:
+        principal = require_role(await identify(request, uow.session))
+        report = await absence.report_absence(
+            uow,
+            _broker(request),
+            principal.user,
+            request.path_params["child_id"],
+            start=start,
+            end=_date(data, "end_date", required=False),
+            reason=json_text(data, "reason", max_len=20),
+            note=json_text(data, "note", max_len=2000),
+        )
+        rendered = await render(uow.session, [(protocol.ABSENCE_CREATED, report.id)])
+    return JSONResponse(rendered[(protocol.ABSENCE_CREATED, report.id)], status_code=201)
+
+
+async def list_absences(request: Request) -> Response:
+    child_id = request.path_params["child_id"]
+    async with runtime(request).uow() as uow:
+        caller = await identify(request, uow.session)
+        principal = require_role(caller)
+        await audience.readable_child(uow.session, principal.user, child_id, audience.today_for(caller.organisation))
+    body = await _listing(request, protocol.ABSENCE_CREATED, AbsenceReport, AbsenceReport.child_id, child_id)
+    return JSONResponse(body)
+
+
 # ---- WebSocket ----------------------------------------------------------------------
 
 
@@ -284,4 +403,10 @@ routes: list[BaseRoute] = [
     Route("/api/children/{child_id:int}/diary", list_diary, methods=["GET"]),
     Route("/api/children/{child_id:int}/messages", create_message, methods=["POST"]),
     Route("/api/children/{child_id:int}/messages", list_messages, methods=["GET"]),
+    Route("/api/children/{child_id:int}/absences", create_absence, methods=["POST"]),
+    Route("/api/children/{child_id:int}/absences", list_absences, methods=["GET"]),
+    Route("/api/news", create_news, methods=["POST"]),
+    Route("/api/news", list_news, methods=["GET"]),
+    *(Route(f"/api/{segment}/{{item_id:int}}", edit_item, methods=["PATCH"]) for segment in SEGMENTS),
+    *(Route(f"/api/{segment}/{{item_id:int}}", delete_item, methods=["DELETE"]) for segment in SEGMENTS),
 ]

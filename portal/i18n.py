@@ -46,6 +46,11 @@ CATALOG: dict[str, tuple[str, str]] = {
         "Er ging iets mis aan onze kant. Probeer het later opnieuw.",
         "Something went wrong on our side.",
     ),
+    # messaging
+    "messaging.edit_window_passed": (
+        "Je kunt een bericht alleen binnen {minutes} minuten na het versturen wijzigen of verwijderen.",
+        "You can change or delete a message only within {minutes} minutes of sending it.",
+    ),
     # accounts
     "auth.bad_credentials": (
         "E-mailadres of wachtwoord klopt niet.",

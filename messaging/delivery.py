@@ -1,0 +1,48 @@
+"""Delivering content: append it to every recipient's feed inside the transaction and
+publish the rendered event frames after commit (a rollback publishes nothing)."""
+
+from __future__ import annotations
+
+import json
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from messaging import feed
+from messaging.broker.base import Broker
+from messaging.models import FeedItem
+from messaging.render import event_frame, render
+from portal.errors import InvalidInput
+from portal.uow import UnitOfWork
+
+MAX_BODY_CHARS = 10_000
+
+
+def clean_text(text: str, *, max_chars: int = MAX_BODY_CHARS, what: str = "the message") -> str:
+    cleaned = text.strip()
+    if not cleaned:
+        raise InvalidInput(detail=f"{what} is empty")
+    if len(cleaned) > max_chars:
+        raise InvalidInput(detail=f"{what} is longer than {max_chars} characters")
+    return cleaned
+
+
+async def deliver(
+    uow: UnitOfWork, broker: Broker, recipients: set[int], kind: str, ref_id: int
+) -> list[feed.FeedEvent]:
+    events = await feed.append(uow.session, recipients, kind, ref_id)
+    data = (await render(uow.session, [(kind, ref_id)]))[(kind, ref_id)]
+
+    async def publish() -> None:
+        await broker.publish([(e.user_id, json.dumps(event_frame(e.seq, kind, data))) for e in events])
+
+    uow.after_commit(publish)
+    return events
+
+
+async def original_recipients(session: AsyncSession, created_kind: str, ref_id: int) -> set[int]:
+    """Everyone who received an item: edits and deletes go to exactly them."""
+    rows = await session.scalars(
+        select(FeedItem.user_id).where(FeedItem.kind == created_kind, FeedItem.ref_id == ref_id).distinct()
+    )
+    return set(rows)
