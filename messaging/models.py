@@ -18,10 +18,13 @@ from portal.database import Base, UTCDateTime, utcnow
 
 
 class FeedCounter(Base):
+    """A user's last ``seq``, and how far the user has read the feed (for the unread count)."""
+
     __tablename__ = "feed_counter"
 
     user_id: Mapped[int] = mapped_column(ForeignKey("app_user.id", ondelete="CASCADE"), primary_key=True)
     last_seq: Mapped[int] = mapped_column(Integer, default=0)
+    read_seq: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
 
 class FeedItem(Base):
@@ -83,6 +86,7 @@ class ThreadMessage(Base):
     author_id: Mapped[int | None] = mapped_column(ForeignKey("app_user.id", ondelete="SET NULL"))
     body: Mapped[str] = mapped_column(Text)
     outside_hours: Mapped[bool] = mapped_column(Boolean, default=False, server_default="0")
+    reply_to_post_id: Mapped[int | None] = mapped_column(ForeignKey("group_post.id", ondelete="SET NULL"))
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
     edited_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
     deleted_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
@@ -123,3 +127,29 @@ class AbsenceReport(Base):
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
     edited_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
     deleted_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+
+
+class PostAck(Base):
+    """A family's "gelezen en akkoord" on a group post that asks for it, per child."""
+
+    __tablename__ = "post_ack"
+    __table_args__ = (UniqueConstraint("post_id", "child_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    post_id: Mapped[int] = mapped_column(ForeignKey("group_post.id", ondelete="CASCADE"), index=True)
+    child_id: Mapped[int] = mapped_column(ForeignKey("child.id", ondelete="CASCADE"))
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("app_user.id", ondelete="SET NULL"))
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class ReadMark(Base):
+    """That a user has read one item (a message, a group post)."""
+
+    __tablename__ = "read_mark"
+    __table_args__ = (UniqueConstraint("user_id", "content", "ref_id"), Index("ix_read_mark_ref", "content", "ref_id"))
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("app_user.id", ondelete="CASCADE"))
+    content: Mapped[str] = mapped_column(String(20))
+    ref_id: Mapped[int] = mapped_column(Integer)
+    read_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)

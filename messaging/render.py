@@ -15,7 +15,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from messaging import protocol
-from messaging.models import AbsenceReport, DiaryEntry, FeedItem, GroupPost, NewsItem, ThreadMessage
+from messaging.models import AbsenceReport, DiaryEntry, FeedItem, GroupPost, NewsItem, PostAck, ThreadMessage
 from portal.roster.models import Child, Group, Location, User
 
 Data = dict[str, Any]
@@ -91,6 +91,7 @@ async def _about_child(
             data["media_ids"] = list(item.media_ids or [])
         if isinstance(item, ThreadMessage):
             data["outside_hours"] = item.outside_hours
+            data["reply_to_post_id"] = item.reply_to_post_id
         result[item.id] = data
     return result
 
@@ -126,7 +127,27 @@ async def _absences(session: AsyncSession, ids: set[int]) -> dict[int, Data]:
     return await _about_child(session, AbsenceReport, ids)
 
 
+async def _acks(session: AsyncSession, ids: set[int]) -> dict[int, Data]:
+    rows = await session.execute(
+        select(PostAck, Child.first_name, Child.last_name, User.display_name)
+        .join(Child, Child.id == PostAck.child_id)
+        .outerjoin(User, User.id == PostAck.user_id)
+        .where(PostAck.id.in_(ids))
+    )
+    return {
+        ack.id: {
+            "id": ack.id,
+            "post_id": ack.post_id,
+            "child": {"id": ack.child_id, "name": f"{first} {last}"},
+            "author": author,
+            "created_at": ack.created_at.isoformat(),
+        }
+        for ack, first, last, author in rows
+    }
+
+
 RENDERERS: dict[str, Renderer] = {
+    protocol.POST_ACK: _acks,
     protocol.GROUP_POST: _group_posts,
     protocol.DIARY_ENTRY: _diary,
     protocol.MESSAGE: _messages,

@@ -1,32 +1,25 @@
-"""Messaging endpoints: the ``/ws`` live feed and the JSON API for feed history,
-posting, and per-child / per-group listings. Thin: authenticate, call the
-service or hub, render."""
+"""Messaging's JSON API: feed history, posting, listings, edits, news, absences,
+confirmations, replies and read state. Thin: authenticate, call a service,
+render. The live feed itself is ``messaging.ws``."""
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 import datetime as dt
-import json
-import time
 from typing import Any
-from urllib.parse import urlsplit
 
 from sqlalchemy import select
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
-from starlette.routing import BaseRoute, Route, WebSocketRoute
-from starlette.websockets import WebSocket, WebSocketDisconnect
+from starlette.routing import BaseRoute, Route
+from starlette.websockets import WebSocket
 
-from messaging import absence, audience, edits, feed, news, protocol, service
+from messaging import absence, acks, audience, edits, feed, news, protocol, reads, service
 from messaging.broker.base import Broker
-from messaging.hub import Connection, Hub, close_quietly
+from messaging.hub import Hub
 from messaging.models import AbsenceReport, DiaryEntry, FeedItem, GroupPost, NewsItem, ThreadMessage
 from messaging.render import frames_for, render
-from portal.accounts.service import Principal, resolve_session
-from portal.errors import InvalidInput, NotFound
-from portal.tenancy import resolve_organisation
-from portal.web.requests import SESSION_COOKIE, identify, require_role, runtime
+from portal.errors import InvalidInput
+from portal.web.requests import identify, require_role, runtime
 from portal.web.responses import json_body, json_text
 
 MAX_PAGE = 200
@@ -145,12 +138,17 @@ async def list_diary(request: Request) -> Response:
 
 
 async def list_messages(request: Request) -> Response:
+    """The child's family thread, newest first; each message says when the group's staff read it."""
     child_id = request.path_params["child_id"]
     async with runtime(request).uow() as uow:
         caller = await identify(request, uow.session)
         principal = require_role(caller)
         await audience.readable_child(uow.session, principal.user, child_id, audience.today_for(caller.organisation))
     body = await _listing(request, protocol.MESSAGE_CREATED, ThreadMessage, ThreadMessage.child_id, child_id)
+    async with runtime(request).uow() as uow:
+        seen = await reads.read_by_staff(uow.session, [item["id"] for item in body["items"]])
+    for item in body["items"]:
+        item["read_by_staff_at"] = seen.get(item["id"])
     return JSONResponse(body)
 
 
@@ -282,120 +280,86 @@ async def list_absences(request: Request) -> Response:
     return JSONResponse(body)
 
 
-# ---- WebSocket ----------------------------------------------------------------------
+async def acknowledge_post(request: Request) -> Response:
+    async with runtime(request).uow() as uow:
+        principal = require_role(await identify(request, uow.session))
+        children = await acks.acknowledge(uow, _broker(request), principal.user, request.path_params["post_id"])
+    return JSONResponse({"acknowledged_for": children})
 
 
-class _StarletteSocket:
-    def __init__(self, websocket: WebSocket) -> None:
-        self._ws = websocket
-
-    async def send_text(self, data: str) -> None:
-        await self._ws.send_text(data)
-
-    async def close(self, code: int) -> None:
-        await self._ws.close(code)
-
-
-def _same_origin(websocket: WebSocket) -> bool:
-    origin = websocket.headers.get("origin")
-    host = websocket.headers.get("host", "")
-    return bool(origin) and urlsplit(origin).netloc.lower() == host.lower()
+async def post_acks(request: Request) -> Response:
+    async with runtime(request).uow() as uow:
+        caller = await identify(request, uow.session)
+        principal = require_role(caller)
+        overview = await acks.ack_overview(
+            uow.session, principal.user, request.path_params["post_id"], audience.today_for(caller.organisation)
+        )
+    return JSONResponse({"families": overview})
 
 
-async def _authenticate(websocket: WebSocket, token: object) -> Principal | int:
-    """The principal, or the close code to refuse with."""
-    rt = runtime(websocket)
-    idle = dt.timedelta(days=rt.settings.session_days)
-    async with rt.uow() as uow:
-        try:
-            organisation = await resolve_organisation(uow.session, websocket.headers.get("host", ""), rt.settings)
-        except NotFound:
-            return protocol.CLOSE_FORBIDDEN
-        if isinstance(token, str) and token:
-            principal = await resolve_session(uow.session, organisation.id, token, "bearer", idle)
-        elif cookie := websocket.cookies.get(SESSION_COOKIE):
-            if not _same_origin(websocket):
-                return protocol.CLOSE_FORBIDDEN
-            principal = await resolve_session(uow.session, organisation.id, cookie, "cookie", idle)
-        else:
-            principal = None
-    return principal if principal is not None else protocol.CLOSE_UNAUTHENTICATED
+async def pinned(request: Request) -> Response:
+    async with runtime(request).uow() as uow:
+        caller = await identify(request, uow.session)
+        principal = require_role(caller)
+        ids = await acks.pinned_posts(uow.session, principal.user, audience.today_for(caller.organisation))
+        rendered = await render(uow.session, [(protocol.GROUP_POST_CREATED, i) for i in ids])
+    return JSONResponse({"items": [rendered[(protocol.GROUP_POST_CREATED, i)] for i in ids]})
 
 
-async def _receive_hello(websocket: WebSocket) -> dict[str, Any] | int:
-    try:
-        async with asyncio.timeout(protocol.HELLO_TIMEOUT_SECS):
-            raw = await websocket.receive_text()
-    except TimeoutError:
-        return protocol.CLOSE_PROTOCOL_ERROR
-    except (WebSocketDisconnect, KeyError, RuntimeError):
-        return protocol.CLOSE_PROTOCOL_ERROR
-    if len(raw.encode()) > protocol.MAX_CLIENT_FRAME_BYTES:
-        return protocol.CLOSE_TOO_BIG
-    try:
-        hello = json.loads(raw)
-    except ValueError:
-        return protocol.CLOSE_PROTOCOL_ERROR
-    after = hello.get("after", 0) if isinstance(hello, dict) else None
-    if not isinstance(hello, dict) or hello.get("type") != protocol.HELLO or type(after) is not int or after < 0:
-        return protocol.CLOSE_PROTOCOL_ERROR
-    return hello
+async def reply_to_post(request: Request) -> Response:
+    data = await json_body(request)
+    child_id = data.get("child_id")
+    if type(child_id) is not int:
+        raise InvalidInput(detail="'child_id' must be a number")
+    async with runtime(request).uow() as uow:
+        principal = require_role(await identify(request, uow.session))
+        message = await acks.reply_to_post(
+            uow,
+            _broker(request),
+            principal.user,
+            request.path_params["post_id"],
+            child_id,
+            json_text(data, "body", max_len=20_000),
+        )
+        rendered = await render(uow.session, [(protocol.MESSAGE_CREATED, message.id)])
+    return JSONResponse(rendered[(protocol.MESSAGE_CREATED, message.id)], status_code=201)
 
 
-async def _receive_loop(websocket: WebSocket, hub: Hub, conn: Connection) -> int | None:
-    """Client frames after hello: pings, within size and rate limits. Returns a close code."""
-    window_start, count = time.monotonic(), 0
-    while True:
-        try:
-            raw = await websocket.receive_text()
-        except (WebSocketDisconnect, RuntimeError, KeyError):
-            return None
-        now = time.monotonic()
-        if now - window_start > 10:
-            window_start, count = now, 0
-        count += 1
-        if count > protocol.MAX_CLIENT_FRAMES_PER_10_SECS:
-            return protocol.CLOSE_RATE_LIMITED
-        if len(raw.encode()) > protocol.MAX_CLIENT_FRAME_BYTES:
-            return protocol.CLOSE_TOO_BIG
-        with contextlib.suppress(ValueError, AttributeError):
-            if json.loads(raw).get("type") == protocol.PING:
-                hub.ping(conn)
+async def post_readers(request: Request) -> Response:
+    async with runtime(request).uow() as uow:
+        principal = require_role(await identify(request, uow.session))
+        families = await reads.post_readers(uow.session, principal.user, request.path_params["post_id"])
+    return JSONResponse({"families": families})
 
 
-async def websocket_endpoint(websocket: WebSocket) -> None:
-    hub = _hub(websocket)
-    await websocket.accept()
-    hello = await _receive_hello(websocket)
-    if isinstance(hello, int):
-        await close_quietly(_StarletteSocket(websocket), hello, 5)
-        return
-    principal = await _authenticate(websocket, hello.get("token"))
-    if isinstance(principal, int):
-        await close_quietly(_StarletteSocket(websocket), principal, 5)
-        return
-    socket = _StarletteSocket(websocket)
-    conn = await hub.attach(principal.user.id, socket, hello["after"])
-    pump = asyncio.create_task(hub.run(conn, hello["after"]))
-    receiver = asyncio.create_task(_receive_loop(websocket, hub, conn))
-    code: int | None = None
-    try:
-        done, _ = await asyncio.wait({pump, receiver}, return_when=asyncio.FIRST_COMPLETED)
-        if receiver in done:
-            code = receiver.result()
-    finally:
-        for task in (pump, receiver):
-            task.cancel()
-        await asyncio.gather(pump, receiver, return_exceptions=True)
-        await hub.detach(conn)
-    if conn.dropped:
-        code = protocol.CLOSE_SLOW_CONSUMER
-    if code is not None:
-        await close_quietly(socket, code, protocol.SLOW_CLOSE_TIMEOUT_SECS)
+async def mark_read(request: Request) -> Response:
+    """``{"items": [{"content": "message", "id": 7}], "feed_seq": 42}``; both optional."""
+    data = await json_body(request)
+    raw_items = data.get("items", [])
+    feed_seq = data.get("feed_seq")
+    if not isinstance(raw_items, list) or not all(
+        isinstance(i, dict) and isinstance(i.get("content"), str) and type(i.get("id")) is int for i in raw_items
+    ):
+        raise InvalidInput(detail="'items' must be a list of {content, id}")
+    if feed_seq is not None and (type(feed_seq) is not int or feed_seq < 0):
+        raise InvalidInput(detail="'feed_seq' must be a whole number")
+    async with runtime(request).uow() as uow:
+        principal = require_role(await identify(request, uow.session))
+        await reads.mark_read(uow.session, principal.user, [(i["content"], i["id"]) for i in raw_items])
+        if feed_seq is not None:
+            await reads.mark_feed_read(uow.session, principal.user, feed_seq)
+        counts = await reads.unread_counts(uow.session, principal.user)
+    return JSONResponse(counts)
+
+
+async def unread(request: Request) -> Response:
+    async with runtime(request).uow() as uow:
+        principal = require_role(await identify(request, uow.session))
+        counts = await reads.unread_counts(uow.session, principal.user)
+    return JSONResponse(counts)
 
 
 routes: list[BaseRoute] = [
-    WebSocketRoute("/ws", websocket_endpoint),
     Route("/api/feed", feed_history, methods=["GET"]),
     Route("/api/groups/{group_id:int}/posts", create_group_post, methods=["POST"]),
     Route("/api/groups/{group_id:int}/posts", list_group_posts, methods=["GET"]),
@@ -405,6 +369,13 @@ routes: list[BaseRoute] = [
     Route("/api/children/{child_id:int}/messages", list_messages, methods=["GET"]),
     Route("/api/children/{child_id:int}/absences", create_absence, methods=["POST"]),
     Route("/api/children/{child_id:int}/absences", list_absences, methods=["GET"]),
+    Route("/api/posts/pinned", pinned, methods=["GET"]),
+    Route("/api/posts/{post_id:int}/ack", acknowledge_post, methods=["POST"]),
+    Route("/api/posts/{post_id:int}/acks", post_acks, methods=["GET"]),
+    Route("/api/posts/{post_id:int}/replies", reply_to_post, methods=["POST"]),
+    Route("/api/posts/{post_id:int}/readers", post_readers, methods=["GET"]),
+    Route("/api/read", mark_read, methods=["POST"]),
+    Route("/api/unread", unread, methods=["GET"]),
     Route("/api/news", create_news, methods=["POST"]),
     Route("/api/news", list_news, methods=["GET"]),
     *(Route(f"/api/{segment}/{{item_id:int}}", edit_item, methods=["PATCH"]) for segment in SEGMENTS),

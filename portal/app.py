@@ -26,6 +26,7 @@ from starlette.staticfiles import StaticFiles
 
 from media.storage import open_storage
 from messaging import routes as messaging_routes
+from messaging import ws as messaging_ws
 from messaging.broker import LocalBroker, RedisBroker
 from messaging.hub import Hub, HubMetrics
 from portal.accounts import routes as account_routes
@@ -173,6 +174,7 @@ def create_app(settings: Settings) -> Starlette:
         *pages.routes,
         *account_routes.routes,
         *messaging_routes.routes,
+        *messaging_ws.routes,
         Mount("/static", StaticFiles(directory=STATIC_DIR), name="static"),
     ]
     app = Starlette(

@@ -1,0 +1,140 @@
+"""The ``/ws`` endpoint: the hello handshake (cookie with an Origin check, or a bearer
+token), then the hub's pump for that socket and a receive loop for client frames
+(pings, within size and rate limits), and the close code when it ends."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import datetime as dt
+import json
+import time
+from typing import Any
+from urllib.parse import urlsplit
+
+from starlette.routing import BaseRoute, WebSocketRoute
+from starlette.websockets import WebSocket, WebSocketDisconnect
+
+from messaging import protocol
+from messaging.hub import Connection, Hub, close_quietly
+from portal.accounts.service import Principal, resolve_session
+from portal.errors import NotFound
+from portal.tenancy import resolve_organisation
+from portal.web.requests import SESSION_COOKIE, runtime
+
+
+def _hub(websocket: WebSocket) -> Hub:
+    hub: Hub = runtime(websocket).extras["hub"]
+    return hub
+
+
+class _StarletteSocket:
+    def __init__(self, websocket: WebSocket) -> None:
+        self._ws = websocket
+
+    async def send_text(self, data: str) -> None:
+        await self._ws.send_text(data)
+
+    async def close(self, code: int) -> None:
+        await self._ws.close(code)
+
+
+def _same_origin(websocket: WebSocket) -> bool:
+    origin = websocket.headers.get("origin")
+    host = websocket.headers.get("host", "")
+    return bool(origin) and urlsplit(origin).netloc.lower() == host.lower()
+
+
+async def _authenticate(websocket: WebSocket, token: object) -> Principal | int:
+    """The principal, or the close code to refuse with."""
+    rt = runtime(websocket)
+    idle = dt.timedelta(days=rt.settings.session_days)
+    async with rt.uow() as uow:
+        try:
+            organisation = await resolve_organisation(uow.session, websocket.headers.get("host", ""), rt.settings)
+        except NotFound:
+            return protocol.CLOSE_FORBIDDEN
+        if isinstance(token, str) and token:
+            principal = await resolve_session(uow.session, organisation.id, token, "bearer", idle)
+        elif cookie := websocket.cookies.get(SESSION_COOKIE):
+            if not _same_origin(websocket):
+                return protocol.CLOSE_FORBIDDEN
+            principal = await resolve_session(uow.session, organisation.id, cookie, "cookie", idle)
+        else:
+            principal = None
+    return principal if principal is not None else protocol.CLOSE_UNAUTHENTICATED
+
+
+async def _receive_hello(websocket: WebSocket) -> dict[str, Any] | int:
+    try:
+        async with asyncio.timeout(protocol.HELLO_TIMEOUT_SECS):
+            raw = await websocket.receive_text()
+    except TimeoutError:
+        return protocol.CLOSE_PROTOCOL_ERROR
+    except (WebSocketDisconnect, KeyError, RuntimeError):
+        return protocol.CLOSE_PROTOCOL_ERROR
+    if len(raw.encode()) > protocol.MAX_CLIENT_FRAME_BYTES:
+        return protocol.CLOSE_TOO_BIG
+    try:
+        hello = json.loads(raw)
+    except ValueError:
+        return protocol.CLOSE_PROTOCOL_ERROR
+    after = hello.get("after", 0) if isinstance(hello, dict) else None
+    if not isinstance(hello, dict) or hello.get("type") != protocol.HELLO or type(after) is not int or after < 0:
+        return protocol.CLOSE_PROTOCOL_ERROR
+    return hello
+
+
+async def _receive_loop(websocket: WebSocket, hub: Hub, conn: Connection) -> int | None:
+    """Client frames after hello: pings, within size and rate limits. Returns a close code."""
+    window_start, count = time.monotonic(), 0
+    while True:
+        try:
+            raw = await websocket.receive_text()
+        except (WebSocketDisconnect, RuntimeError, KeyError):
+            return None
+        now = time.monotonic()
+        if now - window_start > 10:
+            window_start, count = now, 0
+        count += 1
+        if count > protocol.MAX_CLIENT_FRAMES_PER_10_SECS:
+            return protocol.CLOSE_RATE_LIMITED
+        if len(raw.encode()) > protocol.MAX_CLIENT_FRAME_BYTES:
+            return protocol.CLOSE_TOO_BIG
+        with contextlib.suppress(ValueError, AttributeError):
+            if json.loads(raw).get("type") == protocol.PING:
+                hub.ping(conn)
+
+
+async def websocket_endpoint(websocket: WebSocket) -> None:
+    hub = _hub(websocket)
+    await websocket.accept()
+    hello = await _receive_hello(websocket)
+    if isinstance(hello, int):
+        await close_quietly(_StarletteSocket(websocket), hello, 5)
+        return
+    principal = await _authenticate(websocket, hello.get("token"))
+    if isinstance(principal, int):
+        await close_quietly(_StarletteSocket(websocket), principal, 5)
+        return
+    socket = _StarletteSocket(websocket)
+    conn = await hub.attach(principal.user.id, socket, hello["after"])
+    pump = asyncio.create_task(hub.run(conn, hello["after"]))
+    receiver = asyncio.create_task(_receive_loop(websocket, hub, conn))
+    code: int | None = None
+    try:
+        done, _ = await asyncio.wait({pump, receiver}, return_when=asyncio.FIRST_COMPLETED)
+        if receiver in done:
+            code = receiver.result()
+    finally:
+        for task in (pump, receiver):
+            task.cancel()
+        await asyncio.gather(pump, receiver, return_exceptions=True)
+        await hub.detach(conn)
+    if conn.dropped:
+        code = protocol.CLOSE_SLOW_CONSUMER
+    if code is not None:
+        await close_quietly(socket, code, protocol.SLOW_CLOSE_TIMEOUT_SECS)
+
+
+routes: list[BaseRoute] = [WebSocketRoute("/ws", websocket_endpoint)]
