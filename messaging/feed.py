@@ -13,8 +13,8 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from sqlalchemy import func, insert, select
-from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy import func, insert, select, text
+from sqlalchemy.dialects import sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from messaging.models import FeedCounter, FeedItem
@@ -28,13 +28,33 @@ class FeedEvent:
     ref_id: int
 
 
+# PostgreSQL: one cached statement, one round trip. unnest keeps the sorted order, so
+# counter rows are locked in user-id order; the items come from the RETURNING rows.
+_APPEND_POSTGRES = text(
+    """
+    WITH counters AS (
+        INSERT INTO feed_counter (user_id, last_seq)
+        SELECT user_id, 1 FROM unnest(CAST(:user_ids AS integer[])) AS user_id
+        ON CONFLICT (user_id) DO UPDATE SET last_seq = feed_counter.last_seq + 1
+        RETURNING user_id, last_seq
+    )
+    INSERT INTO feed_item (user_id, seq, kind, ref_id, created_at)
+    SELECT user_id, last_seq, :kind, :ref_id, now() FROM counters
+    RETURNING user_id, seq
+    """
+)
+
+
 async def append(session: AsyncSession, user_ids: Iterable[int], kind: str, ref_id: int) -> list[FeedEvent]:
     """Give every recipient the next ``seq`` and a feed item pointing at ``(kind, ref_id)``."""
     ids = sorted(set(user_ids))
     if not ids:
         return []
     dialect = session.get_bind().dialect.name
-    upsert = (postgresql.insert if dialect == "postgresql" else sqlite.insert)(FeedCounter)
+    if dialect == "postgresql":
+        rows = await session.execute(_APPEND_POSTGRES, {"user_ids": ids, "kind": kind, "ref_id": ref_id})
+        return sorted((FeedEvent(user_id, seq, kind, ref_id) for user_id, seq in rows), key=lambda e: e.user_id)
+    upsert = sqlite.insert(FeedCounter)
     statement = (
         upsert.values([{"user_id": user_id, "last_seq": 1} for user_id in ids])
         .on_conflict_do_update(index_elements=[FeedCounter.user_id], set_={"last_seq": FeedCounter.last_seq + 1})

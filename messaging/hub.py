@@ -16,8 +16,10 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import datetime as dt
 import json
 import logging
+import time
 from dataclasses import dataclass, field
 from typing import Protocol
 
@@ -53,6 +55,12 @@ class HubMetrics:
             "schriftje_ws_slow_consumer_drops_total", "Sockets dropped as slow", registry=registry
         )
         self.resets = Counter("schriftje_ws_resets_total", "Reset frames sent", registry=registry)
+        self.lag = Histogram(
+            "schriftje_ws_event_lag_seconds",
+            "From writing new content (inside its transaction) to its live frame being sent",
+            buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5),
+            registry=registry,
+        )
 
 
 class _Marker:
@@ -62,7 +70,7 @@ class _Marker:
 
 CATCH_UP = _Marker("catch-up")
 PONG = _Marker("pong")
-QueueItem = tuple[int, str] | _Marker
+QueueItem = tuple[int, str, float | None] | _Marker
 
 
 @dataclass(eq=False)
@@ -169,7 +177,7 @@ class Hub:
             await conn.socket.send_text(json.dumps({"type": protocol.PONG}))
             return
         assert isinstance(item, tuple)
-        seq, payload = item
+        seq, payload, written_at = item
         if seq <= conn.last_seq:
             return  # covered by replay, or a second copy
         if seq > conn.last_seq + 1:
@@ -178,6 +186,8 @@ class Hub:
         await conn.socket.send_text(payload)
         conn.last_seq = seq
         self.metrics.delivered.inc()
+        if written_at is not None:
+            self.metrics.lag.observe(max(0.0, time.time() - written_at))
 
     async def _replay(self, conn: Connection) -> None:
         replayed = 0
@@ -200,12 +210,14 @@ class Hub:
         if not peers:
             return
         try:
-            seq = int(json.loads(payload)["seq"])
+            frame = json.loads(payload)
+            seq = int(frame["seq"])
         except (ValueError, KeyError, TypeError):
             log.warning("broker message without seq ignored")
             return
+        written_at = _written_at(frame)
         for conn in list(peers):
-            if not conn.offer((seq, payload)):
+            if not conn.offer((seq, payload, written_at)):
                 self.drop_slow(conn)
 
     def ping(self, conn: Connection) -> None:
@@ -233,6 +245,17 @@ class Hub:
     async def close(self) -> None:
         for pump in list(self._pumps.values()):
             pump.cancel()
+
+
+def _written_at(frame: dict[str, object]) -> float | None:
+    """When new content was written (``created_at`` of a ``.created`` event), as a timestamp."""
+    data = frame.get("data")
+    if not str(frame.get("kind", "")).endswith(".created") or not isinstance(data, dict):
+        return None
+    try:
+        return dt.datetime.fromisoformat(str(data["created_at"])).timestamp()
+    except (KeyError, ValueError):
+        return None
 
 
 async def close_quietly(socket: Socket, code: int, within_secs: float) -> None:

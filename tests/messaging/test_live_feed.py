@@ -141,3 +141,17 @@ class TestHandshake:
                 while True:
                     await socket.frame()
         assert closed.value.rcvd is not None and closed.value.rcvd.code == protocol.CLOSE_RATE_LIMITED
+
+
+class TestMetrics:
+    async def test_hub_metrics_are_exported(self, world: World, port: int) -> None:
+        async with ws(port, token=world.tokens[ANNA]) as socket:
+            await socket.until("ready")
+            await post(world, 2)
+            await socket.events(2)
+            async with world.harness.client() as client:
+                text = (await client.get("/metrics")).text
+        assert "schriftje_ws_open_sockets 1.0" in text
+        assert "schriftje_ws_events_delivered_total 2.0" in text
+        assert "schriftje_ws_event_lag_seconds_count 2.0" in text
+        assert "schriftje_ws_replay_events_count" in text and "schriftje_ws_slow_consumer_drops_total 0.0" in text

@@ -1,0 +1,372 @@
+"""Benchmark of the live hub (issue "Live hub"): delivery fan-out and the write path.
+
+Not a test. Needs PostgreSQL and Redis (the test machine's). It creates a schema
+of its own, seeds G groups of 20 families (one guardian socket each, real bearer
+tokens), starts one real ``schriftje serve`` pinned to core 0, pins itself
+(the load generator) to core 1, and then:
+
+* delivery: connects every guardian socket to the node, writes group posts
+  through the service layer (feed rows, per-user seq, publish after commit via
+  Redis) at each offered rate, and measures commit-to-receive latency, loss,
+  duplicates and the node's CPU;
+* writes: posts through the node's HTTP API (bearer auth, validation, feed rows
+  for a 20-family group, publish) from concurrent clients, and measures posts/s
+  and request latency.
+
+Usage (see docs/benchmarks.md for results):
+  .venv/bin/python bench/hub_fanout.py --groups 50 --rates 25,50,100 --seconds 10
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import secrets
+import subprocess
+import sys
+import time
+from collections import defaultdict
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import asyncpg
+import httpx
+from sqlalchemy import insert
+from websockets.asyncio.client import connect
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from messaging import service
+from messaging.broker import RedisBroker
+from portal.accounts.models import AuthSession, SessionKind
+from portal.accounts.tokens import token_hash
+from portal.database import create_engine, create_sessionmaker, migrate
+from portal.roster.models import (
+    CareType,
+    Child,
+    Group,
+    Guardianship,
+    Location,
+    Organisation,
+    Role,
+    StaffAssignment,
+    User,
+)
+from portal.uow import UnitOfWork
+
+PER_GROUP = 20
+PG_DSN = os.environ.get("BENCH_POSTGRES_DSN", "postgresql://postgres@127.0.0.1:5432/test")
+REDIS_URL = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/0")
+
+
+@dataclass
+class World:
+    groups: list[int]
+    staff: dict[int, int]  # group -> staff user id
+    staff_tokens: dict[int, str]
+    guardians: list[tuple[int, int, str]]  # (user id, group id, token)
+
+
+async def seed(sessionmaker, n_groups: int) -> World:
+    async with UnitOfWork(sessionmaker) as uow:
+        s = uow.session
+        org = Organisation(slug="bench", name="Bench")
+        s.add(org)
+        await s.flush()
+        loc = Location(organisation_id=org.id, name="Bench")
+        s.add(loc)
+        await s.flush()
+        groups = (
+            (
+                await s.execute(
+                    insert(Group).returning(Group.id),
+                    [
+                        {"organisation_id": org.id, "location_id": loc.id, "name": f"G{i}", "care_type": CareType.KDV}
+                        for i in range(n_groups)
+                    ],
+                )
+            )
+            .scalars()
+            .all()
+        )
+        users = []
+        for g in groups:
+            users.append(
+                {
+                    "organisation_id": org.id,
+                    "email": f"staff{g}@bench",
+                    "display_name": f"Staff {g}",
+                    "role": Role.STAFF,
+                }
+            )
+            users += [
+                {
+                    "organisation_id": org.id,
+                    "email": f"p{g}-{i}@bench",
+                    "display_name": f"Ouder {g}-{i}",
+                    "role": Role.PARENT,
+                }
+                for i in range(PER_GROUP)
+            ]
+        user_ids = (await s.execute(insert(User).returning(User.id, User.email), users)).all()
+        by_email = {email: uid for uid, email in user_ids}
+        import datetime as dt
+
+        children = (
+            await s.execute(
+                insert(Child).returning(Child.id, Child.group_id, Child.external_ref),
+                [
+                    {
+                        "organisation_id": org.id,
+                        "group_id": g,
+                        "external_ref": f"{g}-{i}",
+                        "first_name": f"K{i}",
+                        "last_name": f"G{g}",
+                        "birth_date": dt.date(2024, 1, 1),
+                        "start_date": dt.date(2024, 6, 1),
+                    }
+                    for g in groups
+                    for i in range(PER_GROUP)
+                ],
+            )
+        ).all()
+        await s.execute(
+            insert(Guardianship),
+            [{"user_id": by_email[f"p{ref}@bench"], "child_id": cid, "relation": "ouder"} for cid, _, ref in children],
+        )
+        await s.execute(
+            insert(StaffAssignment), [{"user_id": by_email[f"staff{g}@bench"], "group_id": g} for g in groups]
+        )
+        tokens: dict[int, str] = {}
+        sessions = []
+        for _, uid in by_email.items():
+            raw = secrets.token_urlsafe(32)
+            tokens[uid] = raw
+            sessions.append(
+                {"user_id": uid, "kind": SessionKind.BEARER, "token_hash": token_hash(raw), "label": "bench"}
+            )
+        await s.execute(insert(AuthSession), sessions)
+        guardians = [
+            (by_email[f"p{g}-{i}@bench"], g, tokens[by_email[f"p{g}-{i}@bench"]])
+            for g in groups
+            for i in range(PER_GROUP)
+        ]
+        staff = {g: by_email[f"staff{g}@bench"] for g in groups}
+        return World(list(groups), staff, {g: tokens[staff[g]] for g in groups}, guardians)
+
+
+def cpu_seconds(pid: int) -> float:
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+@dataclass
+class Receiver:
+    received: dict[int, list[float]] = field(default_factory=lambda: defaultdict(list))  # post id -> receive times
+    per_socket: dict[int, list[int]] = field(default_factory=lambda: defaultdict(list))  # socket -> post ids
+    ready: int = 0
+
+
+async def run_socket(
+    port: int, index: int, token: str, rx: Receiver, all_ready: asyncio.Event, total: int, stop: asyncio.Event
+) -> None:
+    async with connect(
+        f"ws://bench.localhost:{port}/ws", host="127.0.0.1", port=port, open_timeout=120, max_queue=None
+    ) as ws:
+        await ws.send(json.dumps({"type": "hello", "after": 0, "token": token}))
+        while True:
+            frame = json.loads(await ws.recv())
+            if frame["type"] == "ready":
+                break
+        rx.ready += 1
+        if rx.ready == total:
+            all_ready.set()
+        while True:  # cancelled at the end; no per-socket timers to wake
+            raw = await ws.recv()
+            now = time.perf_counter()
+            frame = json.loads(raw)
+            if frame.get("type") == "event":
+                post_id = frame["data"]["id"]
+                rx.received[post_id].append(now)
+                rx.per_socket[index].append(post_id)
+
+
+def pct(values: list[float], p: float) -> float:
+    if not values:
+        return float("nan")
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(p / 100 * len(ordered)))]
+
+
+async def delivery(args, world: World, sessionmaker, port: int, pid: int, env: dict[str, str]) -> list[dict]:
+    rx = Receiver()
+    stop, all_ready = asyncio.Event(), asyncio.Event()
+    sockets = [
+        asyncio.create_task(run_socket(port, i, tok, rx, all_ready, len(world.guardians), stop))
+        for i, (_, _, tok) in enumerate(world.guardians)
+    ]
+    t0 = time.perf_counter()
+    await asyncio.wait_for(all_ready.wait(), 600)
+    print(f"  {len(sockets)} sockets ready in {time.perf_counter() - t0:.1f} s", flush=True)
+    broker = RedisBroker(REDIS_URL, env["SCHRIFTJE_REDIS_PREFIX"])
+    await broker.start()
+    async with sessionmaker() as s:
+        staff = {g: await s.get(User, uid) for g, uid in world.staff.items()}
+    results = []
+    for rate in args.rates:
+        committed: dict[int, tuple[float, int]] = {}  # post id -> (commit time, group)
+        cpu0, wall0 = cpu_seconds(pid), time.perf_counter()
+        interval = 1.0 / rate
+        next_at = time.perf_counter()
+        n = 0
+        end = wall0 + args.seconds
+        in_flight: set[asyncio.Task] = set()
+
+        async def write(group: int) -> None:
+            async with UnitOfWork(sessionmaker) as uow:
+                post = await service.post_to_group(uow, broker, staff[group], group, f"bench {rate}")
+            committed[post.id] = (time.perf_counter(), group)
+
+        slots = asyncio.Semaphore(
+            args.writers
+        )  # bounded in flight: past saturation the rate drops, memory does not grow
+
+        async def bounded(group: int) -> None:
+            try:
+                await write(group)
+            finally:
+                slots.release()
+
+        while time.perf_counter() < end:
+            group = world.groups[n % len(world.groups)]
+            await slots.acquire()
+            task = asyncio.create_task(bounded(group))
+            in_flight.add(task)
+            task.add_done_callback(in_flight.discard)
+            n += 1
+            next_at += interval
+            delay = next_at - time.perf_counter()
+            if delay > 0:
+                await asyncio.sleep(delay)
+        await asyncio.gather(*in_flight)
+        expected = len(committed) * PER_GROUP
+        deadline = time.perf_counter() + 30
+        while sum(len(rx.received[p]) for p in committed) < expected and time.perf_counter() < deadline:
+            await asyncio.sleep(0.1)
+        wall = time.perf_counter() - wall0
+        cpu = cpu_seconds(pid) - cpu0
+        lat = [t - committed[p][0] for p in committed for t in rx.received[p]]
+        got = sum(len(rx.received[p]) for p in committed)
+        dups = sum(max(0, len(rx.received[p]) - PER_GROUP) for p in committed)
+        results.append(
+            {
+                "rate_posts_s": rate,
+                "posts": len(committed),
+                "deliveries": got,
+                "deliveries_s": round(got / args.seconds),
+                "p50_ms": round(pct(lat, 50) * 1000, 1),
+                "p99_ms": round(pct(lat, 99) * 1000, 1),
+                "max_ms": round(max(lat) * 1000, 1) if lat else None,
+                "lost": expected - got + dups,
+                "duplicated": dups,
+                "node_cpu": round(cpu / wall, 2),
+            }
+        )
+        print(f"  {results[-1]}", flush=True)
+    stop.set()
+    for task in sockets:
+        task.cancel()
+    await asyncio.gather(*sockets, return_exceptions=True)
+    await broker.close()
+    return results
+
+
+async def writes(args, world: World, port: int, pid: int) -> dict:
+    latencies: list[float] = []
+    stop_at = time.perf_counter() + args.seconds
+    cpu0, wall0 = cpu_seconds(pid), time.perf_counter()
+
+    async def client(g: int) -> None:
+        async with httpx.AsyncClient(
+            base_url=f"http://127.0.0.1:{port}",
+            headers={"host": "bench.localhost", "authorization": f"Bearer {world.staff_tokens[g]}"},
+        ) as c:
+            while time.perf_counter() < stop_at:
+                t = time.perf_counter()
+                r = await c.post(f"/api/groups/{g}/posts", json={"body": "bench write"})
+                assert r.status_code == 201, r.text
+                latencies.append(time.perf_counter() - t)
+
+    await asyncio.gather(*(client(world.groups[i % len(world.groups)]) for i in range(args.writers)))
+    wall = time.perf_counter() - wall0
+    return {
+        "posts": len(latencies),
+        "posts_s": round(len(latencies) / wall),
+        "p50_ms": round(pct(latencies, 50) * 1000, 1),
+        "p99_ms": round(pct(latencies, 99) * 1000, 1),
+        "node_cpu": round((cpu_seconds(pid) - cpu0) / wall, 2),
+    }
+
+
+async def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--groups", type=int, default=50)
+    parser.add_argument("--rates", type=lambda s: [int(x) for x in s.split(",")], default=[25, 50, 100])
+    parser.add_argument("--seconds", type=float, default=10)
+    parser.add_argument("--writers", type=int, default=16)
+    parser.add_argument("--port", type=int, default=8790)
+    args = parser.parse_args()
+    schema = f"bench_{secrets.token_hex(3)}"
+    conn = await asyncpg.connect(PG_DSN)
+    await conn.execute(f'CREATE SCHEMA "{schema}"')
+    url = PG_DSN.replace("postgresql://", "postgresql+asyncpg://", 1)
+    engine = create_engine(url, schema=schema, pool_size=20)
+    server = None
+    try:
+        await migrate(engine)
+        sessionmaker = create_sessionmaker(engine)
+        t = time.perf_counter()
+        world = await seed(sessionmaker, args.groups)
+        print(f"seeded {len(world.groups)} groups, {len(world.guardians)} guardians in {time.perf_counter() - t:.1f} s")
+        env = {
+            **os.environ,
+            "SCHRIFTJE_DATABASE_URL": url,
+            "SCHRIFTJE_DATABASE_SCHEMA": schema,
+            "SCHRIFTJE_REDIS_URL": REDIS_URL,
+            "SCHRIFTJE_REDIS_PREFIX": f"bench-{schema}",
+            "SCHRIFTJE_SECRET_KEY": "bench",
+            "SCHRIFTJE_DEFAULT_ORG": "bench",
+            "SCHRIFTJE_LOG_LEVEL": "WARNING",
+            "SCHRIFTJE_DATA_DIR": f"/tmp/{schema}",
+        }
+        server = subprocess.Popen(
+            ["taskset", "-c", "0", str(ROOT / ".venv/bin/schriftje"), "serve", "--port", str(args.port)], env=env
+        )
+        os.sched_setaffinity(0, {1})
+        async with httpx.AsyncClient() as c:
+            for _ in range(200):
+                try:
+                    if (await c.get(f"http://127.0.0.1:{args.port}/healthz")).status_code == 200:
+                        break
+                except httpx.HTTPError:
+                    await asyncio.sleep(0.1)
+        print("delivery (measured node on core 0, load generator on core 1):")
+        results = await delivery(args, world, sessionmaker, args.port, server.pid, env)
+        print("writes through the HTTP API:")
+        w = await writes(args, world, args.port, server.pid)
+        print(f"  {w}")
+        print(json.dumps({"groups": args.groups, "sockets": len(world.guardians), "delivery": results, "writes": w}))
+    finally:
+        if server is not None:
+            server.terminate()
+            server.wait()
+        await engine.dispose()
+        await conn.execute(f'DROP SCHEMA "{schema}" CASCADE')
+        await conn.close()
+
+
+if __name__ == "__main__":
+    asyncio.run(main())
