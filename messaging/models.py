@@ -39,39 +39,40 @@ class FeedItem(Base):
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
-class GroupPost(Base):
+class ContentMixin:
+    """What every piece of content has: an organisation, an author who may edit or
+    delete it within the window, and its times. A delete empties the text and sets
+    ``deleted_at``; the row stays so the feed's seq stays gap-free."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    organisation_id: Mapped[int] = mapped_column(ForeignKey("organisation.id", ondelete="CASCADE"), index=True)
+    author_id: Mapped[int | None] = mapped_column(ForeignKey("app_user.id", ondelete="SET NULL"))
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    edited_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    deleted_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+
+
+class GroupPost(ContentMixin, Base):
     """Staff -> every family of the group ("zwemkleding meenemen")."""
 
     __tablename__ = "group_post"
 
-    id: Mapped[int] = mapped_column(primary_key=True)
-    organisation_id: Mapped[int] = mapped_column(ForeignKey("organisation.id", ondelete="CASCADE"), index=True)
     group_id: Mapped[int] = mapped_column(ForeignKey("care_group.id", ondelete="CASCADE"), index=True)
-    author_id: Mapped[int | None] = mapped_column(ForeignKey("app_user.id", ondelete="SET NULL"))
     body: Mapped[str] = mapped_column(Text)
     requires_ack: Mapped[bool] = mapped_column(Boolean, default=False)
-    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
-    edited_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
-    deleted_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
 
 
-class DiaryEntry(Base):
+class DiaryEntry(ContentMixin, Base):
     """A dagboek entry about one child, by its group's staff or its guardians."""
 
     __tablename__ = "diary_entry"
 
-    id: Mapped[int] = mapped_column(primary_key=True)
-    organisation_id: Mapped[int] = mapped_column(ForeignKey("organisation.id", ondelete="CASCADE"), index=True)
     child_id: Mapped[int] = mapped_column(ForeignKey("child.id", ondelete="CASCADE"), index=True)
-    author_id: Mapped[int | None] = mapped_column(ForeignKey("app_user.id", ondelete="SET NULL"))
     body: Mapped[str] = mapped_column(Text)
     media_ids: Mapped[list[int]] = mapped_column(JSON, default=list)
-    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
-    edited_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
-    deleted_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
 
 
-class ThreadMessage(Base):
+class ThreadMessage(ContentMixin, Base):
     """A message in a child's family thread: its guardians <-> its group's staff.
 
     ``outside_hours`` marks a parent's message sent while the location is closed:
@@ -80,53 +81,35 @@ class ThreadMessage(Base):
 
     __tablename__ = "thread_message"
 
-    id: Mapped[int] = mapped_column(primary_key=True)
-    organisation_id: Mapped[int] = mapped_column(ForeignKey("organisation.id", ondelete="CASCADE"), index=True)
     child_id: Mapped[int] = mapped_column(ForeignKey("child.id", ondelete="CASCADE"), index=True)
-    author_id: Mapped[int | None] = mapped_column(ForeignKey("app_user.id", ondelete="SET NULL"))
     body: Mapped[str] = mapped_column(Text)
     outside_hours: Mapped[bool] = mapped_column(Boolean, default=False, server_default="0")
     reply_to_post_id: Mapped[int | None] = mapped_column(ForeignKey("group_post.id", ondelete="SET NULL"))
-    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
-    edited_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
-    deleted_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
 
 
-class NewsItem(Base):
+class NewsItem(ContentMixin, Base):
     """Nieuws from a manager or admin to every family of one location or the organisation."""
 
     __tablename__ = "news_item"
 
-    id: Mapped[int] = mapped_column(primary_key=True)
-    organisation_id: Mapped[int] = mapped_column(ForeignKey("organisation.id", ondelete="CASCADE"), index=True)
     location_id: Mapped[int | None] = mapped_column(ForeignKey("location.id", ondelete="CASCADE"))
-    author_id: Mapped[int | None] = mapped_column(ForeignKey("app_user.id", ondelete="SET NULL"))
     title: Mapped[str] = mapped_column(String(200))
     body: Mapped[str] = mapped_column(Text)
-    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
-    edited_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
-    deleted_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
 
 
-class AbsenceReport(Base):
+class AbsenceReport(ContentMixin, Base):
     """A guardian's afwezigheidsmelding. ``on_time`` records whether it came in before the
     organisation's cut-off on the first day: that decides whether the family earns tegoed."""
 
     __tablename__ = "absence_report"
 
-    id: Mapped[int] = mapped_column(primary_key=True)
-    organisation_id: Mapped[int] = mapped_column(ForeignKey("organisation.id", ondelete="CASCADE"), index=True)
     child_id: Mapped[int] = mapped_column(ForeignKey("child.id", ondelete="CASCADE"), index=True)
-    author_id: Mapped[int | None] = mapped_column(ForeignKey("app_user.id", ondelete="SET NULL"))
     start_date: Mapped[dt.date] = mapped_column(Date)
     end_date: Mapped[dt.date] = mapped_column(Date)
     reason: Mapped[str] = mapped_column(String(20))
     note: Mapped[str] = mapped_column(Text, default="")
     on_time: Mapped[bool] = mapped_column(Boolean)
     cutoff: Mapped[dt.time] = mapped_column(Time)
-    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
-    edited_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
-    deleted_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
 
 
 class PostAck(Base):

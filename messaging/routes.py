@@ -5,13 +5,16 @@ render. The live feed itself is ``messaging.ws``."""
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
-from starlette.websockets import WebSocket
 
 from messaging import absence, acks, audience, edits, feed, news, protocol, reads, service
 from messaging.broker.base import Broker
@@ -19,20 +22,41 @@ from messaging.hub import Hub
 from messaging.models import AbsenceReport, DiaryEntry, FeedItem, GroupPost, NewsItem, ThreadMessage
 from messaging.render import frames_for, render
 from portal.errors import InvalidInput
+from portal.roster.models import User
+from portal.uow import UnitOfWork
 from portal.web.requests import identify, require_role, runtime
 from portal.web.responses import json_body, json_text
 
 MAX_PAGE = 200
 DEFAULT_PAGE = 50
+MAX_BODY_JSON_CHARS = 20_000
 
 
-def _hub(conn: Request | WebSocket) -> Hub:
-    hub: Hub = runtime(conn).extras["hub"]
-    return hub
+@dataclass(frozen=True)
+class Acting:
+    """A request's unit of work with the signed-in user, their organisation's today and the broker."""
+
+    uow: UnitOfWork
+    user: User
+    today: dt.date
+    broker: Broker
+
+    @property
+    def session(self) -> AsyncSession:
+        return self.uow.session
 
 
-def _broker(request: Request) -> Broker:
-    return _hub(request).broker
+@asynccontextmanager
+async def acting(request: Request) -> AsyncIterator[Acting]:
+    hub: Hub = runtime(request).extras["hub"]
+    async with runtime(request).uow() as uow:
+        caller = await identify(request, uow.session)
+        principal = require_role(caller)
+        yield Acting(uow, principal.user, audience.today_for(caller.organisation), hub.broker)
+
+
+async def rendered(session: AsyncSession, kind: str, ref_id: int) -> dict[str, Any]:
+    return (await render(session, [(kind, ref_id)]))[(kind, ref_id)]
 
 
 def _int_param(request: Request, name: str, default: int, maximum: int | None = None) -> int:
@@ -48,17 +72,33 @@ def _int_param(request: Request, name: str, default: int, maximum: int | None = 
     return min(value, maximum) if maximum is not None else value
 
 
-# ---- HTTP -------------------------------------------------------------------------
+def _page(request: Request) -> int:
+    return _int_param(request, "limit", DEFAULT_PAGE, MAX_PAGE) or DEFAULT_PAGE
+
+
+def _body(data: dict[str, Any]) -> str:
+    return json_text(data, "body", max_len=MAX_BODY_JSON_CHARS)
+
+
+def _date(data: dict[str, Any], name: str, *, required: bool = True) -> dt.date | None:
+    value = data.get(name)
+    if value in (None, "") and not required:
+        return None
+    try:
+        return dt.date.fromisoformat(str(value))
+    except ValueError:
+        raise InvalidInput(detail=f"'{name}' must be a date like 2026-11-23") from None
+
+
+# ---- feed and posting ----------------------------------------------------------------
 
 
 async def feed_history(request: Request) -> Response:
-    after = _int_param(request, "after", 0)
-    limit = _int_param(request, "limit", DEFAULT_PAGE, MAX_PAGE) or DEFAULT_PAGE
-    async with runtime(request).uow() as uow:
-        principal = require_role(await identify(request, uow.session))
-        items = await feed.items_after(uow.session, principal.user.id, after, limit + 1)
-        frames = await frames_for(uow.session, items[:limit])
-        current = await feed.last_seq(uow.session, principal.user.id)
+    after, limit = _int_param(request, "after", 0), _page(request)
+    async with acting(request) as act:
+        items = await feed.items_after(act.session, act.user.id, after, limit + 1)
+        frames = await frames_for(act.session, items[:limit])
+        current = await feed.last_seq(act.session, act.user.id)
     return JSONResponse({"items": frames, "last_seq": current, "more": len(items) > limit})
 
 
@@ -67,18 +107,12 @@ async def create_group_post(request: Request) -> Response:
     requires_ack = data.get("requires_ack", False)
     if not isinstance(requires_ack, bool):
         raise InvalidInput(detail="'requires_ack' must be true or false")
-    async with runtime(request).uow() as uow:
-        principal = require_role(await identify(request, uow.session))
+    async with acting(request) as act:
         post = await service.post_to_group(
-            uow,
-            _broker(request),
-            principal.user,
-            request.path_params["group_id"],
-            json_text(data, "body", max_len=20_000),
-            requires_ack=requires_ack,
+            act.uow, act.broker, act.user, request.path_params["group_id"], _body(data), requires_ack=requires_ack
         )
-        rendered = await render(uow.session, [(protocol.GROUP_POST_CREATED, post.id)])
-    return JSONResponse(rendered[(protocol.GROUP_POST_CREATED, post.id)], status_code=201)
+        body = await rendered(act.session, protocol.GROUP_POST_CREATED, post.id)
+    return JSONResponse(body, status_code=201)
 
 
 async def create_diary_entry(request: Request) -> Response:
@@ -86,80 +120,73 @@ async def create_diary_entry(request: Request) -> Response:
     media_ids = data.get("media_ids", [])
     if not isinstance(media_ids, list):
         raise InvalidInput(detail="'media_ids' must be a list")
-    async with runtime(request).uow() as uow:
-        principal = require_role(await identify(request, uow.session))
+    async with acting(request) as act:
         entry = await service.write_diary_entry(
-            uow,
-            _broker(request),
-            principal.user,
-            request.path_params["child_id"],
-            json_text(data, "body", max_len=20_000),
-            media_ids,
+            act.uow, act.broker, act.user, request.path_params["child_id"], _body(data), media_ids
         )
-        rendered = await render(uow.session, [(protocol.DIARY_ENTRY_CREATED, entry.id)])
-    return JSONResponse(rendered[(protocol.DIARY_ENTRY_CREATED, entry.id)], status_code=201)
+        body = await rendered(act.session, protocol.DIARY_ENTRY_CREATED, entry.id)
+    return JSONResponse(body, status_code=201)
 
 
 async def create_message(request: Request) -> Response:
     data = await json_body(request)
-    async with runtime(request).uow() as uow:
-        principal = require_role(await identify(request, uow.session))
+    async with acting(request) as act:
         message = await service.send_family_message(
-            uow,
-            _broker(request),
-            principal.user,
-            request.path_params["child_id"],
-            json_text(data, "body", max_len=20_000),
+            act.uow, act.broker, act.user, request.path_params["child_id"], _body(data)
         )
-        rendered = await render(uow.session, [(protocol.MESSAGE_CREATED, message.id)])
-    return JSONResponse(rendered[(protocol.MESSAGE_CREATED, message.id)], status_code=201)
+        body = await rendered(act.session, protocol.MESSAGE_CREATED, message.id)
+    return JSONResponse(body, status_code=201)
 
 
-async def _listing(request: Request, kind: str, model: Any, owner_column: Any, owner_id: int) -> dict[str, Any]:
-    before = _int_param(request, "before", 0)
-    limit = _int_param(request, "limit", DEFAULT_PAGE, MAX_PAGE) or DEFAULT_PAGE
-    async with runtime(request).uow() as uow:
-        query = select(model.id).where(owner_column == owner_id, model.deleted_at.is_(None))
-        if before:
-            query = query.where(model.id < before)
-        ids = list(await uow.session.scalars(query.order_by(model.id.desc()).limit(limit + 1)))
-        rendered = await render(uow.session, [(kind, i) for i in ids[:limit]])
-    return {"items": [rendered[(kind, i)] for i in ids[:limit]], "more": len(ids) > limit}
+# ---- listings ------------------------------------------------------------------------
 
 
-async def list_diary(request: Request) -> Response:
+async def _listing(
+    session: AsyncSession, request: Request, kind: str, model: Any, owner_column: Any, owner_id: int
+) -> dict[str, Any]:
+    before, limit = _int_param(request, "before", 0), _page(request)
+    query = select(model.id).where(owner_column == owner_id, model.deleted_at.is_(None))
+    if before:
+        query = query.where(model.id < before)
+    ids = list(await session.scalars(query.order_by(model.id.desc()).limit(limit + 1)))
+    items = await render(session, [(kind, i) for i in ids[:limit]])
+    return {"items": [items[(kind, i)] for i in ids[:limit]], "more": len(ids) > limit}
+
+
+CHILD_LISTINGS: dict[str, tuple[str, type[DiaryEntry] | type[ThreadMessage] | type[AbsenceReport]]] = {
+    "diary": (protocol.DIARY_ENTRY_CREATED, DiaryEntry),
+    "messages": (protocol.MESSAGE_CREATED, ThreadMessage),
+    "absences": (protocol.ABSENCE_CREATED, AbsenceReport),
+}
+
+
+async def list_about_child(request: Request) -> Response:
+    """A child's diary, family thread or absences, newest first; thread messages say when
+    the group's staff read them."""
     child_id = request.path_params["child_id"]
-    async with runtime(request).uow() as uow:
-        caller = await identify(request, uow.session)
-        principal = require_role(caller)
-        await audience.readable_child(uow.session, principal.user, child_id, audience.today_for(caller.organisation))
-    body = await _listing(request, protocol.DIARY_ENTRY_CREATED, DiaryEntry, DiaryEntry.child_id, child_id)
-    return JSONResponse(body)
-
-
-async def list_messages(request: Request) -> Response:
-    """The child's family thread, newest first; each message says when the group's staff read it."""
-    child_id = request.path_params["child_id"]
-    async with runtime(request).uow() as uow:
-        caller = await identify(request, uow.session)
-        principal = require_role(caller)
-        await audience.readable_child(uow.session, principal.user, child_id, audience.today_for(caller.organisation))
-    body = await _listing(request, protocol.MESSAGE_CREATED, ThreadMessage, ThreadMessage.child_id, child_id)
-    async with runtime(request).uow() as uow:
-        seen = await reads.read_by_staff(uow.session, [item["id"] for item in body["items"]])
-    for item in body["items"]:
-        item["read_by_staff_at"] = seen.get(item["id"])
+    segment = request.url.path.rsplit("/", 1)[1]
+    kind, model = CHILD_LISTINGS[segment]
+    async with acting(request) as act:
+        await audience.readable_child(act.session, act.user, child_id, act.today)
+        body = await _listing(act.session, request, kind, model, model.child_id, child_id)
+        if model is ThreadMessage:
+            seen = await reads.read_by_staff(act.session, [item["id"] for item in body["items"]])
+            for item in body["items"]:
+                item["read_by_staff_at"] = seen.get(item["id"])
     return JSONResponse(body)
 
 
 async def list_group_posts(request: Request) -> Response:
     group_id = request.path_params["group_id"]
-    async with runtime(request).uow() as uow:
-        caller = await identify(request, uow.session)
-        principal = require_role(caller)
-        await audience.readable_group(uow.session, principal.user, group_id, audience.today_for(caller.organisation))
-    return JSONResponse(await _listing(request, protocol.GROUP_POST_CREATED, GroupPost, GroupPost.group_id, group_id))
+    async with acting(request) as act:
+        await audience.readable_group(act.session, act.user, group_id, act.today)
+        body = await _listing(
+            act.session, request, protocol.GROUP_POST_CREATED, GroupPost, GroupPost.group_id, group_id
+        )
+    return JSONResponse(body)
 
+
+# ---- edit and delete ---------------------------------------------------------------------
 
 SEGMENTS = {
     "posts": protocol.GROUP_POST,
@@ -176,28 +203,20 @@ def _content(request: Request) -> str:
 
 async def edit_item(request: Request) -> Response:
     data = await json_body(request)
-    async with runtime(request).uow() as uow:
-        principal = require_role(await identify(request, uow.session))
-        content = _content(request)
-        await edits.edit(
-            uow,
-            _broker(request),
-            principal.user,
-            content,
-            request.path_params["item_id"],
-            json_text(data, "body", max_len=20_000),
-        )
-        rendered = await render(
-            uow.session, [(protocol.kind(content, protocol.EDITED), request.path_params["item_id"])]
-        )
-    return JSONResponse(next(iter(rendered.values())))
+    content, item_id = _content(request), request.path_params["item_id"]
+    async with acting(request) as act:
+        await edits.edit(act.uow, act.broker, act.user, content, item_id, _body(data))
+        body = await rendered(act.session, protocol.kind(content, protocol.EDITED), item_id)
+    return JSONResponse(body)
 
 
 async def delete_item(request: Request) -> Response:
-    async with runtime(request).uow() as uow:
-        principal = require_role(await identify(request, uow.session))
-        await edits.delete(uow, _broker(request), principal.user, _content(request), request.path_params["item_id"])
+    async with acting(request) as act:
+        await edits.delete(act.uow, act.broker, act.user, _content(request), request.path_params["item_id"])
     return Response(status_code=204)
+
+
+# ---- news and absences -------------------------------------------------------------------
 
 
 async def create_news(request: Request) -> Response:
@@ -205,30 +224,23 @@ async def create_news(request: Request) -> Response:
     location_id = data.get("location_id")
     if location_id is not None and type(location_id) is not int:
         raise InvalidInput(detail="'location_id' must be a number or null")
-    async with runtime(request).uow() as uow:
-        principal = require_role(await identify(request, uow.session))
+    async with acting(request) as act:
         item = await news.publish_news(
-            uow,
-            _broker(request),
-            principal.user,
-            json_text(data, "title", max_len=1000),
-            json_text(data, "body", max_len=20_000),
-            location_id,
+            act.uow, act.broker, act.user, json_text(data, "title", max_len=1000), _body(data), location_id
         )
-        rendered = await render(uow.session, [(protocol.NEWS_CREATED, item.id)])
-    return JSONResponse(rendered[(protocol.NEWS_CREATED, item.id)], status_code=201)
+        body = await rendered(act.session, protocol.NEWS_CREATED, item.id)
+    return JSONResponse(body, status_code=201)
 
 
 async def list_news(request: Request) -> Response:
     """News from the user's own feed: exactly what reached them, newest first."""
-    async with runtime(request).uow() as uow:
-        principal = require_role(await identify(request, uow.session))
+    async with acting(request) as act:
         ids = list(
-            await uow.session.scalars(
+            await act.session.scalars(
                 select(FeedItem.ref_id)
                 .join(NewsItem, NewsItem.id == FeedItem.ref_id)
                 .where(
-                    FeedItem.user_id == principal.user.id,
+                    FeedItem.user_id == act.user.id,
                     FeedItem.kind == protocol.NEWS_CREATED,
                     NewsItem.deleted_at.is_(None),
                 )
@@ -236,74 +248,49 @@ async def list_news(request: Request) -> Response:
                 .limit(MAX_PAGE)
             )
         )
-        rendered = await render(uow.session, [(protocol.NEWS_CREATED, i) for i in ids])
-    return JSONResponse({"items": [rendered[(protocol.NEWS_CREATED, i)] for i in ids]})
-
-
-def _date(data: dict[str, Any], name: str, *, required: bool = True) -> dt.date | None:
-    value = data.get(name)
-    if value in (None, "") and not required:
-        return None
-    try:
-        return dt.date.fromisoformat(str(value))
-    except ValueError:
-        raise InvalidInput(detail=f"'{name}' must be a date like 2026-11-23") from None
+        items = await render(act.session, [(protocol.NEWS_CREATED, i) for i in ids])
+    return JSONResponse({"items": [items[(protocol.NEWS_CREATED, i)] for i in ids]})
 
 
 async def create_absence(request: Request) -> Response:
     data = await json_body(request)
     start = _date(data, "start_date")
     assert start is not None
-    async with runtime(request).uow() as uow:
-        principal = require_role(await identify(request, uow.session))
+    async with acting(request) as act:
         report = await absence.report_absence(
-            uow,
-            _broker(request),
-            principal.user,
+            act.uow,
+            act.broker,
+            act.user,
             request.path_params["child_id"],
             start=start,
             end=_date(data, "end_date", required=False),
             reason=json_text(data, "reason", max_len=20),
             note=json_text(data, "note", max_len=2000),
         )
-        rendered = await render(uow.session, [(protocol.ABSENCE_CREATED, report.id)])
-    return JSONResponse(rendered[(protocol.ABSENCE_CREATED, report.id)], status_code=201)
+        body = await rendered(act.session, protocol.ABSENCE_CREATED, report.id)
+    return JSONResponse(body, status_code=201)
 
 
-async def list_absences(request: Request) -> Response:
-    child_id = request.path_params["child_id"]
-    async with runtime(request).uow() as uow:
-        caller = await identify(request, uow.session)
-        principal = require_role(caller)
-        await audience.readable_child(uow.session, principal.user, child_id, audience.today_for(caller.organisation))
-    body = await _listing(request, protocol.ABSENCE_CREATED, AbsenceReport, AbsenceReport.child_id, child_id)
-    return JSONResponse(body)
+# ---- confirmations, replies, read state -------------------------------------------------------
 
 
 async def acknowledge_post(request: Request) -> Response:
-    async with runtime(request).uow() as uow:
-        principal = require_role(await identify(request, uow.session))
-        children = await acks.acknowledge(uow, _broker(request), principal.user, request.path_params["post_id"])
+    async with acting(request) as act:
+        children = await acks.acknowledge(act.uow, act.broker, act.user, request.path_params["post_id"])
     return JSONResponse({"acknowledged_for": children})
 
 
 async def post_acks(request: Request) -> Response:
-    async with runtime(request).uow() as uow:
-        caller = await identify(request, uow.session)
-        principal = require_role(caller)
-        overview = await acks.ack_overview(
-            uow.session, principal.user, request.path_params["post_id"], audience.today_for(caller.organisation)
-        )
+    async with acting(request) as act:
+        overview = await acks.ack_overview(act.session, act.user, request.path_params["post_id"], act.today)
     return JSONResponse({"families": overview})
 
 
 async def pinned(request: Request) -> Response:
-    async with runtime(request).uow() as uow:
-        caller = await identify(request, uow.session)
-        principal = require_role(caller)
-        ids = await acks.pinned_posts(uow.session, principal.user, audience.today_for(caller.organisation))
-        rendered = await render(uow.session, [(protocol.GROUP_POST_CREATED, i) for i in ids])
-    return JSONResponse({"items": [rendered[(protocol.GROUP_POST_CREATED, i)] for i in ids]})
+    async with acting(request) as act:
+        ids = await acks.pinned_posts(act.session, act.user, act.today)
+        items = await render(act.session, [(protocol.GROUP_POST_CREATED, i) for i in ids])
+    return JSONResponse({"items": [items[(protocol.GROUP_POST_CREATED, i)] for i in ids]})
 
 
 async def reply_to_post(request: Request) -> Response:
@@ -311,24 +298,17 @@ async def reply_to_post(request: Request) -> Response:
     child_id = data.get("child_id")
     if type(child_id) is not int:
         raise InvalidInput(detail="'child_id' must be a number")
-    async with runtime(request).uow() as uow:
-        principal = require_role(await identify(request, uow.session))
+    async with acting(request) as act:
         message = await acks.reply_to_post(
-            uow,
-            _broker(request),
-            principal.user,
-            request.path_params["post_id"],
-            child_id,
-            json_text(data, "body", max_len=20_000),
+            act.uow, act.broker, act.user, request.path_params["post_id"], child_id, _body(data)
         )
-        rendered = await render(uow.session, [(protocol.MESSAGE_CREATED, message.id)])
-    return JSONResponse(rendered[(protocol.MESSAGE_CREATED, message.id)], status_code=201)
+        body = await rendered(act.session, protocol.MESSAGE_CREATED, message.id)
+    return JSONResponse(body, status_code=201)
 
 
 async def post_readers(request: Request) -> Response:
-    async with runtime(request).uow() as uow:
-        principal = require_role(await identify(request, uow.session))
-        families = await reads.post_readers(uow.session, principal.user, request.path_params["post_id"])
+    async with acting(request) as act:
+        families = await reads.post_readers(act.session, act.user, request.path_params["post_id"])
     return JSONResponse({"families": families})
 
 
@@ -343,19 +323,17 @@ async def mark_read(request: Request) -> Response:
         raise InvalidInput(detail="'items' must be a list of {content, id}")
     if feed_seq is not None and (type(feed_seq) is not int or feed_seq < 0):
         raise InvalidInput(detail="'feed_seq' must be a whole number")
-    async with runtime(request).uow() as uow:
-        principal = require_role(await identify(request, uow.session))
-        await reads.mark_read(uow.session, principal.user, [(i["content"], i["id"]) for i in raw_items])
+    async with acting(request) as act:
+        await reads.mark_read(act.session, act.user, [(i["content"], i["id"]) for i in raw_items])
         if feed_seq is not None:
-            await reads.mark_feed_read(uow.session, principal.user, feed_seq)
-        counts = await reads.unread_counts(uow.session, principal.user)
+            await reads.mark_feed_read(act.session, act.user, feed_seq)
+        counts = await reads.unread_counts(act.session, act.user)
     return JSONResponse(counts)
 
 
 async def unread(request: Request) -> Response:
-    async with runtime(request).uow() as uow:
-        principal = require_role(await identify(request, uow.session))
-        counts = await reads.unread_counts(uow.session, principal.user)
+    async with acting(request) as act:
+        counts = await reads.unread_counts(act.session, act.user)
     return JSONResponse(counts)
 
 
@@ -364,11 +342,12 @@ routes: list[BaseRoute] = [
     Route("/api/groups/{group_id:int}/posts", create_group_post, methods=["POST"]),
     Route("/api/groups/{group_id:int}/posts", list_group_posts, methods=["GET"]),
     Route("/api/children/{child_id:int}/diary", create_diary_entry, methods=["POST"]),
-    Route("/api/children/{child_id:int}/diary", list_diary, methods=["GET"]),
     Route("/api/children/{child_id:int}/messages", create_message, methods=["POST"]),
-    Route("/api/children/{child_id:int}/messages", list_messages, methods=["GET"]),
     Route("/api/children/{child_id:int}/absences", create_absence, methods=["POST"]),
-    Route("/api/children/{child_id:int}/absences", list_absences, methods=["GET"]),
+    *(
+        Route(f"/api/children/{{child_id:int}}/{segment}", list_about_child, methods=["GET"])
+        for segment in CHILD_LISTINGS
+    ),
     Route("/api/posts/pinned", pinned, methods=["GET"]),
     Route("/api/posts/{post_id:int}/ack", acknowledge_post, methods=["POST"]),
     Route("/api/posts/{post_id:int}/acks", post_acks, methods=["GET"]),
