@@ -57,7 +57,6 @@ from portal.roster.models import (
 )
 from portal.uow import UnitOfWork
 
-PER_GROUP = 20
 PG_DSN = os.environ.get("BENCH_POSTGRES_DSN", "postgresql://postgres@127.0.0.1:5432/test")
 REDIS_URL = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/0")
 
@@ -70,7 +69,7 @@ class World:
     guardians: list[tuple[int, int, str]]  # (user id, group id, token)
 
 
-async def seed(sessionmaker, n_groups: int) -> World:
+async def seed(sessionmaker, n_groups: int, per_group: int) -> World:
     async with UnitOfWork(sessionmaker) as uow:
         s = uow.session
         org = Organisation(slug="bench", name="Bench")
@@ -109,7 +108,7 @@ async def seed(sessionmaker, n_groups: int) -> World:
                     "display_name": f"Ouder {g}-{i}",
                     "role": Role.PARENT,
                 }
-                for i in range(PER_GROUP)
+                for i in range(per_group)
             ]
         user_ids = (await s.execute(insert(User).returning(User.id, User.email), users)).all()
         by_email = {email: uid for uid, email in user_ids}
@@ -129,7 +128,7 @@ async def seed(sessionmaker, n_groups: int) -> World:
                         "start_date": dt.date(2024, 6, 1),
                     }
                     for g in groups
-                    for i in range(PER_GROUP)
+                    for i in range(per_group)
                 ],
             )
         ).all()
@@ -152,7 +151,7 @@ async def seed(sessionmaker, n_groups: int) -> World:
         guardians = [
             (by_email[f"p{g}-{i}@bench"], g, tokens[by_email[f"p{g}-{i}@bench"]])
             for g in groups
-            for i in range(PER_GROUP)
+            for i in range(per_group)
         ]
         staff = {g: by_email[f"staff{g}@bench"] for g in groups}
         return World(list(groups), staff, {g: tokens[staff[g]] for g in groups}, guardians)
@@ -252,7 +251,7 @@ async def delivery(args, world: World, sessionmaker, port: int, pid: int, env: d
             if delay > 0:
                 await asyncio.sleep(delay)
         await asyncio.gather(*in_flight)
-        expected = len(committed) * PER_GROUP
+        expected = len(committed) * args.per_group
         deadline = time.perf_counter() + 30
         while sum(len(rx.received[p]) for p in committed) < expected and time.perf_counter() < deadline:
             await asyncio.sleep(0.1)
@@ -260,7 +259,7 @@ async def delivery(args, world: World, sessionmaker, port: int, pid: int, env: d
         cpu = cpu_seconds(pid) - cpu0
         lat = [t - committed[p][0] for p in committed for t in rx.received[p]]
         got = sum(len(rx.received[p]) for p in committed)
-        dups = sum(max(0, len(rx.received[p]) - PER_GROUP) for p in committed)
+        dups = sum(max(0, len(rx.received[p]) - args.per_group) for p in committed)
         results.append(
             {
                 "rate_posts_s": rate,
@@ -314,6 +313,7 @@ async def writes(args, world: World, port: int, pid: int) -> dict:
 async def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--groups", type=int, default=50)
+    parser.add_argument("--per-group", type=int, default=20, help="families (sockets) per group")
     parser.add_argument("--rates", type=lambda s: [int(x) for x in s.split(",")], default=[25, 50, 100])
     parser.add_argument("--seconds", type=float, default=10)
     parser.add_argument("--writers", type=int, default=16)
@@ -329,7 +329,7 @@ async def main() -> None:
         await migrate(engine)
         sessionmaker = create_sessionmaker(engine)
         t = time.perf_counter()
-        world = await seed(sessionmaker, args.groups)
+        world = await seed(sessionmaker, args.groups, args.per_group)
         print(f"seeded {len(world.groups)} groups, {len(world.guardians)} guardians in {time.perf_counter() - t:.1f} s")
         env = {
             **os.environ,
@@ -358,7 +358,17 @@ async def main() -> None:
         print("writes through the HTTP API:")
         w = await writes(args, world, args.port, server.pid)
         print(f"  {w}")
-        print(json.dumps({"groups": args.groups, "sockets": len(world.guardians), "delivery": results, "writes": w}))
+        print(
+            json.dumps(
+                {
+                    "groups": args.groups,
+                    "per_group": args.per_group,
+                    "sockets": len(world.guardians),
+                    "delivery": results,
+                    "writes": w,
+                }
+            )
+        )
     finally:
         if server is not None:
             server.terminate()

@@ -70,6 +70,7 @@ class _Marker:
 
 CATCH_UP = _Marker("catch-up")
 PONG = _Marker("pong")
+HEARTBEAT_DUE = _Marker("heartbeat")
 QueueItem = tuple[int, str, float | None] | _Marker
 
 
@@ -80,7 +81,7 @@ class Connection:
     last_seq: int
     queue: asyncio.Queue[QueueItem]
     dropped: bool = False
-    sent: int = field(default=0)
+    last_sent: float = field(default_factory=time.monotonic)
 
     def offer(self, item: QueueItem) -> bool:
         """Queue without waiting; False when the socket cannot keep up."""
@@ -110,6 +111,7 @@ class Hub:
         self.max_queued = max_queued
         self._by_user: dict[int, set[Connection]] = {}
         self._pumps: dict[Connection, asyncio.Task[None]] = {}
+        self._ticker: asyncio.Task[None] | None = None
         broker.on_message(self._dispatch)
         broker.on_reconnect(self.catch_up_all)
 
@@ -121,6 +123,8 @@ class Hub:
     async def attach(self, user_id: int, socket: Socket, after: int) -> Connection:
         """Register a socket (subscribing before any replay, so nothing falls between)."""
         conn = Connection(user_id, socket, max(0, after), asyncio.Queue(self.max_queued))
+        if self._ticker is None:
+            self._ticker = asyncio.create_task(self._heartbeats(), name="hub-heartbeats")
         first = user_id not in self._by_user
         self._by_user.setdefault(user_id, set()).add(conn)
         self.metrics.open_sockets.inc()
@@ -143,16 +147,8 @@ class Hub:
         self._pumps[conn] = asyncio.current_task()  # type: ignore[assignment]
         try:
             await self._initial_sync(conn, requested_after)
-            while True:
-                try:
-                    # asyncio.timeout, not wait_for: on 3.11 wait_for can swallow a cancel that
-                    # arrives as get() completes, leaving a dropped socket's pump running
-                    async with asyncio.timeout(self.heartbeat_secs):
-                        item = await conn.queue.get()
-                except TimeoutError:
-                    await conn.socket.send_text(json.dumps({"type": protocol.HEARTBEAT}))
-                    continue
-                await self._handle(conn, item)
+            while True:  # no timer per get: heartbeats come from one hub-wide ticker
+                await self._handle(conn, await conn.queue.get())
         finally:
             self._pumps.pop(conn, None)
 
@@ -174,7 +170,11 @@ class Hub:
             await self._replay(conn)
             return
         if item is PONG:
-            await conn.socket.send_text(json.dumps({"type": protocol.PONG}))
+            await self._send(conn, json.dumps({"type": protocol.PONG}))
+            return
+        if item is HEARTBEAT_DUE:
+            if time.monotonic() - conn.last_sent >= self.heartbeat_secs:
+                await self._send(conn, json.dumps({"type": protocol.HEARTBEAT}))
             return
         assert isinstance(item, tuple)
         seq, payload, written_at = item
@@ -183,7 +183,7 @@ class Hub:
         if seq > conn.last_seq + 1:
             await self._replay(conn)  # we missed something: the database has it
             return
-        await conn.socket.send_text(payload)
+        await self._send(conn, payload)
         conn.last_seq = seq
         self.metrics.delivered.inc()
         if written_at is not None:
@@ -196,13 +196,28 @@ class Hub:
                 items = await feed.items_after(session, conn.user_id, conn.last_seq, REPLAY_PAGE)
                 frames = await frames_for(session, items)
             for frame in frames:
-                await conn.socket.send_text(json.dumps(frame))
+                await self._send(conn, json.dumps(frame))
                 conn.last_seq = frame["seq"]
             replayed += len(frames)
             if len(items) < REPLAY_PAGE:
                 break
         self.metrics.replayed.observe(replayed)
         self.metrics.delivered.inc(replayed)
+
+    @staticmethod
+    async def _send(conn: Connection, text: str) -> None:
+        await conn.socket.send_text(text)
+        conn.last_sent = time.monotonic()
+
+    async def _heartbeats(self) -> None:
+        """Every HEARTBEAT_SECS, ask each socket that sent nothing for that long to send a heartbeat."""
+        while True:
+            await asyncio.sleep(self.heartbeat_secs)
+            due = time.monotonic() - self.heartbeat_secs
+            for peers in list(self._by_user.values()):
+                for conn in list(peers):
+                    if conn.last_sent <= due and not conn.offer(HEARTBEAT_DUE):
+                        self.drop_slow(conn)
 
     def _dispatch(self, user_id: int, payload: str) -> None:
         """Broker callback: hand a user's event to each of that user's sockets on this node."""
@@ -243,6 +258,8 @@ class Hub:
                     self.drop_slow(conn)
 
     async def close(self) -> None:
+        if self._ticker is not None:
+            self._ticker.cancel()
         for pump in list(self._pumps.values()):
             pump.cancel()
 

@@ -91,7 +91,9 @@ async def serving(app: Starlette) -> AsyncIterator[int]:
     sock.bind(("127.0.0.1", 0))
     sock.listen(128)
     server = uvicorn.Server(
-        uvicorn.Config(app, lifespan="off", log_config=None, access_log=False, ws="websockets-sansio")
+        uvicorn.Config(
+            app, lifespan="off", log_config=None, access_log=False, ws="websockets-sansio", ws_per_message_deflate=False
+        )
     )
     server.install_signal_handlers = lambda: None  # type: ignore[method-assign]
     task = asyncio.create_task(server.serve(sockets=[sock]))

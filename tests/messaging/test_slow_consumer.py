@@ -77,3 +77,34 @@ async def test_stuck_socket_is_dropped_and_others_keep_going(world: World) -> No
     assert not connections[1].dropped and not connections[2].dropped
     assert healthy.seqs == other_user.seqs == list(range(1, bursts * per_burst + 1))
     assert hub.metrics.slow_drops._value.get() == 1
+
+
+class FrameSocket(ReadingSocket):
+    def __init__(self) -> None:
+        super().__init__()
+        self.types: list[str] = []
+        self.heartbeat = asyncio.Event()
+
+    async def send_text(self, data: str) -> None:
+        await super().send_text(data)
+        kind = json.loads(data)["type"]
+        self.types.append(kind)
+        if kind == "heartbeat":
+            self.heartbeat.set()
+
+
+async def test_idle_sockets_get_heartbeats_outside_the_sequence(world: World) -> None:
+    broker = LocalBroker()
+    hub = Hub(broker, world.harness.rt.sessionmaker, metrics=HubMetrics(), heartbeat_secs=0.05)
+    socket = FrameSocket()
+    conn = await hub.attach(1, socket, 0)
+    pump = asyncio.create_task(hub.run(conn, 0))
+    try:
+        async with asyncio.timeout(10):
+            await socket.heartbeat.wait()
+    finally:
+        pump.cancel()
+        await hub.close()
+        await asyncio.gather(pump, return_exceptions=True)
+    assert socket.types[0] == "ready" and "heartbeat" in socket.types
+    assert conn.last_seq == 0  # a heartbeat is not a feed item
