@@ -9,9 +9,9 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from messaging import feed
-from messaging.broker.base import Broker
+from messaging.broker.base import Broker, Published
 from messaging.models import FeedItem
-from messaging.render import event_frame, render
+from messaging.render import render
 from portal.errors import InvalidInput
 from portal.uow import UnitOfWork
 
@@ -33,8 +33,10 @@ async def deliver(
     events = await feed.append(uow.session, recipients, kind, ref_id)
     data = (await render(uow.session, [(kind, ref_id)]))[(kind, ref_id)]
 
+    message = Published(kind, json.dumps(data), tuple((e.user_id, e.seq) for e in events))
+
     async def publish() -> None:
-        await broker.publish([(e.user_id, json.dumps(event_frame(e.seq, kind, data))) for e in events])
+        await broker.publish(message)
 
     uow.after_commit(publish)
     return events

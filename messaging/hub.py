@@ -1,9 +1,9 @@
 """The node-local WebSocket hub: which sockets belong to which user, and each
 socket's pump.
 
-A pump owns everything sent on its socket, in order: it subscribes the user at
-the broker *before* replaying, replays the feed after the client's cursor from
-the database, sends ``ready``, then forwards live events. Each live event is
+A pump owns everything sent on its socket, in order: the socket is registered
+for live events *before* the replay, the feed after the client's cursor is
+replayed from the database, ``ready`` is sent, then live events follow. Each live event is
 checked against the socket's last ``seq``: already covered (by replay or
 another copy) is dropped, the next one is sent, and a jump means something was
 missed, so the gap is replayed from the database first. A cursor from the
@@ -27,7 +27,7 @@ from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from messaging import feed, protocol
-from messaging.broker.base import Broker
+from messaging.broker.base import Broker, Published
 from messaging.render import frames_for
 
 log = logging.getLogger(__name__)
@@ -121,15 +121,13 @@ class Hub:
         return len(self._by_user.get(user_id, ()))
 
     async def attach(self, user_id: int, socket: Socket, after: int) -> Connection:
-        """Register a socket (subscribing before any replay, so nothing falls between)."""
+        """Register a socket before its replay: live events that arrive meanwhile are queued,
+        so nothing falls between the replay and the live stream."""
         conn = Connection(user_id, socket, max(0, after), asyncio.Queue(self.max_queued))
         if self._ticker is None:
             self._ticker = asyncio.create_task(self._heartbeats(), name="hub-heartbeats")
-        first = user_id not in self._by_user
         self._by_user.setdefault(user_id, set()).add(conn)
         self.metrics.open_sockets.inc()
-        if first:
-            await self.broker.subscribe(user_id)
         return conn
 
     async def detach(self, conn: Connection) -> None:
@@ -140,7 +138,6 @@ class Hub:
         self.metrics.open_sockets.dec()
         if not peers:
             del self._by_user[conn.user_id]
-            await self.broker.unsubscribe(conn.user_id)
 
     async def run(self, conn: Connection, requested_after: int) -> None:
         """The pump: replay after the cursor, ``ready``, then live events until cancelled."""
@@ -219,21 +216,22 @@ class Hub:
                     if conn.last_sent <= due and not conn.offer(HEARTBEAT_DUE):
                         self.drop_slow(conn)
 
-    def _dispatch(self, user_id: int, payload: str) -> None:
-        """Broker callback: hand a user's event to each of that user's sockets on this node."""
-        peers = self._by_user.get(user_id)
-        if not peers:
+    def _dispatch(self, message: Published) -> None:
+        """Broker callback: each recipient with sockets on this node gets its frame queued.
+
+        The frame is built by formatting around the data's JSON, once per recipient,
+        with no JSON work per recipient."""
+        by_user = self._by_user
+        local = [(user_id, seq) for user_id, seq in message.recipients if user_id in by_user]
+        if not local:
             return
-        try:
-            frame = json.loads(payload)
-            seq = int(frame["seq"])
-        except (ValueError, KeyError, TypeError):
-            log.warning("broker message without seq ignored")
-            return
-        written_at = _written_at(frame)
-        for conn in list(peers):
-            if not conn.offer((seq, payload, written_at)):
-                self.drop_slow(conn)
+        head = '{"type": "event", "kind": ' + json.dumps(message.kind) + ', "data": ' + message.data_json + ', "seq": '
+        written_at = _written_at(message)
+        for user_id, seq in local:
+            frame = f"{head}{seq}}}"
+            for conn in list(by_user.get(user_id, ())):
+                if not conn.offer((seq, frame, written_at)):
+                    self.drop_slow(conn)
 
     def ping(self, conn: Connection) -> None:
         if not conn.offer(PONG):
@@ -264,14 +262,13 @@ class Hub:
             pump.cancel()
 
 
-def _written_at(frame: dict[str, object]) -> float | None:
-    """When new content was written (``created_at`` of a ``.created`` event), as a timestamp."""
-    data = frame.get("data")
-    if not str(frame.get("kind", "")).endswith(".created") or not isinstance(data, dict):
+def _written_at(message: Published) -> float | None:
+    """When new content was written (``created_at`` of a ``.created`` item), as a timestamp."""
+    if not message.kind.endswith(".created"):
         return None
     try:
-        return dt.datetime.fromisoformat(str(data["created_at"])).timestamp()
-    except (KeyError, ValueError):
+        return dt.datetime.fromisoformat(str(json.loads(message.data_json)["created_at"])).timestamp()
+    except (KeyError, ValueError, TypeError):
         return None
 
 

@@ -3,8 +3,8 @@ Redis pub/sub when several ``serve`` nodes share the work."""
 
 from __future__ import annotations
 
-from messaging.broker.base import Broker, Handler, ReconnectHandler
+from messaging.broker.base import Broker, Handler, Published, ReconnectHandler
 from messaging.broker.local import LocalBroker
 from messaging.broker.redis import RedisBroker
 
-__all__ = ["Broker", "Handler", "LocalBroker", "ReconnectHandler", "RedisBroker"]
+__all__ = ["Broker", "Handler", "LocalBroker", "Published", "ReconnectHandler", "RedisBroker"]

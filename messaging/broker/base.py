@@ -1,26 +1,42 @@
-"""The broker seam. Publishing is per user: a message is the JSON of one event frame
-for one user. A node subscribes to the users it holds sockets for and hands what
-arrives to its hub. The broker is not the source of truth: everything it carries
-is already committed to the feed, so a lost message is repaired by replay."""
+"""The broker seam. One message per written item: its kind, its rendered data (JSON,
+encoded once) and every recipient with their ``seq``. Every node receives every
+message once and hands it to its hub, which keeps the recipients it holds sockets
+for; so a post to 2,000 families costs one publish and one parse per node, not
+2,000. The broker is not the source of truth: everything it carries is already
+committed to the feed, so a lost message is repaired by replay."""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 from typing import Protocol
 
-Handler = Callable[[int, str], None]
+
+@dataclass(frozen=True)
+class Published:
+    kind: str
+    data_json: str
+    recipients: tuple[tuple[int, int], ...]  # (user id, seq)
+
+    def encode(self) -> str:
+        return json.dumps({"kind": self.kind, "data": self.data_json, "to": self.recipients})
+
+    @classmethod
+    def decode(cls, text: str | bytes) -> Published:
+        raw = json.loads(text)
+        return cls(str(raw["kind"]), str(raw["data"]), tuple((int(u), int(s)) for u, s in raw["to"]))
+
+
+Handler = Callable[[Published], None]
 ReconnectHandler = Callable[[], Awaitable[None]]
 
 
 class Broker(Protocol):
     name: str
 
-    async def publish(self, messages: list[tuple[int, str]]) -> None:
-        """Send ``(user_id, frame_json)`` pairs to every node subscribed to those users."""
-
-    async def subscribe(self, user_id: int) -> None: ...
-
-    async def unsubscribe(self, user_id: int) -> None: ...
+    async def publish(self, message: Published) -> None:
+        """Send one written item to every node."""
 
     def on_message(self, handler: Handler) -> None:
         """Register the node's receiver (the hub)."""

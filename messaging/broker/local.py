@@ -1,8 +1,8 @@
-"""The in-process broker: publishing hands messages straight to this node's hub."""
+"""The in-process broker: publishing hands the message straight to this node's hub."""
 
 from __future__ import annotations
 
-from messaging.broker.base import Handler, ReconnectHandler
+from messaging.broker.base import Handler, Published, ReconnectHandler
 
 
 class LocalBroker:
@@ -10,20 +10,10 @@ class LocalBroker:
 
     def __init__(self) -> None:
         self._handler: Handler | None = None
-        self._subscribed: set[int] = set()
 
-    async def publish(self, messages: list[tuple[int, str]]) -> None:
-        if self._handler is None:
-            return
-        for user_id, payload in messages:
-            if user_id in self._subscribed:
-                self._handler(user_id, payload)
-
-    async def subscribe(self, user_id: int) -> None:
-        self._subscribed.add(user_id)
-
-    async def unsubscribe(self, user_id: int) -> None:
-        self._subscribed.discard(user_id)
+    async def publish(self, message: Published) -> None:
+        if self._handler is not None:
+            self._handler(message)
 
     def on_message(self, handler: Handler) -> None:
         self._handler = handler
@@ -35,4 +25,4 @@ class LocalBroker:
         return None
 
     async def close(self) -> None:
-        self._subscribed.clear()
+        self._handler = None

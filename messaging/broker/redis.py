@@ -1,10 +1,11 @@
-"""The Redis pub/sub broker: one channel per user (``<prefix>:feed:<user id>``).
+"""The Redis pub/sub broker: every node publishes to and reads one channel
+(``<prefix>:feed``); each message is one written item for all its recipients.
 
-A reader task delivers messages to the hub. When Redis goes away the reader
-retries with backoff, resubscribes every channel once Redis is back, and then
+A reader task hands messages to the hub. When Redis goes away the reader
+retries with jittered backoff, subscribes again once Redis is back, and then
 calls the reconnect handler so the hub replays from the database what its
 sockets may have missed. Publishing while Redis is down logs and returns: the
-events are committed already and reach clients through replay.
+items are committed already and reach clients through replay.
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import RedisError
 from redis.exceptions import TimeoutError as RedisTimeoutError
 
-from messaging.broker.base import Handler, ReconnectHandler
+from messaging.broker.base import Handler, Published, ReconnectHandler
 
 log = logging.getLogger(__name__)
 
@@ -32,43 +33,18 @@ class RedisBroker:
     name = "redis"
 
     def __init__(self, url: str, prefix: str) -> None:
-        self._redis = Redis.from_url(url, socket_connect_timeout=2, socket_timeout=5, health_check_interval=10)
-        self._prefix = f"{prefix}:feed:"
-        self._control = f"{prefix}:broker"
-        self._subscribed: set[int] = set()
+        self._redis = Redis.from_url(url, socket_connect_timeout=2, health_check_interval=10)
+        self.channel = f"{prefix}:feed"
         self._pubsub: PubSub | None = None
         self._handler: Handler | None = None
         self._reconnect: ReconnectHandler | None = None
         self._reader: asyncio.Task[None] | None = None
-        self._lock = asyncio.Lock()
 
-    def channel(self, user_id: int) -> str:
-        return f"{self._prefix}{user_id}"
-
-    async def publish(self, messages: list[tuple[int, str]]) -> None:
-        if not messages:
-            return
+    async def publish(self, message: Published) -> None:
         try:
-            async with self._redis.pipeline(transaction=False) as pipe:
-                for user_id, payload in messages:
-                    pipe.publish(self.channel(user_id), payload)
-                await pipe.execute()
+            await self._redis.publish(self.channel, message.encode())
         except RedisError as exc:
             log.warning("publish failed; clients catch up by replay", extra={"error": type(exc).__name__})
-
-    async def subscribe(self, user_id: int) -> None:
-        async with self._lock:
-            self._subscribed.add(user_id)
-            if self._pubsub is not None:
-                with contextlib.suppress(RedisError):
-                    await self._pubsub.subscribe(self.channel(user_id))
-
-    async def unsubscribe(self, user_id: int) -> None:
-        async with self._lock:
-            self._subscribed.discard(user_id)
-            if self._pubsub is not None:
-                with contextlib.suppress(RedisError):
-                    await self._pubsub.unsubscribe(self.channel(user_id))
 
     def on_message(self, handler: Handler) -> None:
         self._handler = handler
@@ -81,10 +57,9 @@ class RedisBroker:
         self._reader = asyncio.create_task(self._read_forever(), name="redis-broker-reader")
 
     async def _connect(self) -> None:
-        async with self._lock:
-            pubsub = self._redis.pubsub(ignore_subscribe_messages=True)
-            await pubsub.subscribe(self._control, *(self.channel(u) for u in self._subscribed))
-            old, self._pubsub = self._pubsub, pubsub
+        pubsub = self._redis.pubsub(ignore_subscribe_messages=True)
+        await pubsub.subscribe(self.channel)
+        old, self._pubsub = self._pubsub, pubsub
         if old is not None:
             with contextlib.suppress(Exception):
                 await old.aclose()  # type: ignore[no-untyped-call]
@@ -112,13 +87,12 @@ class RedisBroker:
                 continue
             if message is None or message.get("type") != "message" or self._handler is None:
                 continue
-            channel = message["channel"].decode()
-            if channel.startswith(self._prefix):
-                self._handler(int(channel[len(self._prefix) :]), message["data"].decode())
-
-    async def ping(self) -> str:
-        await self._redis.ping()
-        return self.name
+            try:
+                published = Published.decode(message["data"])
+            except (ValueError, KeyError, TypeError):
+                log.warning("malformed broker message ignored")
+                continue
+            self._handler(published)
 
     async def close(self) -> None:
         if self._reader is not None:

@@ -7,7 +7,7 @@ import asyncio
 import json
 
 from messaging import protocol
-from messaging.broker import LocalBroker
+from messaging.broker import LocalBroker, Published
 from messaging.hub import Hub, HubMetrics
 from tests.messaging.conftest import World
 
@@ -63,8 +63,9 @@ async def test_stuck_socket_is_dropped_and_others_keep_going(world: World) -> No
             for _ in range(bursts):
                 for _ in range(per_burst):
                     seq += 1
-                    frame = json.dumps({"type": "event", "seq": seq, "kind": protocol.MESSAGE_CREATED, "data": {}})
-                    await broker.publish([(1, frame), (2, frame)])
+                    await broker.publish(
+                        Published(protocol.MESSAGE_CREATED, json.dumps({"id": seq}), ((1, seq), (2, seq)))
+                    )
                 await healthy.reached(seq)
                 await other_user.reached(seq)
             await asyncio.wait({pumps[0]})  # the stuck socket's pump ends: it was dropped
