@@ -112,6 +112,8 @@ class Hub:
         self._by_user: dict[int, set[Connection]] = {}
         self._pumps: dict[Connection, asyncio.Task[None]] = {}
         self._ticker: asyncio.Task[None] | None = None
+        # a reconnect storm (a node restart) queues here instead of timing out in the DB pool
+        self.handshake_slots = asyncio.Semaphore(protocol.HANDSHAKE_DB_SLOTS)
         broker.on_message(self._dispatch)
         broker.on_reconnect(self.catch_up_all)
 
@@ -150,7 +152,7 @@ class Hub:
             self._pumps.pop(conn, None)
 
     async def _initial_sync(self, conn: Connection, after: int) -> None:
-        async with self.sessionmaker() as session:
+        async with self.handshake_slots, self.sessionmaker() as session:
             current = await feed.last_seq(session, conn.user_id)
         if after > current or current - after > protocol.REPLAY_LIMIT:
             self.metrics.resets.inc()

@@ -8,6 +8,7 @@ import asyncio
 import contextlib
 import datetime as dt
 import json
+import logging
 import time
 from typing import Any
 from urllib.parse import urlsplit
@@ -21,6 +22,8 @@ from portal.accounts.service import Principal, resolve_session
 from portal.errors import NotFound
 from portal.tenancy import resolve_organisation
 from portal.web.requests import SESSION_COOKIE, runtime
+
+log = logging.getLogger(__name__)
 
 
 def _hub(websocket: WebSocket) -> Hub:
@@ -113,7 +116,12 @@ async def websocket_endpoint(websocket: WebSocket) -> None:
     if isinstance(hello, int):
         await close_quietly(_StarletteSocket(websocket), hello, 5)
         return
-    principal = await _authenticate(websocket, hello.get("token"))
+    try:
+        async with hub.handshake_slots:
+            principal = await _authenticate(websocket, hello.get("token"))
+    except Exception:  # the database is overloaded or away: the client retries with backoff
+        log.warning("websocket handshake failed; asked the client to retry", exc_info=True)
+        principal = protocol.CLOSE_TRY_AGAIN
     if isinstance(principal, int):
         await close_quietly(_StarletteSocket(websocket), principal, 5)
         return

@@ -124,4 +124,9 @@ async def downgrade(engine: AsyncEngine, revision: str = "base") -> None:
 
 
 def engine_from_settings(settings: Settings) -> AsyncEngine:
-    return create_engine(settings.database_url, schema=settings.database_schema or None)
+    if settings.is_postgres:
+        size = max(1, settings.database_pool_size)
+        return create_engine(
+            settings.database_url, schema=settings.database_schema or None, pool_size=size, max_overflow=size
+        )
+    return create_engine(settings.database_url)

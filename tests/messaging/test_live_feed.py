@@ -155,3 +155,21 @@ class TestMetrics:
         assert "schriftje_ws_events_delivered_total 2.0" in text
         assert "schriftje_ws_event_lag_seconds_count 2.0" in text
         assert "schriftje_ws_replay_events_count" in text and "schriftje_ws_slow_consumer_drops_total 0.0" in text
+
+
+class TestDatabaseAway:
+    async def test_handshake_without_a_database_is_asked_to_retry(self, world: World, port: int) -> None:
+        from portal.database import create_engine, create_sessionmaker
+
+        rt = world.harness.rt
+        unreachable = create_engine("postgresql+asyncpg://nobody@127.0.0.1:1/nothing")  # nothing listens on port 1
+        working, rt.sessionmaker = rt.sessionmaker, create_sessionmaker(unreachable)
+        try:
+            code = await TestHandshake().closed_with(port, token=world.tokens[ANNA])
+        finally:
+            rt.sessionmaker = working
+            await unreachable.dispose()
+        assert code == protocol.CLOSE_TRY_AGAIN
+        async with ws(port, token=world.tokens[ANNA]) as socket:  # and it works again once the database is back
+            _, ready = await socket.until("ready")
+        assert ready["seq"] == 0
