@@ -117,11 +117,6 @@ class Hub:
         broker.on_message(self._dispatch)
         broker.on_reconnect(self.catch_up_all)
 
-    def connection_count(self, user_id: int | None = None) -> int:
-        if user_id is None:
-            return sum(len(c) for c in self._by_user.values())
-        return len(self._by_user.get(user_id, ()))
-
     async def attach(self, user_id: int, socket: Socket, after: int) -> Connection:
         """Register a socket before its replay: live events that arrive meanwhile are queued,
         so nothing falls between the replay and the live stream."""
@@ -158,11 +153,11 @@ class Hub:
             self.metrics.resets.inc()
             conn.last_seq = current
             reason = "cursor_ahead" if after > current else "cursor_too_old"
-            await conn.socket.send_text(json.dumps({"type": protocol.RESET, "seq": current, "reason": reason}))
+            await self._send(conn, json.dumps({"type": protocol.RESET, "seq": current, "reason": reason}))
         else:
             conn.last_seq = after
             await self._replay(conn)
-        await conn.socket.send_text(json.dumps({"type": protocol.READY, "seq": conn.last_seq}))
+        await self._send(conn, json.dumps({"type": protocol.READY, "seq": conn.last_seq}))
 
     async def _handle(self, conn: Connection, item: QueueItem) -> None:
         if item is CATCH_UP:
