@@ -8,23 +8,28 @@ marks can neither probe for nor touch other people's items.
 
 from __future__ import annotations
 
-from collections import defaultdict
-
 from sqlalchemy import func, select, tuple_, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from messaging import protocol
+from messaging.broker.base import Broker
+from messaging.delivery import deliver, original_recipients
 from messaging.feed import last_seq
 from messaging.models import FeedCounter, FeedItem, GroupPost, ReadMark, ThreadMessage
 from portal.errors import InvalidInput, NotFound
 from portal.roster.models import Child, Guardianship, Role, StaffAssignment, User
+from portal.uow import UnitOfWork
 
 READABLE = (protocol.GROUP_POST, protocol.MESSAGE, protocol.DIARY_ENTRY, protocol.NEWS, protocol.ABSENCE)
 MAX_MARKS = 500
 
 
-async def mark_read(session: AsyncSession, user: User, items: list[tuple[str, int]]) -> int:
-    """Mark items read; items that never reached the user are ignored. Returns how many are new."""
+async def mark_read(uow: UnitOfWork, broker: Broker, user: User, items: list[tuple[str, int]]) -> int:
+    """Mark items read; items that never reached the user are ignored. Returns how many are new.
+
+    The first time the group's staff read a parent's message, everyone who received
+    it gets ``message.read`` (the parent's screen shows "gelezen")."""
+    session = uow.session
     if len(items) > MAX_MARKS:
         raise InvalidInput(detail=f"at most {MAX_MARKS} items at once")
     if any(content not in READABLE for content, _ in items):
@@ -53,7 +58,27 @@ async def mark_read(session: AsyncSession, user: User, items: list[tuple[str, in
     ]
     session.add_all(new)
     await session.flush()
+    if user.role.is_staff:
+        for mark in new:
+            if mark.content == protocol.MESSAGE and await _first_staff_read_of_parent_message(session, mark.ref_id):
+                recipients = await original_recipients(session, protocol.MESSAGE_CREATED, mark.ref_id)
+                await deliver(uow, broker, recipients - {user.id}, protocol.MESSAGE_READ, mark.ref_id)
     return len(new)
+
+
+async def _first_staff_read_of_parent_message(session: AsyncSession, message_id: int) -> bool:
+    author_role = await session.scalar(
+        select(User.role).join(ThreadMessage, ThreadMessage.author_id == User.id).where(ThreadMessage.id == message_id)
+    )
+    if author_role is not Role.PARENT:
+        return False
+    staff_marks = await session.scalar(
+        select(func.count())
+        .select_from(ReadMark)
+        .join(User, User.id == ReadMark.user_id)
+        .where(ReadMark.content == protocol.MESSAGE, ReadMark.ref_id == message_id, User.role != Role.PARENT)
+    )
+    return staff_marks == 1
 
 
 async def mark_feed_read(session: AsyncSession, user: User, seq: int) -> None:
@@ -68,7 +93,16 @@ async def mark_feed_read(session: AsyncSession, user: User, seq: int) -> None:
 
 async def unread_counts(session: AsyncSession, user: User) -> dict[str, object]:
     counter = await session.get(FeedCounter, user.id)
-    feed_unread = (counter.last_seq - counter.read_seq) if counter else 0
+    # only new content counts as unread; edits, deletes, receipts and confirmations do not
+    feed_unread = await session.scalar(
+        select(func.count())
+        .select_from(FeedItem)
+        .where(
+            FeedItem.user_id == user.id,
+            FeedItem.seq > (counter.read_seq if counter else 0),
+            FeedItem.kind.in_([protocol.kind(content, protocol.CREATED) for content in protocol.DELETABLE]),
+        )
+    )
     rows = await session.execute(
         select(ThreadMessage.child_id, func.count())
         .join(FeedItem, (FeedItem.ref_id == ThreadMessage.id) & (FeedItem.kind == protocol.MESSAGE_CREATED))
@@ -86,7 +120,7 @@ async def unread_counts(session: AsyncSession, user: User) -> dict[str, object]:
         )
         .group_by(ThreadMessage.child_id)
     )
-    return {"feed": feed_unread, "threads": {str(child_id): int(n) for child_id, n in rows}}
+    return {"feed": int(feed_unread or 0), "threads": {str(child_id): int(n) for child_id, n in rows}}
 
 
 async def post_readers(session: AsyncSession, user: User, post_id: int) -> list[dict[str, object]]:
@@ -119,19 +153,3 @@ async def post_readers(session: AsyncSession, user: User, post_id: int) -> list[
         if read_at is not None and (family["read_at"] is None or read_at.isoformat() < str(family["read_at"])):
             family["read_at"] = read_at.isoformat()
     return sorted(families.values(), key=lambda f: str(f["child"]["name"]))  # type: ignore[index]
-
-
-async def read_by_staff(session: AsyncSession, message_ids: list[int]) -> dict[int, str]:
-    """When the group's staff first read each message (for the parent's "gelezen")."""
-    if not message_ids:
-        return {}
-    rows = await session.execute(
-        select(ReadMark.ref_id, func.min(ReadMark.read_at))
-        .join(User, User.id == ReadMark.user_id)
-        .where(ReadMark.content == protocol.MESSAGE, ReadMark.ref_id.in_(message_ids), User.role != Role.PARENT)
-        .group_by(ReadMark.ref_id)
-    )
-    result: dict[int, str] = defaultdict(str)
-    for ref_id, first in rows:
-        result[int(ref_id)] = first.isoformat() if hasattr(first, "isoformat") else str(first)
-    return dict(result)

@@ -16,6 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from messaging import protocol
 from messaging.models import AbsenceReport, DiaryEntry, FeedItem, GroupPost, NewsItem, PostAck, ThreadMessage
+from messaging.reads_query import read_by_staff
 from portal.roster.models import Child, Group, Location, User
 
 Data = dict[str, Any]
@@ -58,13 +59,16 @@ async def _group_posts(session: AsyncSession, ids: set[int]) -> dict[int, Data]:
 async def _about_child(
     session: AsyncSession, model: type[DiaryEntry] | type[ThreadMessage] | type[AbsenceReport], ids: set[int]
 ) -> dict[int, Data]:
-    rows = await session.execute(
-        select(model, Child.first_name, Child.last_name, User.display_name, User.role)
-        .join(Child, Child.id == model.child_id)
-        .outerjoin(User, User.id == model.author_id)
-        .where(model.id.in_(ids))
+    rows = list(
+        await session.execute(
+            select(model, Child.first_name, Child.last_name, User.display_name, User.role)
+            .join(Child, Child.id == model.child_id)
+            .outerjoin(User, User.id == model.author_id)
+            .where(model.id.in_(ids))
+        )
     )
     result: dict[int, Data] = {}
+    seen_by_staff = await read_by_staff(session, list(ids)) if model is ThreadMessage else {}
     for row in rows:
         item = cast("DiaryEntry | ThreadMessage | AbsenceReport", row[0])
         first, last, author, role = row[1:]
@@ -92,6 +96,7 @@ async def _about_child(
         if isinstance(item, ThreadMessage):
             data["outside_hours"] = item.outside_hours
             data["reply_to_post_id"] = item.reply_to_post_id
+            data["read_by_staff_at"] = seen_by_staff.get(item.id)
         result[item.id] = data
     return result
 

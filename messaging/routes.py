@@ -161,18 +161,13 @@ CHILD_LISTINGS: dict[str, tuple[str, type[DiaryEntry] | type[ThreadMessage] | ty
 
 
 async def list_about_child(request: Request) -> Response:
-    """A child's diary, family thread or absences, newest first; thread messages say when
-    the group's staff read them."""
+    """A child's diary, family thread or absences, newest first."""
     child_id = request.path_params["child_id"]
     segment = request.url.path.rsplit("/", 1)[1]
     kind, model = CHILD_LISTINGS[segment]
     async with acting(request) as act:
         await audience.readable_child(act.session, act.user, child_id, act.today)
         body = await _listing(act.session, request, kind, model, model.child_id, child_id)
-        if model is ThreadMessage:
-            seen = await reads.read_by_staff(act.session, [item["id"] for item in body["items"]])
-            for item in body["items"]:
-                item["read_by_staff_at"] = seen.get(item["id"])
     return JSONResponse(body)
 
 
@@ -324,7 +319,7 @@ async def mark_read(request: Request) -> Response:
     if feed_seq is not None and (type(feed_seq) is not int or feed_seq < 0):
         raise InvalidInput(detail="'feed_seq' must be a whole number")
     async with acting(request) as act:
-        await reads.mark_read(act.session, act.user, [(i["content"], i["id"]) for i in raw_items])
+        await reads.mark_read(act.uow, act.broker, act.user, [(i["content"], i["id"]) for i in raw_items])
         if feed_seq is not None:
             await reads.mark_feed_read(act.session, act.user, feed_seq)
         counts = await reads.unread_counts(act.session, act.user)

@@ -129,3 +129,44 @@ class TestReadState:
             assert (await client.post("/api/read", json={"feed_seq": 99})).json()["feed"] == 0
             await post(world, requires_ack=False)
             assert (await client.post("/api/read", json={"feed_seq": 0})).json()["feed"] == 1
+
+
+class TestLiveReadReceipt:
+    async def test_first_staff_read_reaches_the_family_live_once(self, world: World, port: int) -> None:
+        import datetime as dt
+
+        from tests.messaging.conftest import ws
+
+        path = f"/api/children/{world.children['Noor']}/messages"
+        message = (await world.post(ANNA, path, {"body": "Is ze ziek?"})).json()
+        assert message["read_by_staff_at"] is None
+        async with ws(port, token=world.tokens[BRAM], after=1) as bram:
+            await bram.until("ready")
+            for reader in (ANNA, INGRID, "wilma@example.nl"):  # a parent, the first staff, another staff
+                async with world.client(reader) as client:
+                    await client.post("/api/read", json={"items": [{"content": "message", "id": message["id"]}]})
+            [receipt] = await bram.events(1)
+            assert await bram.drain() == []  # exactly one receipt: only the first staff read counts
+        assert receipt["kind"] == "message.read" and receipt["data"]["id"] == message["id"]
+        read_at = dt.datetime.fromisoformat(receipt["data"]["read_by_staff_at"])
+        assert read_at.tzinfo is not None  # the same aware timestamp on SQLite and PostgreSQL
+        history = await world.feed(ANNA)
+        assert [i["kind"] for i in history] == ["message.created", "message.read"]
+        assert history[0]["data"]["read_by_staff_at"] == receipt["data"]["read_by_staff_at"]
+
+    async def test_staff_reading_a_staff_message_sends_no_receipt(self, world: World) -> None:
+        path = f"/api/children/{world.children['Noor']}/messages"
+        message = (await world.post(INGRID, path, {"body": "Fijne dag gehad"})).json()
+        async with world.client(INGRID) as client:
+            await client.post("/api/read", json={"items": [{"content": "message", "id": message["id"]}]})
+        assert [i["kind"] for i in await world.feed(ANNA)] == ["message.created"]
+
+
+async def test_only_new_content_counts_as_unread(world: World) -> None:
+    post_id = await post(world)  # asks for confirmation
+    await world.post(BRAM, f"/api/posts/{post_id}/ack", {})  # anna gets post_ack.created
+    async with world.client(INGRID) as client:
+        await client.patch(f"/api/posts/{post_id}", json={"body": "Zwemkleding en handdoek mee"})
+    kinds = [i["kind"] for i in await world.feed(ANNA)]
+    assert kinds == ["group_post.created", "post_ack.created", "group_post.edited"]
+    assert (await get(world, ANNA, "/api/unread"))["feed"] == 1
