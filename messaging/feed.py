@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from sqlalchemy import func, insert, select, text
+from sqlalchemy import insert, select, text
 from sqlalchemy.dialects import sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -77,8 +77,3 @@ async def items_after(session: AsyncSession, user_id: int, after: int, limit: in
         select(FeedItem).where(FeedItem.user_id == user_id, FeedItem.seq > after).order_by(FeedItem.seq).limit(limit)
     )
     return list(rows)
-
-
-async def count_after(session: AsyncSession, user_id: int, after: int) -> int:
-    statement = select(func.count()).select_from(FeedItem).where(FeedItem.user_id == user_id, FeedItem.seq > after)
-    return int(await session.scalar(statement) or 0)

@@ -7,8 +7,6 @@ both languages (a test checks it).
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-
 LANGUAGES = ("nl", "en")
 DEFAULT_LANGUAGE = "nl"
 
@@ -248,9 +246,3 @@ def negotiate(cookie: str | None, accept_language: str | None, default: str = DE
             if code in LANGUAGES:
                 return code
     return default
-
-
-def texts_for(lang: str) -> Mapping[str, str]:
-    """All texts in one language (for templates)."""
-    index = 1 if lang == "en" else 0
-    return {key: pair[index] for key, pair in CATALOG.items()}

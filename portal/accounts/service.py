@@ -162,14 +162,6 @@ async def authenticate(
     return user
 
 
-async def change_password(session: AsyncSession, principal: Principal, current: str, new: str, repeat: str) -> None:
-    if not verify_password(principal.user.password_hash, current):
-        raise BadCredentials()
-    check_new_password(new, repeat)
-    principal.user.password_hash = hash_password(new)
-    await revoke_all_sessions(session, principal.user, keep=principal.session.id)
-
-
 async def find_user_by_email(session: AsyncSession, organisation_id: int, email: str) -> User | None:
     return await session.scalar(
         select(User).where(
