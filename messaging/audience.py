@@ -22,6 +22,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from portal.errors import NotFound
 from portal.roster.models import Child, Group, Guardianship, Organisation, Role, StaffAssignment, User
+from portal.roster.queries import works_in
+
+__all__ = ["works_in"]
 
 
 def today_for(organisation: Organisation) -> dt.date:
@@ -41,15 +44,6 @@ def within_leaving_window(child: Child, organisation: Organisation, today: dt.da
 async def is_guardian(session: AsyncSession, user: User, child_id: int) -> bool:
     found = await session.scalar(
         select(Guardianship.id).where(Guardianship.user_id == user.id, Guardianship.child_id == child_id)
-    )
-    return found is not None
-
-
-async def works_in(session: AsyncSession, user: User, group_id: int) -> bool:
-    if not user.role.is_staff:
-        return False
-    found = await session.scalar(
-        select(StaffAssignment.id).where(StaffAssignment.user_id == user.id, StaffAssignment.group_id == group_id)
     )
     return found is not None
 

@@ -27,11 +27,15 @@ MESSAGE = "message"
 NEWS = "news"
 ABSENCE = "absence"
 POST_ACK = "post_ack"
+PHOTO = "photo"  # ref: a photo rendition, so each recipient's frame names the rendition they may see
+PHOTO_UPLOAD = "photo_upload"  # ref: the photo; its processing status, for the uploader
 
 CREATED = "created"
 EDITED = "edited"
 DELETED = "deleted"
 READ = "read"
+SHARED = "shared"
+FAILED = "failed"
 
 
 def kind(content: str, verb: str) -> str:
@@ -45,6 +49,8 @@ NEWS_CREATED = kind(NEWS, CREATED)
 ABSENCE_CREATED = kind(ABSENCE, CREATED)
 POST_ACK_CREATED = kind(POST_ACK, CREATED)
 MESSAGE_READ = kind(MESSAGE, READ)
+PHOTO_SHARED = kind(PHOTO, SHARED)
+PHOTO_UPLOAD_FAILED = kind(PHOTO_UPLOAD, FAILED)
 
 EDITABLE = (GROUP_POST, DIARY_ENTRY, MESSAGE, NEWS)
 DELETABLE = (GROUP_POST, DIARY_ENTRY, MESSAGE, NEWS, ABSENCE)
@@ -53,6 +59,8 @@ EVENT_KINDS = (
     *(kind(c, CREATED) for c in DELETABLE),
     POST_ACK_CREATED,
     MESSAGE_READ,
+    PHOTO_SHARED,
+    PHOTO_UPLOAD_FAILED,
     *(kind(c, EDITED) for c in EDITABLE),
     *(kind(c, DELETED) for c in DELETABLE),
 )

@@ -16,6 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from messaging import protocol
 from messaging.models import AbsenceReport, DiaryEntry, FeedItem, GroupPost, NewsItem, PostAck, ThreadMessage
+from messaging.photos import render_photos, render_uploads
 from messaging.reads_query import read_by_staff
 from portal.roster.models import Child, Group, Location, User
 
@@ -158,6 +159,8 @@ RENDERERS: dict[str, Renderer] = {
     protocol.MESSAGE: _messages,
     protocol.NEWS: _news,
     protocol.ABSENCE: _absences,
+    protocol.PHOTO: render_photos,
+    protocol.PHOTO_UPLOAD: render_uploads,
 }
 
 

@@ -24,6 +24,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
+from media import routes as media_routes
 from media.storage import open_storage
 from messaging import routes as messaging_routes
 from messaging import ws as messaging_ws
@@ -44,6 +45,7 @@ from portal.web.requests import language
 from portal.web.security import SecurityHeadersMiddleware
 from portal.web.templating import render
 from workers.arq_queue import ArqQueue
+from workers.context import sandbox_from_settings
 from workers.inline import InlineQueue
 
 log = logging.getLogger(__name__)
@@ -107,6 +109,9 @@ async def open_runtime(settings: Settings, registry: CollectorRegistry | None = 
                 await connection.execute(text("SELECT 1"))
             return engine.dialect.name
 
+        broker: LocalBroker | RedisBroker = (
+            RedisBroker(settings.redis_url, settings.redis_prefix) if settings.redis_url else LocalBroker()
+        )
         limiter: RateLimiter
         if settings.redis_url:
             from arq.connections import RedisSettings, create_pool
@@ -122,26 +127,28 @@ async def open_runtime(settings: Settings, registry: CollectorRegistry | None = 
                 return "redis"
         else:
             limiter = MemoryRateLimiter()
+            sandbox = sandbox_from_settings(settings)
+            stack.push_async_callback(sandbox.close)
             queue = InlineQueue(
                 {
                     "settings": settings,
                     "engine": engine,
                     "sessionmaker": sessionmaker,
                     "mailer": mailer,
+                    "storage": storage,
+                    "broker": broker,
+                    "photos": sandbox,
                 }
             )
 
             async def redis_ready() -> str:
                 return "in-process"
 
-        stack.push_async_callback(queue.close)
-        broker: LocalBroker | RedisBroker = (
-            RedisBroker(settings.redis_url, settings.redis_prefix) if settings.redis_url else LocalBroker()
-        )
         hub = Hub(broker, sessionmaker, metrics=HubMetrics(registry))
         await broker.start()
         stack.push_async_callback(broker.close)
         stack.push_async_callback(hub.close)
+        stack.push_async_callback(queue.close)  # first to close: running jobs finish and publish
         yield Runtime(
             settings=settings,
             engine=engine,
@@ -174,6 +181,7 @@ def create_app(settings: Settings) -> Starlette:
         *pages.routes,
         *account_routes.routes,
         *messaging_routes.routes,
+        *media_routes.routes,
         *messaging_ws.routes,
         Mount("/static", StaticFiles(directory=STATIC_DIR), name="static"),
     ]

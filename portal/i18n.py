@@ -36,6 +36,47 @@ CATALOG: dict[str, tuple[str, str]] = {
         "Dit soort bestand kunnen we niet gebruiken.",
         "We cannot use this kind of file.",
     ),
+    # photos: upload rejections and processing failures staff can read
+    "photo.unsupported_type": (
+        "{name}: dit is geen foto die we kunnen gebruiken. Stuur JPEG, PNG, HEIC of WebP.",
+        "{name}: this is not a photo we can use. Send JPEG, PNG, HEIC or WebP.",
+    ),
+    "photo.too_large": (
+        "{name}: de foto is groter dan {megabytes} MB.",
+        "{name}: the photo is larger than {megabytes} MB.",
+    ),
+    "photo.batch_too_large": (
+        "Te veel of te grote foto's in één keer: maximaal {count} foto's van {megabytes} MB.",
+        "Too many or too large photos at once: at most {count} photos of {megabytes} MB.",
+    ),
+    "photo.too_many_pixels": (
+        "{name}: de foto heeft meer dan {megapixels} megapixel.",
+        "{name}: the photo has more than {megapixels} megapixels.",
+    ),
+    "photo.unreadable": (
+        "{name}: de foto is beschadigd of onvolledig en kan niet worden gelezen.",
+        "{name}: the photo is damaged or incomplete and cannot be read.",
+    ),
+    "photo.bad_tags": (
+        "Je kunt alleen kinderen taggen die nu in een groep zitten waar jij werkt.",
+        "You can only tag children who are currently in a group you work in.",
+    ),
+    "photo.upload_race": (
+        "Deze foto's werden tegelijk al eens verstuurd. Probeer het opnieuw.",
+        "These photos were being sent at the same time already. Please try again.",
+    ),
+    "photo.too_slow": (
+        "{name}: het verwerken van de foto duurde te lang; het bestand is waarschijnlijk beschadigd.",
+        "{name}: processing the photo took too long; the file is probably damaged.",
+    ),
+    "photo.too_much_memory": (
+        "{name}: de foto vraagt te veel geheugen om te verwerken; het bestand is waarschijnlijk beschadigd.",
+        "{name}: the photo needs too much memory to process; the file is probably damaged.",
+    ),
+    "photo.storage_failed": (
+        "{name}: de foto kon niet worden opgeslagen. Probeer het opnieuw.",
+        "{name}: the photo could not be stored. Please try again.",
+    ),
     "error.conflict": (
         "Dit botst met iets dat al bestaat.",
         "This conflicts with something that already exists.",

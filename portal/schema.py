@@ -2,7 +2,8 @@
 complete for Alembic and tests. A composition root like ``portal.app``: the only
 other module of ``portal`` allowed to import the domain packages."""
 
+import media.models
 import messaging.models
 import portal.models
 
-__all__ = ["messaging", "portal"]
+__all__ = ["media", "messaging", "portal"]

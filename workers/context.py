@@ -1,4 +1,5 @@
-"""What every job function receives: settings, a session factory and the mailer.
+"""What every job function receives: settings, a session factory, the mailer, media
+storage, the feed broker (to publish what a job delivers) and the photo sandbox.
 
 The arq worker builds it in ``on_startup``; the inline queue shares the web
 app's pieces. Either way jobs see the same ``JobContext``.
@@ -10,6 +11,10 @@ from typing import Any, TypedDict
 
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
+from media.sandbox import Limits, SandboxPool
+from media.storage import Storage, open_storage
+from messaging.broker import RedisBroker
+from messaging.broker.base import Broker
 from portal.database import create_sessionmaker, engine_from_settings
 from portal.mail import Mailer, mailer_from_settings
 from portal.settings import Settings
@@ -20,22 +25,41 @@ class JobContext(TypedDict, total=False):
     engine: AsyncEngine
     sessionmaker: async_sessionmaker[AsyncSession]
     mailer: Mailer
+    storage: Storage
+    broker: Broker
+    photos: SandboxPool
     job_try: int
     job_id: str
 
 
+def sandbox_from_settings(settings: Settings) -> SandboxPool:
+    limits = Limits(
+        seconds=float(settings.photo_seconds),
+        memory_bytes=settings.photo_memory_mb * 1024 * 1024,
+        max_pixels=settings.upload_max_pixels,
+    )
+    return SandboxPool(limits, settings.photo_processes)
+
+
 async def startup(ctx: dict[str, Any]) -> None:
-    """arq ``on_startup``: open the database and the mailer for this worker process."""
+    """arq ``on_startup``: open the database, mailer, storage, broker and sandbox for this worker."""
     settings: Settings = ctx["settings"]
     engine = engine_from_settings(settings)
     ctx.update(
         engine=engine,
         sessionmaker=create_sessionmaker(engine),
         mailer=mailer_from_settings(settings),
+        storage=await open_storage(settings),
+        broker=RedisBroker(settings.redis_url, settings.redis_prefix),
+        photos=sandbox_from_settings(settings),
     )
 
 
 async def shutdown(ctx: dict[str, Any]) -> None:
+    for name in ("photos", "broker", "storage"):
+        part = ctx.get(name)
+        if part is not None:
+            await part.close()
     engine: AsyncEngine | None = ctx.get("engine")
     if engine is not None:
         await engine.dispose()

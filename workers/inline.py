@@ -1,8 +1,10 @@
 """The embedded default's queue: runs the very job functions arq runs, in-process,
 as background tasks after the enqueueing transaction committed.
 
-``drain()`` waits until every queued job (and jobs they enqueued) finished; the
-CLI calls it before exiting and tests use it as their barrier. A job id that
+A job that raises arq's ``Retry`` runs again after its delay, up to
+``MAX_TRIES``, with ``job_try`` counting up as under arq. ``drain()`` waits
+until every queued job (and jobs they enqueued) finished; the CLI calls it
+before exiting and tests use it as their barrier. A job id that
 is queued or running is not queued again, like arq.
 """
 
@@ -13,8 +15,10 @@ import logging
 import uuid
 from typing import Any
 
+from arq import Retry
+
 from workers.context import JobContext
-from workers.jobs import FUNCTIONS, JobFunction
+from workers.jobs import FUNCTIONS, MAX_TRIES, JobFunction
 
 log = logging.getLogger(__name__)
 
@@ -42,7 +46,14 @@ class InlineQueue:
         args: tuple[object, ...],
     ) -> None:
         try:
-            await function(ctx, *args)
+            for job_try in range(1, MAX_TRIES + 1):
+                try:
+                    await function({**ctx, "job_try": job_try}, *args)
+                    return
+                except Retry as retry:
+                    if job_try == MAX_TRIES:
+                        raise
+                    await asyncio.sleep(retry.defer_score / 1000 if retry.defer_score else 0)
         except Exception:
             log.exception("inline job failed", extra={"job": name})
         finally:

@@ -7,9 +7,17 @@ them under those names and the inline queue looks them up there.
 from __future__ import annotations
 
 import logging
+import random
 from collections.abc import Awaitable, Callable
 from typing import Any
 
+from arq import Retry
+from botocore.exceptions import BotoCoreError, ClientError
+from sqlalchemy.exc import OperationalError
+
+from media import pipeline
+from media.upload import PROCESS_PHOTO
+from messaging import photos
 from portal.accounts.invitations import prepare_link_mail
 from portal.accounts.models import TokenPurpose
 from portal.jobs import SEND_INVITATION, SEND_PASSWORD_RESET
@@ -39,7 +47,47 @@ async def send_password_reset(ctx: JobContext, user_id: int) -> bool:
     return await _send_link_mail(ctx, user_id, TokenPurpose.RESET)
 
 
+MAX_TRIES = 5
+TRANSIENT = (OSError, BotoCoreError, ClientError, OperationalError)
+
+
+def backoff_seconds(job_try: int) -> float:
+    """Jittered exponential backoff for transient failures: ~1, 2, 4, 8 s."""
+    return float(2 ** (job_try - 1)) * (0.5 + random.random())  # noqa: S311 (jitter)
+
+
+async def process_photo(ctx: JobContext, photo_id: int) -> str:
+    """Decode, strip, derive and deliver one photo. Idempotent; transient errors retry with backoff."""
+    sessionmaker = ctx["sessionmaker"]
+    try:
+        async with UnitOfWork(sessionmaker) as uow:
+            photo = await pipeline.claim(uow, photo_id)
+            sets = await pipeline.mask_sets(uow.session, photo) if photo is not None else {}
+        if photo is None:
+            return "skipped"
+        outcome = await pipeline.render(ctx["storage"], ctx["photos"], photo, sets)
+        async with UnitOfWork(sessionmaker) as uow:
+            recorded = await pipeline.record(uow, outcome)
+            if recorded is not None:
+                await photos.share(uow, ctx["broker"], *recorded)
+    except TRANSIENT as exc:
+        job_try = ctx.get("job_try", 1)
+        log.warning("photo processing hit a transient error", extra={"photo_id": photo_id, "try": job_try})
+        if job_try < MAX_TRIES:
+            raise Retry(defer=backoff_seconds(job_try)) from exc
+        async with UnitOfWork(sessionmaker) as uow:
+            failed = await pipeline.fail(uow, photo_id, "photo.storage_failed")
+            if failed is not None:
+                await photos.share(uow, ctx["broker"], failed, [])
+        return "failed"
+    if recorded is None:
+        return "skipped"
+    log.info("photo processed", extra={"photo_id": photo_id, "status": recorded[0].status.value})
+    return recorded[0].status.value
+
+
 FUNCTIONS: dict[str, JobFunction] = {
     SEND_INVITATION: send_invitation,
     SEND_PASSWORD_RESET: send_password_reset,
+    PROCESS_PHOTO: process_photo,
 }

@@ -16,10 +16,9 @@ if TYPE_CHECKING:
 from portal.settings import Settings
 from workers.arq_queue import queue_name
 from workers.context import shutdown, startup
-from workers.jobs import FUNCTIONS
+from workers.jobs import FUNCTIONS, MAX_TRIES
 
 JOB_TIMEOUT_SECS = 120
-MAX_TRIES = 5
 
 
 def build_worker(settings: Settings, *, burst: bool = False, **overrides: Any) -> Worker:

@@ -110,3 +110,22 @@ async def totals(session: AsyncSession, organisation: Organisation) -> Organisat
             select(func.count()).select_from(User).where(User.organisation_id == org, User.role != Role.PARENT)
         ),
     )
+
+
+async def works_in(session: AsyncSession, user: User, group_id: int) -> bool:
+    """Whether ``user`` is staff assigned to the group."""
+    if not user.role.is_staff:
+        return False
+    found = await session.scalar(
+        select(StaffAssignment.id).where(StaffAssignment.user_id == user.id, StaffAssignment.group_id == group_id)
+    )
+    return found is not None
+
+
+async def staff_group_ids(session: AsyncSession, user: User) -> set[int]:
+    """The groups ``user`` works in; managers and admins: every group of the organisation."""
+    if user.role in (Role.MANAGER, Role.ADMIN):
+        return set(await session.scalars(select(Group.id).where(Group.organisation_id == user.organisation_id)))
+    if not user.role.is_staff:
+        return set()
+    return set(await session.scalars(select(StaffAssignment.group_id).where(StaffAssignment.user_id == user.id)))

@@ -1,0 +1,102 @@
+"""Photo tables: the uploaded photo, its tags, its renditions and who may see which.
+
+* ``Photo``: one upload (idempotency key unique per organisation), its status
+  (uploaded -> processing -> ready | blocked | failed with a reason) and what the
+  worker read from it (upright size, ``taken_at``). Its original is stored at
+  ``original_key`` and never served.
+* ``PhotoTag``: a child shown in the photo, optionally with a mask rectangle.
+* ``PhotoRendition``: the photo with one set of children masked (``mask_key``
+  lists their ids; ``""`` is unmasked); its derivatives live under
+  ``org/<org>/photos/<photo>/<rendition>/``.
+* ``PhotoAccess``: that a user may see a photo, and in which rendition. Every
+  media request is checked against it; withdrawing access deletes the row.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import enum
+
+from sqlalchemy import Enum, Float, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column
+
+from portal.database import Base, UTCDateTime, utcnow
+
+
+class PhotoStatus(enum.StrEnum):
+    UPLOADED = "uploaded"
+    PROCESSING = "processing"
+    READY = "ready"
+    BLOCKED = "blocked"
+    FAILED = "failed"
+
+    @property
+    def is_final(self) -> bool:
+        return self in (PhotoStatus.READY, PhotoStatus.BLOCKED, PhotoStatus.FAILED)
+
+
+class Photo(Base):
+    __tablename__ = "photo"
+    __table_args__ = (UniqueConstraint("organisation_id", "idempotency_key"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    organisation_id: Mapped[int] = mapped_column(ForeignKey("organisation.id", ondelete="CASCADE"), index=True)
+    group_id: Mapped[int] = mapped_column(ForeignKey("care_group.id", ondelete="CASCADE"), index=True)
+    uploader_id: Mapped[int | None] = mapped_column(ForeignKey("app_user.id", ondelete="SET NULL"))
+    idempotency_key: Mapped[str] = mapped_column(String(100))
+    file_name: Mapped[str] = mapped_column(String(100), default="")
+    caption: Mapped[str] = mapped_column(Text, default="")
+    diary_entry_id: Mapped[int | None] = mapped_column(ForeignKey("diary_entry.id", ondelete="SET NULL"))
+    kind: Mapped[str] = mapped_column(String(10))
+    byte_size: Mapped[int] = mapped_column(Integer)
+    original_key: Mapped[str] = mapped_column(String(200), default="")
+    status: Mapped[PhotoStatus] = mapped_column(
+        Enum(
+            PhotoStatus,
+            name="photo_status",
+            native_enum=False,
+            length=20,
+            values_callable=lambda e: [m.value for m in e],
+        )
+    )
+    failure_reason: Mapped[str | None] = mapped_column(String(60))
+    width: Mapped[int | None] = mapped_column(Integer)
+    height: Mapped[int | None] = mapped_column(Integer)
+    taken_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    processed_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+
+
+class PhotoTag(Base):
+    __tablename__ = "photo_tag"
+    __table_args__ = (UniqueConstraint("photo_id", "child_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    photo_id: Mapped[int] = mapped_column(ForeignKey("photo.id", ondelete="CASCADE"))
+    child_id: Mapped[int] = mapped_column(ForeignKey("child.id", ondelete="CASCADE"), index=True)
+    mask_x: Mapped[float | None] = mapped_column(Float)
+    mask_y: Mapped[float | None] = mapped_column(Float)
+    mask_w: Mapped[float | None] = mapped_column(Float)
+    mask_h: Mapped[float | None] = mapped_column(Float)
+
+
+class PhotoRendition(Base):
+    __tablename__ = "photo_rendition"
+    __table_args__ = (UniqueConstraint("photo_id", "mask_key"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    photo_id: Mapped[int] = mapped_column(ForeignKey("photo.id", ondelete="CASCADE"))
+    mask_key: Mapped[str] = mapped_column(String(400), default="")
+    placeholder: Mapped[str] = mapped_column(String(7))
+    width: Mapped[int] = mapped_column(Integer)
+    height: Mapped[int] = mapped_column(Integer)
+
+
+class PhotoAccess(Base):
+    __tablename__ = "photo_access"
+    __table_args__ = (UniqueConstraint("photo_id", "user_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    photo_id: Mapped[int] = mapped_column(ForeignKey("photo.id", ondelete="CASCADE"))
+    user_id: Mapped[int] = mapped_column(ForeignKey("app_user.id", ondelete="CASCADE"), index=True)
+    rendition_id: Mapped[int] = mapped_column(ForeignKey("photo_rendition.id", ondelete="CASCADE"), index=True)

@@ -1,0 +1,132 @@
+"""The steps of ``media.process_photo`` that belong to media: claim the photo, decode
+it in the sandbox, store every rendition's derivatives, and record the outcome.
+
+Each step may run again after a crash or a retry: a photo whose status is
+final is left alone, derivative keys are deterministic (a rerun overwrites the
+same objects), and the outcome is recorded in one transaction with the
+renditions, so the rows never describe half a result. Delivering the photo
+is ``messaging.photos``' job, in that same transaction.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from media.formats import NotAPhoto
+from media.models import Photo, PhotoRendition, PhotoStatus, PhotoTag
+from media.processing import Processed, Rect
+from media.sandbox import SandboxPool
+from media.storage import Storage, object_key
+from portal.database import utcnow
+from portal.roster.models import Organisation
+from portal.uow import UnitOfWork
+
+CONTENT_TYPE = "image/webp"
+
+
+@dataclass(frozen=True)
+class Outcome:
+    photo_id: int
+    processed: Processed | None
+    mask_keys: list[str]
+    failure: str | None = None
+
+
+def mask_key(child_ids: list[int]) -> str:
+    return ",".join(str(c) for c in sorted(child_ids))
+
+
+def derivative_key(organisation_id: int, photo_id: int, key: str, name: str) -> str:
+    folder = "r-" + (key.replace(",", "-") if key else "full")
+    return object_key(organisation_id, "photos", str(photo_id), folder, f"{name}.webp")
+
+
+async def claim(uow: UnitOfWork, photo_id: int) -> Photo | None:
+    """The photo, now ``processing``; ``None`` if it is gone or already final."""
+    photo = await uow.session.get(Photo, photo_id)
+    if photo is None or photo.status.is_final:
+        return None
+    photo.status = PhotoStatus.PROCESSING
+    return photo
+
+
+async def mask_sets(session: AsyncSession, photo: Photo) -> dict[str, list[Rect]]:
+    """The renditions to make: the unmasked one, plus one with every drawn mask applied.
+
+    The consent policy will choose which mask sets recipients need; until then a
+    photo with masks gets exactly one masked rendition besides the plain one.
+    """
+    tags = list(await session.scalars(select(PhotoTag).where(PhotoTag.photo_id == photo.id)))
+    masked = {t.child_id: Rect(t.mask_x, t.mask_y, t.mask_w, t.mask_h) for t in tags if t.mask_x is not None}  # type: ignore[arg-type]
+    sets: dict[str, list[Rect]] = {"": []}
+    if masked:
+        sets[mask_key(list(masked))] = [masked[c] for c in sorted(masked)]
+    return sets
+
+
+async def render(storage: Storage, sandbox: SandboxPool, photo: Photo, sets: dict[str, list[Rect]]) -> Outcome:
+    """Decode in the sandbox and store every derivative; an unusable photo is an ``Outcome`` with a failure."""
+    data = await storage.get(photo.original_key)
+    keys = list(sets)
+    try:
+        processed = await sandbox.process(data, [sets[k] for k in keys])
+    except NotAPhoto as exc:
+        return Outcome(photo.id, None, keys, exc.reason)
+    for key, rendition in zip(keys, processed.renditions, strict=True):
+        for name, body in rendition.files.items():
+            await storage.put(derivative_key(photo.organisation_id, photo.id, key, name), body, CONTENT_TYPE)
+    return Outcome(photo.id, processed, keys)
+
+
+async def record(uow: UnitOfWork, outcome: Outcome) -> tuple[Photo, list[PhotoRendition]] | None:
+    """Write the outcome; ``None`` if another run recorded one already."""
+    session = uow.session
+    photo = await session.get(Photo, outcome.photo_id, with_for_update=True)
+    if photo is None or photo.status.is_final:
+        return None
+    photo.processed_at = utcnow()
+    if outcome.processed is None:
+        photo.status = PhotoStatus.FAILED
+        photo.failure_reason = outcome.failure
+        return photo, []
+    processed = outcome.processed
+    photo.width, photo.height = processed.width, processed.height
+    photo.taken_at = await _taken_at(session, photo, processed)
+    renditions = [
+        PhotoRendition(photo_id=photo.id, mask_key=key, placeholder=r.placeholder, width=r.width, height=r.height)
+        for key, r in zip(outcome.mask_keys, processed.renditions, strict=True)
+    ]
+    session.add_all(renditions)
+    photo.status = PhotoStatus.READY
+    await session.flush()
+    return photo, renditions
+
+
+async def _taken_at(session: AsyncSession, photo: Photo, processed: Processed) -> dt.datetime | None:
+    if processed.taken_at is None:
+        return None
+    try:
+        local = dt.datetime.fromisoformat(processed.taken_at)
+    except ValueError:
+        return None
+    if processed.taken_offset:
+        return dt.datetime.fromisoformat(processed.taken_at + processed.taken_offset).astimezone(dt.UTC)
+    organisation = await session.get(Organisation, photo.organisation_id)
+    zone = ZoneInfo(organisation.timezone if organisation else "Europe/Amsterdam")
+    return local.replace(tzinfo=zone).astimezone(dt.UTC)
+
+
+async def fail(uow: UnitOfWork, photo_id: int, reason: str) -> Photo | None:
+    """Give up on a photo (retries exhausted): ``failed`` with ``reason``."""
+    photo = await uow.session.get(Photo, photo_id)
+    if photo is None or photo.status.is_final:
+        return None
+    photo.status = PhotoStatus.FAILED
+    photo.failure_reason = reason
+    photo.processed_at = utcnow()
+    return photo

@@ -1,0 +1,191 @@
+"""Photo endpoints: batch upload from the tablet, upload status for staff, and the one
+place photo bytes leave the server.
+
+``GET /media/photos/<rendition>/<size>.webp`` is authorised on every request
+against ``PhotoAccess`` (or the caller working in the photo's group), so a URL
+is no capability: it stops working the moment the entitlement goes, it works
+for nobody else, and there is no public or share URL at all. Originals are
+never served.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Awaitable, Callable, MutableMapping
+from typing import Any
+
+from sqlalchemy import select
+from starlette.datastructures import UploadFile
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import BaseRoute, Route
+
+from media import upload
+from media.models import Photo, PhotoAccess, PhotoRendition, PhotoStatus, PhotoTag
+from media.pipeline import derivative_key
+from media.processing import SIZES
+from media.status import upload_status
+from media.storage import Storage
+from portal.errors import InvalidInput, NotFound, PayloadTooLarge
+from portal.roster.models import User
+from portal.roster.queries import staff_group_ids, works_in
+from portal.web.requests import identify, language, require_role, runtime
+
+FORM_OVERHEAD_BYTES = 1024 * 1024
+MAX_LIST = 200
+MEDIA_HEADERS = {
+    "Cache-Control": "private, no-cache",
+    "Content-Disposition": 'inline; filename="foto.webp"',
+    "Cross-Origin-Resource-Policy": "same-origin",
+    "X-Content-Type-Options": "nosniff",
+}
+
+
+def _capped(request: Request, limit: int) -> Request:
+    """The request with a body that raises 413 once more than ``limit`` bytes arrived."""
+    received = 0
+    receive = request.receive
+
+    async def counting() -> MutableMapping[str, Any]:
+        nonlocal received
+        message = await receive()
+        if message["type"] == "http.request":
+            received += len(message.get("body", b""))
+            if received > limit:
+                raise _too_large(runtime(request).settings.upload_max_files, limit)
+        return message
+
+    return Request(request.scope, counting)
+
+
+def _too_large(files: int, limit: int) -> PayloadTooLarge:
+    return PayloadTooLarge("photo.batch_too_large", count=files, megabytes=limit // files // (1024 * 1024))
+
+
+def _status(photo: Photo, lang: str, **extra: object) -> dict[str, Any]:
+    return {**upload_status(photo, lang), **extra}
+
+
+async def upload_photos(request: Request) -> Response:
+    rt = runtime(request)
+    settings = rt.settings
+    group_id: int = request.path_params["group_id"]
+    async with rt.uow() as uow:
+        user = require_role(await identify(request, uow.session)).user
+        await upload.check_group(uow, user, group_id)  # refuse before reading a byte of the body
+    limit = settings.upload_max_bytes * settings.upload_max_files + FORM_OVERHEAD_BYTES
+    if int(request.headers.get("content-length") or 0) > limit:
+        raise _too_large(settings.upload_max_files, limit)
+    form = await _capped(request, limit).form(max_files=settings.upload_max_files, max_fields=10)
+    storage: Storage = rt.extras["storage"]
+    batch = upload.Batch()
+    try:
+        raw = form.get("photos")
+        try:
+            specs = upload.parse_specs(json.loads(raw) if isinstance(raw, str) else None)
+        except ValueError:
+            raise InvalidInput(detail="'photos' must be JSON") from None
+        files = [
+            upload.IncomingFile(item.filename or "foto", item.file, item.size or 0)
+            for item in form.getlist("file")
+            if isinstance(item, UploadFile)
+        ]
+        try:
+            async with rt.uow() as uow:
+                results = await upload.upload_batch(uow, storage, batch, user, group_id, specs, files, settings)
+                for result in results:
+                    if not result.duplicate:
+                        uow.after_commit(_enqueue(request, result.photo.id))
+        except BaseException:
+            await batch.discard(storage)
+            raise
+    finally:
+        await form.close()
+    lang = language(request)
+    body = {"photos": [_status(r.photo, lang, duplicate=r.duplicate) for r in results]}
+    return JSONResponse(body, status_code=200 if all(r.duplicate for r in results) else 201)
+
+
+def _enqueue(request: Request, photo_id: int) -> Callable[[], Awaitable[None]]:
+    async def enqueue() -> None:
+        await runtime(request).queue.enqueue(upload.PROCESS_PHOTO, photo_id, job_id=upload.process_job_id(photo_id))
+
+    return enqueue
+
+
+async def _visible_upload(request: Request, user: User, photo_id: int) -> Photo:
+    async with runtime(request).uow() as uow:
+        photo = await uow.session.get(Photo, photo_id)
+        if photo is None or photo.organisation_id != user.organisation_id:
+            raise NotFound()
+        if photo.uploader_id != user.id and photo.group_id not in await staff_group_ids(uow.session, user):
+            raise NotFound()
+        return photo
+
+
+async def photo_status(request: Request) -> Response:
+    async with runtime(request).uow() as uow:
+        user = require_role(await identify(request, uow.session)).user
+    photo = await _visible_upload(request, user, request.path_params["photo_id"])
+    async with runtime(request).uow() as uow:
+        children = list(await uow.session.scalars(select(PhotoTag.child_id).where(PhotoTag.photo_id == photo.id)))
+    return JSONResponse(_status(photo, language(request), children=sorted(children), group_id=photo.group_id))
+
+
+async def group_photos(request: Request) -> Response:
+    """The group's recent uploads with their status, for the tablet's upload list."""
+    rt = runtime(request)
+    async with rt.uow() as uow:
+        user = require_role(await identify(request, uow.session)).user
+        group = await upload.check_group(uow, user, request.path_params["group_id"])
+        photos = list(
+            await uow.session.scalars(
+                select(Photo).where(Photo.group_id == group.id).order_by(Photo.id.desc()).limit(MAX_LIST)
+            )
+        )
+    lang = language(request)
+    return JSONResponse({"photos": [_status(p, lang) for p in photos]})
+
+
+async def serve_photo(request: Request) -> Response:
+    name: str = request.path_params["name"]
+    if name not in SIZES:
+        raise NotFound()
+    rendition_id: int = request.path_params["rendition_id"]
+    rt = runtime(request)
+    async with rt.uow() as uow:
+        caller = await identify(request, uow.session)
+        user = require_role(caller).user
+        row = (
+            await uow.session.execute(
+                select(PhotoRendition, Photo)
+                .join(Photo, Photo.id == PhotoRendition.photo_id)
+                .where(
+                    PhotoRendition.id == rendition_id,
+                    Photo.organisation_id == caller.organisation.id,
+                    Photo.status == PhotoStatus.READY,
+                )
+            )
+        ).first()
+        if row is None:
+            raise NotFound()
+        rendition, photo = row
+        granted = await uow.session.scalar(
+            select(PhotoAccess.id).where(PhotoAccess.user_id == user.id, PhotoAccess.rendition_id == rendition.id)
+        )
+        if granted is None and not (rendition.mask_key == "" and await works_in(uow.session, user, photo.group_id)):
+            raise NotFound()
+    etag = f'"r{rendition.id}-{name}"'
+    if request.headers.get("if-none-match") == etag:
+        return Response(status_code=304, headers={**MEDIA_HEADERS, "ETag": etag})
+    storage: Storage = rt.extras["storage"]
+    body = await storage.get(derivative_key(photo.organisation_id, photo.id, rendition.mask_key, name))
+    return Response(body, media_type="image/webp", headers={**MEDIA_HEADERS, "ETag": etag})
+
+
+routes: list[BaseRoute] = [
+    Route("/api/groups/{group_id:int}/photos", upload_photos, methods=["POST"]),
+    Route("/api/groups/{group_id:int}/photos", group_photos, methods=["GET"]),
+    Route("/api/photos/{photo_id:int}", photo_status, methods=["GET"]),
+    Route("/media/photos/{rendition_id:int}/{name}.webp", serve_photo, methods=["GET"]),
+]

@@ -1,0 +1,267 @@
+"""Accepting a batch of photos from a staff tablet.
+
+Everything is checked before anything is kept: the uploader works in the
+group, every tagged child is a current child of a group the uploader works
+in, mask rectangles lie inside the photo, every file is a JPEG, PNG, HEIC or
+WebP by its bytes, within the byte and pixel caps. Then the rows are written
+and each original is streamed to storage. A retried upload (same idempotency
+key) returns the photo that already exists instead of making a second one.
+The caller discards stored originals if the transaction does not commit.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import re
+from collections.abc import AsyncIterator
+from dataclasses import dataclass, field
+from typing import IO
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import bindparam, or_, select, text
+from sqlalchemy.exc import IntegrityError
+
+from media.formats import NotAPhoto, read_header
+from media.models import Photo, PhotoStatus, PhotoTag
+from media.processing import Rect
+from media.storage import Storage, object_key
+from portal.errors import Conflict, InvalidInput, NotFound, PayloadTooLarge, UnsupportedMediaType
+from portal.roster.models import Child, Group, Organisation, User
+from portal.roster.queries import staff_group_ids
+from portal.settings import Settings
+from portal.uow import UnitOfWork
+
+KEY_PATTERN = re.compile(r"^[A-Za-z0-9_-]{8,100}$")
+MAX_CAPTION_CHARS = 2000
+MAX_TAGS = 60
+CHUNK_BYTES = 1024 * 1024
+PROCESS_PHOTO = "media.process_photo"
+
+
+def process_job_id(photo_id: int) -> str:
+    return f"{PROCESS_PHOTO}:{photo_id}"
+
+
+@dataclass(frozen=True)
+class PhotoSpec:
+    """What the tablet says about one photo of the batch."""
+
+    key: str
+    children: list[int] = field(default_factory=list)
+    caption: str = ""
+    diary_entry_id: int | None = None
+    masks: dict[int, Rect] = field(default_factory=dict)
+
+
+@dataclass
+class IncomingFile:
+    name: str
+    file: IO[bytes]
+    size: int
+
+
+@dataclass(frozen=True)
+class Uploaded:
+    photo: Photo
+    duplicate: bool
+
+
+@dataclass
+class Batch:
+    """The originals stored so far, to delete if the transaction fails."""
+
+    stored: list[str] = field(default_factory=list)
+
+    async def discard(self, storage: Storage) -> None:
+        for key in self.stored:
+            await storage.delete(key)
+        self.stored.clear()
+
+
+def parse_specs(raw: object) -> list[PhotoSpec]:
+    """``[{"key": ..., "children": [...], "caption": ..., "diary_entry_id": ..., "masks": {child: {x,y,w,h}}}]``."""
+    if not isinstance(raw, list) or not raw:
+        raise InvalidInput(detail="'photos' must be a non-empty list")
+    specs = []
+    for index, item in enumerate(raw, start=1):
+        if not isinstance(item, dict):
+            raise InvalidInput(detail=f"photo {index}: must be an object")
+        key, children = item.get("key"), item.get("children", [])
+        caption, diary = item.get("caption", ""), item.get("diary_entry_id")
+        if not isinstance(key, str) or not KEY_PATTERN.match(key):
+            raise InvalidInput(detail=f"photo {index}: 'key' must be 8-100 letters, digits, '-' or '_'")
+        if not isinstance(children, list) or not all(type(c) is int for c in children) or len(children) > MAX_TAGS:
+            raise InvalidInput(detail=f"photo {index}: 'children' must be a list of child ids")
+        if not isinstance(caption, str) or len(caption) > MAX_CAPTION_CHARS:
+            raise InvalidInput(
+                detail=f"photo {index}: 'caption' must be text of at most {MAX_CAPTION_CHARS} characters"
+            )
+        if diary is not None and type(diary) is not int:
+            raise InvalidInput(detail=f"photo {index}: 'diary_entry_id' must be a number")
+        specs.append(PhotoSpec(key, sorted(set(children)), caption.strip(), diary, _masks(index, item, children)))
+    keys = [s.key for s in specs]
+    if len(set(keys)) != len(keys):
+        raise InvalidInput(detail="two photos of the batch have the same 'key'")
+    return specs
+
+
+def _masks(index: int, item: dict[str, object], children: list[int]) -> dict[int, Rect]:
+    raw = item.get("masks", {})
+    if not isinstance(raw, dict):
+        raise InvalidInput(detail=f"photo {index}: 'masks' must map child ids to rectangles")
+    masks: dict[int, Rect] = {}
+    for child, box in raw.items():
+        try:
+            child_id = int(child)
+            assert isinstance(box, dict)
+            rect = Rect(*(box[k] for k in ("x", "y", "w", "h")))
+        except (ValueError, AssertionError, KeyError, TypeError):
+            raise InvalidInput(detail=f"photo {index}: a mask must be {{'x','y','w','h'}} for a tagged child") from None
+        if child_id not in children or not rect.is_valid():
+            raise InvalidInput(
+                detail=f"photo {index}: a mask must lie inside the photo (fractions 0-1) and belong to a tagged child"
+            )
+        masks[child_id] = rect
+    return masks
+
+
+async def check_group(uow: UnitOfWork, user: User, group_id: int) -> Group:
+    group = await uow.session.get(Group, group_id)
+    if group is None or group.organisation_id != user.organisation_id:
+        raise NotFound()
+    if group.id not in await staff_group_ids(uow.session, user):
+        raise NotFound()
+    return group
+
+
+async def check_files(files: list[IncomingFile], settings: Settings) -> list[str]:
+    """The sniffed kind of every file; raise for the first that is not acceptable."""
+    kinds = []
+    for incoming in files:
+        if incoming.size > settings.upload_max_bytes:
+            raise PayloadTooLarge(
+                "photo.too_large", name=incoming.name, megabytes=settings.upload_max_bytes // (1024 * 1024)
+            )
+        try:
+            header = await asyncio.to_thread(read_header, incoming.file, settings.upload_max_pixels)
+        except NotAPhoto as exc:
+            params = {"name": incoming.name, "megapixels": settings.upload_max_pixels // 1_000_000}
+            if exc.reason == "photo.unsupported_type":
+                raise UnsupportedMediaType(exc.reason, **params) from None
+            raise InvalidInput(exc.reason, **params) from None
+        kinds.append(header.kind)
+    return kinds
+
+
+async def upload_batch(
+    uow: UnitOfWork,
+    storage: Storage,
+    batch: Batch,
+    user: User,
+    group_id: int,
+    specs: list[PhotoSpec],
+    files: list[IncomingFile],
+    settings: Settings,
+) -> list[Uploaded]:
+    if len(specs) != len(files):
+        raise InvalidInput(detail=f"{len(specs)} photo descriptions for {len(files)} files")
+    session = uow.session
+    group = await check_group(uow, user, group_id)
+    await _check_children(uow, user, specs)
+    await _check_diary_entries(uow, user, specs)
+    existing = {
+        photo.idempotency_key: photo
+        for photo in await session.scalars(
+            select(Photo).where(
+                Photo.organisation_id == user.organisation_id, Photo.idempotency_key.in_([s.key for s in specs])
+            )
+        )
+    }
+    fresh = [(spec, incoming) for spec, incoming in zip(specs, files, strict=True) if spec.key not in existing]
+    kinds = await check_files([incoming for _, incoming in fresh], settings)
+    created: list[Photo] = []
+    for (spec, incoming), kind in zip(fresh, kinds, strict=True):
+        photo = Photo(
+            organisation_id=user.organisation_id,
+            group_id=group.id,
+            uploader_id=user.id,
+            idempotency_key=spec.key,
+            file_name=_clean_name(incoming.name),
+            caption=spec.caption,
+            diary_entry_id=spec.diary_entry_id,
+            kind=kind,
+            byte_size=incoming.size,
+            status=PhotoStatus.UPLOADED,
+        )
+        session.add(photo)
+        created.append(photo)
+    try:
+        await session.flush()
+    except IntegrityError:
+        raise Conflict("photo.upload_race") from None
+    for photo, (spec, incoming) in zip(created, fresh, strict=True):
+        for child_id in spec.children:
+            mask = spec.masks.get(child_id)
+            session.add(
+                PhotoTag(
+                    photo_id=photo.id,
+                    child_id=child_id,
+                    **({"mask_x": mask.x, "mask_y": mask.y, "mask_w": mask.w, "mask_h": mask.h} if mask else {}),
+                )
+            )
+        photo.original_key = object_key(user.organisation_id, "photos", str(photo.id), "original")
+        batch.stored.append(photo.original_key)
+        await storage.put(photo.original_key, _chunks(incoming.file))
+    await session.flush()
+    by_key = {p.idempotency_key: Uploaded(p, False) for p in created}
+    by_key.update({key: Uploaded(p, True) for key, p in existing.items()})
+    return [by_key[spec.key] for spec in specs]
+
+
+async def _check_children(uow: UnitOfWork, user: User, specs: list[PhotoSpec]) -> None:
+    """Every tagged child is a current child of a group the uploader works in."""
+    wanted = {c for spec in specs for c in spec.children}
+    if not wanted:
+        return
+    organisation = await uow.session.get(Organisation, user.organisation_id)
+    assert organisation is not None
+    today = dt.datetime.now(ZoneInfo(organisation.timezone)).date()
+    found = set(
+        await uow.session.scalars(
+            select(Child.id).where(
+                Child.id.in_(sorted(wanted)),
+                Child.organisation_id == user.organisation_id,
+                Child.group_id.in_(sorted(await staff_group_ids(uow.session, user))),
+                or_(Child.end_date.is_(None), Child.end_date >= today),
+            )
+        )
+    )
+    if found != wanted:
+        raise InvalidInput("photo.bad_tags")
+
+
+_DIARY_ENTRIES = text(
+    "SELECT id FROM diary_entry WHERE organisation_id = :org AND deleted_at IS NULL AND id IN :ids"
+).bindparams(bindparam("ids", expanding=True))
+
+
+async def _check_diary_entries(uow: UnitOfWork, user: User, specs: list[PhotoSpec]) -> None:
+    """A linked diary entry exists in the organisation (messaging owns the table; no import upwards)."""
+    wanted = {s.diary_entry_id for s in specs if s.diary_entry_id is not None}
+    if not wanted:
+        return
+    rows = await uow.session.execute(_DIARY_ENTRIES, {"org": user.organisation_id, "ids": sorted(wanted)})
+    if {row[0] for row in rows} != wanted:
+        raise InvalidInput(detail="a photo links to a diary entry that does not exist")
+
+
+def _clean_name(name: str) -> str:
+    cleaned = "".join(ch for ch in name.rsplit("/", 1)[-1].rsplit("\\", 1)[-1] if ch.isprintable())
+    return cleaned[:100] or "foto"
+
+
+async def _chunks(handle: IO[bytes]) -> AsyncIterator[bytes]:
+    await asyncio.to_thread(handle.seek, 0)
+    while chunk := await asyncio.to_thread(handle.read, CHUNK_BYTES):
+        yield chunk
