@@ -16,7 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from messaging import protocol
 from messaging.models import AbsenceReport, DiaryEntry, FeedItem, GroupPost, NewsItem, PostAck, ThreadMessage
-from messaging.photos import render_photos, render_uploads
+from messaging.photo_render import render_photos, render_uploads
 from messaging.reads_query import read_by_staff
 from portal.roster.models import Child, Group, Location, User
 

@@ -1,0 +1,53 @@
+"""How photos look in event frames: ``photo.shared`` names one rendition (the one its
+recipients may see) with its placeholder colour and media URLs; ``photo_upload.failed``
+tells the uploader why processing failed."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from media.models import Photo, PhotoRendition
+from media.processing import SIZES
+from media.status import upload_status
+from portal.roster.models import Group, User
+
+Data = dict[str, object]
+
+
+def media_url(rendition_id: int, name: str) -> str:
+    return f"/media/photos/{rendition_id}/{name}.webp"
+
+
+async def render_photos(session: AsyncSession, rendition_ids: set[int]) -> dict[int, Data]:
+    rows = await session.execute(
+        select(PhotoRendition, Photo, Group.name, User.display_name)
+        .join(Photo, Photo.id == PhotoRendition.photo_id)
+        .join(Group, Group.id == Photo.group_id)
+        .outerjoin(User, User.id == Photo.uploader_id)
+        .where(PhotoRendition.id.in_(rendition_ids))
+    )
+    return {
+        rendition.id: {
+            "id": photo.id,
+            "rendition": rendition.id,
+            "author": author,
+            "created_at": photo.created_at.isoformat(),
+            "edited_at": None,
+            "group": {"id": photo.group_id, "name": group_name},
+            "caption": photo.caption,
+            "taken_at": photo.taken_at.isoformat() if photo.taken_at else None,
+            "width": rendition.width,
+            "height": rendition.height,
+            "placeholder": rendition.placeholder,
+            "urls": {name: media_url(rendition.id, name) for name in SIZES},
+            "diary_entry_id": photo.diary_entry_id,
+        }
+        for rendition, photo, group_name, author in rows
+    }
+
+
+async def render_uploads(session: AsyncSession, photo_ids: set[int]) -> dict[int, Data]:
+    return {
+        photo.id: upload_status(photo) for photo in await session.scalars(select(Photo).where(Photo.id.in_(photo_ids)))
+    }

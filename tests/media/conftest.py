@@ -1,0 +1,49 @@
+"""Photo fixtures: the messaging world (families, groups, staff, another organisation)
+and an ``upload`` helper that posts a batch the way the tablet does."""
+
+from __future__ import annotations
+
+import itertools
+import json
+from typing import Any
+
+import httpx
+import pytest
+
+from tests.harness import Harness
+from tests.media import images
+from tests.messaging.conftest import World, build_world
+
+_keys = itertools.count(1)
+
+
+@pytest.fixture
+async def world(harness: Harness) -> World:
+    return await build_world(harness)
+
+
+def new_key() -> str:
+    return f"tablet-key-{next(_keys):06d}"
+
+
+async def upload(
+    world: World,
+    email: str,
+    group: str,
+    photos: list[dict[str, Any]],
+) -> httpx.Response:
+    """``photos``: dicts with ``data`` (bytes, default a JPEG), ``name`` and the spec fields."""
+    specs, files = [], []
+    for index, photo in enumerate(photos):
+        spec = {k: v for k, v in photo.items() if k not in ("data", "name")}
+        spec.setdefault("key", new_key())
+        specs.append(spec)
+        data = photo.get("data", images.jpeg())
+        files.append(("file", (photo.get("name", f"IMG_{index:04d}.JPG"), data, "image/jpeg")))
+    group_id = world.groups.get(group, 999_999)
+    async with world.client(email) as client:
+        return await client.post(f"/api/groups/{group_id}/photos", data={"photos": json.dumps(specs)}, files=files)
+
+
+def shared(feed: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    return [f["data"] for f in feed if f["kind"] == "photo.shared"]
