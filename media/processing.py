@@ -96,12 +96,12 @@ def process(data: bytes, max_pixels: int, mask_sets: list[list[Rect]]) -> Proces
     # HEIF: libheif already applied irot/imir and the EXIF orientation is informative only.
     orientation = 1 if kind == HEIF else int(exif.get(ORIENTATION, 1) or 1)
     icc = image.info.get("icc_profile")
+    width, height = (image.height, image.width) if orientation in SWAPS_AXES else image.size  # before draft
     if kind == JPEG:
         image.draft(None, (SIZES["display"], SIZES["display"]))
     image.load()
-    upright = _orient(image, orientation)
-    width, height = upright.size
-    base = _to_srgb(_fit(_normalise_mode(upright), SIZES["display"]), icc)
+    # shrink first, then turn: rotating 2048 px is ~6x cheaper than rotating 12 MP
+    base = _to_srgb(_orient(_fit(_normalise_mode(image), SIZES["display"]), orientation), icc)
     return Processed(width, height, taken_at, offset, [_rendition(base, masks) for masks in mask_sets])
 
 
@@ -119,6 +119,7 @@ def _taken_at(exif: Image.Exif) -> tuple[str | None, str | None]:
     return f"{year}-{month}-{day}T{hour}:{minute}:{second}", offset
 
 
+SWAPS_AXES = frozenset({5, 6, 7, 8})
 _TRANSPOSE = {
     2: (Image.Transpose.FLIP_LEFT_RIGHT,),
     3: (Image.Transpose.ROTATE_180,),
@@ -155,7 +156,9 @@ def _fit(image: Image.Image, longest: int) -> Image.Image:
         return image
     scale = longest / max(image.size)
     size = (max(1, round(image.width * scale)), max(1, round(image.height * scale)))
-    return image.resize(size, Image.Resampling.LANCZOS, reducing_gap=3.0)
+    # bicubic with Pillow's antialiasing support: for these factors indistinguishable from
+    # Lanczos on photos, and 1.8x faster on a 12 MP input (docs/benchmarks.md)
+    return image.resize(size, Image.Resampling.BICUBIC, reducing_gap=3.0)
 
 
 @lru_cache(maxsize=1)

@@ -13,6 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from media.sandbox import Limits, SandboxPool
 from media.storage import Storage, open_storage
+from media.storage.lazy import LazyStorage
 from messaging.broker import RedisBroker
 from messaging.broker.base import Broker
 from portal.database import create_sessionmaker, engine_from_settings
@@ -49,7 +50,7 @@ async def startup(ctx: dict[str, Any]) -> None:
         engine=engine,
         sessionmaker=create_sessionmaker(engine),
         mailer=mailer_from_settings(settings),
-        storage=await open_storage(settings),
+        storage=LazyStorage(lambda: open_storage(settings)),
         broker=RedisBroker(settings.redis_url, settings.redis_prefix),
         photos=sandbox_from_settings(settings),
     )

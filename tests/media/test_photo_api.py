@@ -59,7 +59,10 @@ async def test_a_tagged_photo_reaches_exactly_its_family_and_the_group_staff(wor
             assert "private" in response.headers["cache-control"]
             assert response.headers["content-disposition"] == 'inline; filename="foto.webp"'
             assert_clean(response.content)
-    assert decode((await get_media(world, "anna@example.nl", photo["urls"]["small"])).content).size == (120, 80)  # never enlarged
+    assert decode((await get_media(world, "anna@example.nl", photo["urls"]["small"])).content).size == (
+        120,
+        80,
+    )  # never enlarged
 
 
 async def test_media_is_refused_to_everyone_not_entitled(world: World) -> None:

@@ -109,7 +109,7 @@ def test_masked_rendition_hides_the_region_in_every_derivative() -> None:
         stripes_after = _contrast(hidden, (0, 0, w // 2 - 2, h))
         assert stripes_before > 80, name
         assert stripes_after < stripes_before / 4, (name, stripes_after)
-        assert _contrast(hidden, (w // 2 + 2, 0, w, h)) == _contrast(original, (w // 2 + 2, 0, w, h))
+        assert abs(_contrast(hidden, (w // 2 + 4, 0, w, h)) - _contrast(original, (w // 2 + 4, 0, w, h))) < 2
 
 
 def _contrast(image, box) -> float:

@@ -23,7 +23,7 @@ from portal.accounts.service import start_session
 from portal.roster.models import Child, Group, User
 from tests.harness import STAFF, Harness
 
-FRAME_WAIT_SECS = 10.0
+FRAME_WAIT_SECS = 30.0
 
 WORLD = """location,group,care_type,child_ref,child_first_name,child_last_name,birth_date,start_date,end_date,guardian1_name,guardian1_email,guardian1_relation,guardian2_name,guardian2_email,guardian2_relation
 Centrum,Rupsjes,kdv,C1,Noor,Visser,2024-03-01,2024-09-01,,Anna Visser,anna@example.nl,moeder,Bram Visser,bram@example.nl,vader
