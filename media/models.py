@@ -8,8 +8,10 @@
 * ``PhotoRendition``: the photo with one set of children masked (``mask_key``
   lists their ids; ``""`` is unmasked); its derivatives live under
   ``org/<org>/photos/<photo>/<rendition>/``.
-* ``PhotoAccess``: that a user may see a photo, and in which rendition. Every
-  media request is checked against it; withdrawing access deletes the row.
+* ``PhotoAccess``: that a user may see a photo, and in which rendition (its
+  ``mask_key``; ``rendition_id`` is empty while that rendition is being made).
+  Every media request is checked against it; withdrawing access deletes the row.
+  ``Photo.blocked_by`` names the children that block a ``blocked`` photo.
 """
 
 from __future__ import annotations
@@ -60,6 +62,7 @@ class Photo(Base):
         )
     )
     failure_reason: Mapped[str | None] = mapped_column(String(60))
+    blocked_by: Mapped[str] = mapped_column(String(400), default="", server_default="")  # child ids, "3,7"
     width: Mapped[int | None] = mapped_column(Integer)
     height: Mapped[int | None] = mapped_column(Integer)
     taken_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
@@ -99,4 +102,6 @@ class PhotoAccess(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     photo_id: Mapped[int] = mapped_column(ForeignKey("photo.id", ondelete="CASCADE"))
     user_id: Mapped[int] = mapped_column(ForeignKey("app_user.id", ondelete="CASCADE"), index=True)
-    rendition_id: Mapped[int] = mapped_column(ForeignKey("photo_rendition.id", ondelete="CASCADE"), index=True)
+    mask_key: Mapped[str] = mapped_column(String(400), default="", server_default="")
+    # None while the rendition for ``mask_key`` is still being made: entitled, but nothing to serve yet
+    rendition_id: Mapped[int | None] = mapped_column(ForeignKey("photo_rendition.id", ondelete="CASCADE"), index=True)

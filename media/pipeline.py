@@ -1,5 +1,8 @@
-"""The steps of ``media.process_photo`` that belong to media: claim the photo, decode
-it in the sandbox, store every rendition's derivatives, and record the outcome.
+"""The steps of ``media.process_photo`` that belong to media: claim the photo, decide
+which renditions it needs (the plain one, plus one per set of children the
+consent policy masks for some recipient), decode it in the sandbox, store every
+rendition's derivatives, and record the outcome. ``media.share_photo`` uses the
+same steps to add renditions later (a re-share, a withdrawn consent).
 
 Each step may run again after a crash or a retry: a photo whose status is
 final is left alone, derivative keys are deterministic (a rerun overwrites the
@@ -17,8 +20,11 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from consent.evaluate import decide_for
+from consent.policy import Decision
+from consent.service import today_for
 from media.formats import NotAPhoto
-from media.models import Photo, PhotoRendition, PhotoStatus, PhotoTag
+from media.models import Photo, PhotoAccess, PhotoRendition, PhotoStatus, PhotoTag
 from media.processing import Processed, Rect
 from media.sandbox import SandboxPool
 from media.storage import Storage, object_key
@@ -55,17 +61,46 @@ async def claim(uow: UnitOfWork, photo_id: int) -> Photo | None:
     return photo
 
 
-async def mask_sets(session: AsyncSession, photo: Photo) -> dict[str, list[Rect]]:
-    """The renditions to make: the unmasked one, plus one with every drawn mask applied.
+def parse_mask_key(key: str) -> frozenset[int]:
+    return frozenset(int(c) for c in key.split(",")) if key else frozenset()
 
-    The consent policy will choose which mask sets recipients need; until then a
-    photo with masks gets exactly one masked rendition besides the plain one.
-    """
-    tags = list(await session.scalars(select(PhotoTag).where(PhotoTag.photo_id == photo.id)))
-    masked = {t.child_id: Rect(t.mask_x, t.mask_y, t.mask_w, t.mask_h) for t in tags if t.mask_x is not None}  # type: ignore[arg-type]
-    sets: dict[str, list[Rect]] = {"": []}
-    if masked:
-        sets[mask_key(list(masked))] = [masked[c] for c in sorted(masked)]
+
+async def tags_of(session: AsyncSession, photo_id: int) -> dict[int, Rect | None]:
+    """Tagged child -> its mask rectangle, if one was drawn."""
+    tags = await session.scalars(select(PhotoTag).where(PhotoTag.photo_id == photo_id))
+    return {
+        t.child_id: Rect(t.mask_x, t.mask_y, t.mask_w, t.mask_h) if t.mask_x is not None else None  # type: ignore[arg-type]
+        for t in tags
+    }
+
+
+async def decision_for(session: AsyncSession, photo: Photo, tags: dict[int, Rect | None] | None = None) -> Decision:
+    """The consent policy's decision for this photo, with consents as they are now."""
+    if tags is None:
+        tags = await tags_of(session, photo.id)
+    organisation = await session.get(Organisation, photo.organisation_id)
+    assert organisation is not None
+    return await decide_for(
+        session, photo.group_id, {c: r is not None for c, r in tags.items()}, today_for(organisation)
+    )
+
+
+async def mask_sets(session: AsyncSession, photo: Photo, also: set[str] | None = None) -> dict[str, list[Rect]]:
+    """The renditions this photo needs and does not have yet.
+
+    The plain one (for staff, and the family archive) plus one per distinct set
+    of masked children the consent policy hands to a recipient, plus ``also``
+    (mask keys recipients are waiting for). Each rendition masks exactly its
+    children, and only children with a drawn mask can be in a set."""
+    tags = await tags_of(session, photo.id)
+    decision = await decision_for(session, photo, tags)
+    wanted = {""} | {mask_key(list(s)) for s in decision.mask_sets()} | (also or set())
+    have = set(await session.scalars(select(PhotoRendition.mask_key).where(PhotoRendition.photo_id == photo.id)))
+    sets: dict[str, list[Rect]] = {}
+    for key in sorted(wanted - have):
+        rects = [tags.get(c) for c in sorted(parse_mask_key(key))]
+        if all(r is not None for r in rects):
+            sets[key] = [r for r in rects if r is not None]
     return sets
 
 
@@ -105,6 +140,32 @@ async def record(uow: UnitOfWork, outcome: Outcome) -> tuple[Photo, list[PhotoRe
     photo.status = PhotoStatus.READY
     await session.flush()
     return photo, renditions
+
+
+async def pending_keys(session: AsyncSession, photo_id: int) -> set[str]:
+    """Mask keys that recipients are entitled to but that have no rendition yet."""
+    rows = await session.scalars(
+        select(PhotoAccess.mask_key).where(PhotoAccess.photo_id == photo_id, PhotoAccess.rendition_id.is_(None))
+    )
+    return set(rows)
+
+
+async def add_renditions(uow: UnitOfWork, outcome: Outcome) -> bool:
+    """Record renditions made after the first processing (a re-share, a withdrawn consent).
+
+    ``False`` if the photo is gone or no longer decodes (it did before: storage trouble)."""
+    session = uow.session
+    photo = await session.get(Photo, outcome.photo_id, with_for_update=True)
+    if photo is None or outcome.processed is None:
+        return False
+    have = set(await session.scalars(select(PhotoRendition.mask_key).where(PhotoRendition.photo_id == photo.id)))
+    session.add_all(
+        PhotoRendition(photo_id=photo.id, mask_key=key, placeholder=r.placeholder, width=r.width, height=r.height)
+        for key, r in zip(outcome.mask_keys, outcome.processed.renditions, strict=True)
+        if key not in have
+    )
+    await session.flush()
+    return True
 
 
 async def _taken_at(session: AsyncSession, photo: Photo, processed: Processed) -> dt.datetime | None:

@@ -2,7 +2,8 @@
 place photo bytes leave the server.
 
 ``GET /media/photos/<rendition>/<size>.webp`` is authorised on every request
-against ``PhotoAccess`` (or the caller working in the photo's group), so a URL
+against ``PhotoAccess`` (or the caller working in the photo's group, for the plain
+rendition), so a URL
 is no capability: it stops working the moment the entitlement goes, it works
 for nobody else, and there is no public or share URL at all. Originals are
 never served.
@@ -15,6 +16,7 @@ from collections.abc import Awaitable, Callable, MutableMapping
 from typing import Any
 
 from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
 from starlette.datastructures import UploadFile
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
@@ -24,12 +26,13 @@ from media import upload
 from media.models import Photo, PhotoAccess, PhotoRendition, PhotoStatus, PhotoTag
 from media.pipeline import derivative_key
 from media.processing import SIZES
-from media.status import upload_status
+from media.status import blocked_children, upload_status
 from media.storage import Storage
 from portal.errors import InvalidInput, NotFound, PayloadTooLarge
 from portal.roster.models import User
 from portal.roster.queries import staff_group_ids, works_in
 from portal.web.requests import identify, language, require_role, runtime
+from portal.web.responses import json_body
 
 FORM_OVERHEAD_BYTES = 1024 * 1024
 MAX_LIST = 200
@@ -62,8 +65,9 @@ def _too_large(files: int, limit: int) -> PayloadTooLarge:
     return PayloadTooLarge("photo.batch_too_large", count=files, megabytes=limit // files // (1024 * 1024))
 
 
-def _status(photo: Photo, lang: str, **extra: object) -> dict[str, Any]:
-    return {**upload_status(photo, lang), **extra}
+async def _statuses(session: AsyncSession, photos: list[Photo], lang: str) -> list[dict[str, Any]]:
+    blocked = await blocked_children(session, photos)
+    return [upload_status(p, lang, blocked=blocked.get(p.id, [])) for p in photos]
 
 
 async def upload_photos(request: Request) -> Response:
@@ -102,7 +106,9 @@ async def upload_photos(request: Request) -> Response:
     finally:
         await form.close()
     lang = language(request)
-    body = {"photos": [_status(r.photo, lang, duplicate=r.duplicate) for r in results]}
+    async with rt.uow() as uow:
+        statuses = await _statuses(uow.session, [r.photo for r in results], lang)
+    body = {"photos": [{**status, "duplicate": r.duplicate} for status, r in zip(statuses, results, strict=True)]}
     return JSONResponse(body, status_code=200 if all(r.duplicate for r in results) else 201)
 
 
@@ -129,7 +135,8 @@ async def photo_status(request: Request) -> Response:
     photo = await _visible_upload(request, user, request.path_params["photo_id"])
     async with runtime(request).uow() as uow:
         children = list(await uow.session.scalars(select(PhotoTag.child_id).where(PhotoTag.photo_id == photo.id)))
-    return JSONResponse(_status(photo, language(request), children=sorted(children), group_id=photo.group_id))
+        [status] = await _statuses(uow.session, [photo], language(request))
+    return JSONResponse({**status, "children": sorted(children), "group_id": photo.group_id})
 
 
 async def group_photos(request: Request) -> Response:
@@ -143,8 +150,28 @@ async def group_photos(request: Request) -> Response:
                 select(Photo).where(Photo.group_id == group.id).order_by(Photo.id.desc()).limit(MAX_LIST)
             )
         )
-    lang = language(request)
-    return JSONResponse({"photos": [_status(p, lang) for p in photos]})
+        statuses = await _statuses(uow.session, photos, language(request))
+    return JSONResponse({"photos": statuses})
+
+
+async def reshare_photo(request: Request) -> Response:
+    """Staff share a processed photo again: the consent policy runs anew (after a new grant),
+    optionally with masks added for tagged children that have none (to unblock it)."""
+    data = await json_body(request)
+    rt = runtime(request)
+    async with rt.uow() as uow:
+        user = require_role(await identify(request, uow.session)).user
+        photo = await upload.add_masks(uow, user, request.path_params["photo_id"], data.get("masks", {}))
+        uow.after_commit(_enqueue_share(request, photo.id))
+        [status] = await _statuses(uow.session, [photo], language(request))
+    return JSONResponse(status, status_code=202)
+
+
+def _enqueue_share(request: Request, photo_id: int) -> Callable[[], Awaitable[None]]:
+    async def enqueue() -> None:
+        await runtime(request).queue.enqueue(upload.SHARE_PHOTO, photo_id, "share")
+
+    return enqueue
 
 
 async def serve_photo(request: Request) -> Response:
@@ -163,7 +190,7 @@ async def serve_photo(request: Request) -> Response:
                 .where(
                     PhotoRendition.id == rendition_id,
                     Photo.organisation_id == caller.organisation.id,
-                    Photo.status == PhotoStatus.READY,
+                    Photo.status.in_((PhotoStatus.READY, PhotoStatus.BLOCKED)),
                 )
             )
         ).first()
@@ -187,5 +214,6 @@ routes: list[BaseRoute] = [
     Route("/api/groups/{group_id:int}/photos", upload_photos, methods=["POST"]),
     Route("/api/groups/{group_id:int}/photos", group_photos, methods=["GET"]),
     Route("/api/photos/{photo_id:int}", photo_status, methods=["GET"]),
+    Route("/api/photos/{photo_id:int}/share", reshare_photo, methods=["POST"]),
     Route("/media/photos/{rendition_id:int}/{name}.webp", serve_photo, methods=["GET"]),
 ]

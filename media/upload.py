@@ -37,6 +37,7 @@ MAX_CAPTION_CHARS = 2000
 MAX_TAGS = 60
 CHUNK_BYTES = 1024 * 1024
 PROCESS_PHOTO = "media.process_photo"
+SHARE_PHOTO = "media.share_photo"  # args: photo id, mode ("share" or "narrow")
 
 
 def process_job_id(photo_id: int) -> str:
@@ -265,3 +266,25 @@ async def _chunks(handle: IO[bytes]) -> AsyncIterator[bytes]:
     await asyncio.to_thread(handle.seek, 0)
     while chunk := await asyncio.to_thread(handle.read, CHUNK_BYTES):
         yield chunk
+
+
+async def add_masks(uow: UnitOfWork, user: User, photo_id: int, raw: object) -> Photo:
+    """Before a re-share: masks for tagged children that have none yet (an existing mask
+    is never changed, since renditions made with it are already out)."""
+    session = uow.session
+    photo = await session.get(Photo, photo_id, with_for_update=True)
+    if photo is None or photo.organisation_id != user.organisation_id:
+        raise NotFound()
+    if photo.group_id not in await staff_group_ids(session, user):
+        raise NotFound()
+    if not photo.status.is_final or photo.status is PhotoStatus.FAILED:
+        raise Conflict("photo.not_shareable")
+    tags = {t.child_id: t for t in await session.scalars(select(PhotoTag).where(PhotoTag.photo_id == photo.id))}
+    masks = _masks(1, {"masks": raw}, list(tags))
+    for child_id, rect in masks.items():
+        tag = tags[child_id]
+        if tag.mask_x is not None:
+            raise Conflict("photo.not_blocked_mask")
+        tag.mask_x, tag.mask_y, tag.mask_w, tag.mask_h = rect.x, rect.y, rect.w, rect.h
+    await session.flush()
+    return photo

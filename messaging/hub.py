@@ -222,7 +222,15 @@ class Hub:
         local = [(user_id, seq) for user_id, seq in message.recipients if user_id in by_user]
         if not local:
             return
-        head = '{"type": "event", "kind": ' + json.dumps(message.kind) + ', "data": ' + message.data_json + ', "seq": '
+        head = (
+            '{"type": '
+            + json.dumps(protocol.frame_type(message.kind))
+            + ', "kind": '
+            + json.dumps(message.kind)
+            + ', "data": '
+            + message.data_json
+            + ', "seq": '
+        )
         written_at = _written_at(message)
         for user_id, seq in local:
             frame = f"{head}{seq}}}"

@@ -1,6 +1,7 @@
 """How photos look in event frames: ``photo.shared`` names one rendition (the one its
-recipients may see) with its placeholder colour and media URLs; ``photo_upload.failed``
-tells the uploader why processing failed."""
+recipients may see) with its placeholder colour and media URLs; ``photo.retracted``
+names the photo a recipient must drop; ``photo_upload.failed`` and
+``photo_upload.blocked`` tell staff why a photo went nowhere."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from media.models import Photo, PhotoRendition
 from media.processing import SIZES
-from media.status import upload_status
+from media.status import blocked_children, upload_status
 from portal.roster.models import Group, User
 
 Data = dict[str, object]
@@ -47,7 +48,18 @@ async def render_photos(session: AsyncSession, rendition_ids: set[int]) -> dict[
     }
 
 
-async def render_uploads(session: AsyncSession, photo_ids: set[int]) -> dict[int, Data]:
+async def render_retractions(session: AsyncSession, rendition_ids: set[int]) -> dict[int, Data]:
+    """``{"id": <photo>, "rendition": ..., "ref": {"content": "photo", "id": <photo>}}``: nothing of the photo."""
+    rows = await session.execute(
+        select(PhotoRendition.id, PhotoRendition.photo_id).where(PhotoRendition.id.in_(rendition_ids))
+    )
     return {
-        photo.id: upload_status(photo) for photo in await session.scalars(select(Photo).where(Photo.id.in_(photo_ids)))
+        rendition_id: {"id": photo_id, "rendition": rendition_id, "ref": {"content": "photo", "id": photo_id}}
+        for rendition_id, photo_id in rows
     }
+
+
+async def render_uploads(session: AsyncSession, photo_ids: set[int]) -> dict[int, Data]:
+    photos = list(await session.scalars(select(Photo).where(Photo.id.in_(photo_ids))))
+    blocked = await blocked_children(session, photos)
+    return {photo.id: upload_status(photo, blocked=blocked.get(photo.id, [])) for photo in photos}

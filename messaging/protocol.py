@@ -36,6 +36,8 @@ DELETED = "deleted"
 READ = "read"
 SHARED = "shared"
 FAILED = "failed"
+BLOCKED = "blocked"
+RETRACTED = "retracted"
 
 
 def kind(content: str, verb: str) -> str:
@@ -51,6 +53,16 @@ POST_ACK_CREATED = kind(POST_ACK, CREATED)
 MESSAGE_READ = kind(MESSAGE, READ)
 PHOTO_SHARED = kind(PHOTO, SHARED)
 PHOTO_UPLOAD_FAILED = kind(PHOTO_UPLOAD, FAILED)
+PHOTO_UPLOAD_BLOCKED = kind(PHOTO_UPLOAD, BLOCKED)
+PHOTO_RETRACTED = kind(PHOTO, RETRACTED)  # ref: the rendition taken back; sent as a ``retract`` frame
+
+RETRACT_KINDS = (PHOTO_RETRACTED,)
+
+
+def frame_type(event_kind: str) -> str:
+    """``retract`` for kinds that take something back, ``event`` for the rest."""
+    return RETRACT if event_kind in RETRACT_KINDS else EVENT
+
 
 EDITABLE = (GROUP_POST, DIARY_ENTRY, MESSAGE, NEWS)
 DELETABLE = (GROUP_POST, DIARY_ENTRY, MESSAGE, NEWS, ABSENCE)
@@ -61,6 +73,8 @@ EVENT_KINDS = (
     MESSAGE_READ,
     PHOTO_SHARED,
     PHOTO_UPLOAD_FAILED,
+    PHOTO_UPLOAD_BLOCKED,
+    PHOTO_RETRACTED,
     *(kind(c, EDITED) for c in EDITABLE),
     *(kind(c, DELETED) for c in DELETABLE),
 )

@@ -16,7 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from messaging import protocol
 from messaging.models import AbsenceReport, DiaryEntry, FeedItem, GroupPost, NewsItem, PostAck, ThreadMessage
-from messaging.photo_render import render_photos, render_uploads
+from messaging.photo_render import render_photos, render_retractions, render_uploads
 from messaging.reads_query import read_by_staff
 from portal.roster.models import Child, Group, Location, User
 
@@ -164,15 +164,25 @@ RENDERERS: dict[str, Renderer] = {
 }
 
 
+# kinds whose data is not the content itself: a retraction names what it takes back
+KIND_RENDERERS: dict[str, Renderer] = {protocol.PHOTO_RETRACTED: render_retractions}
+
+
+def _renderer_key(kind: str) -> str:
+    return kind if kind in KIND_RENDERERS else content_of(kind)
+
+
 async def render(session: AsyncSession, refs: Sequence[tuple[str, int]]) -> dict[tuple[str, int], Data]:
     """``{(kind, ref_id): data}`` for every reference."""
     wanted: dict[str, set[int]] = defaultdict(set)
     for kind, ref_id in refs:
-        wanted[content_of(kind)].add(ref_id)
-    loaded = {content: await RENDERERS[content](session, ids) for content, ids in wanted.items()}
+        wanted[_renderer_key(kind)].add(ref_id)
+    renderers = {**RENDERERS, **KIND_RENDERERS}
+    loaded = {key: await renderers[key](session, ids) for key, ids in wanted.items()}
     # content removed altogether (purged) still renders, as a tombstone
     return {
-        (kind, ref_id): loaded[content_of(kind)].get(ref_id, {"id": ref_id, "deleted": True}) for kind, ref_id in refs
+        (kind, ref_id): loaded[_renderer_key(kind)].get(ref_id, {"id": ref_id, "deleted": True})
+        for kind, ref_id in refs
     }
 
 
@@ -181,7 +191,7 @@ def _tombstone(item: Content) -> Data | None:
 
 
 def event_frame(seq: int, kind: str, data: Data) -> Data:
-    return {"type": protocol.EVENT, "seq": seq, "kind": kind, "data": data}
+    return {"type": protocol.frame_type(kind), "seq": seq, "kind": kind, "data": data}
 
 
 async def frames_for(session: AsyncSession, items: Sequence[FeedItem]) -> list[Data]:

@@ -24,8 +24,10 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
+from consent import routes as consent_routes
 from media import routes as media_routes
 from media.storage import open_storage
+from messaging import consent_changes
 from messaging import routes as messaging_routes
 from messaging import ws as messaging_ws
 from messaging.broker import LocalBroker, RedisBroker
@@ -182,6 +184,8 @@ def create_app(settings: Settings) -> Starlette:
         *account_routes.routes,
         *messaging_routes.routes,
         *media_routes.routes,
+        *consent_routes.routes,
+        *consent_changes.routes,
         *messaging_ws.routes,
         Mount("/static", StaticFiles(directory=STATIC_DIR), name="static"),
     ]

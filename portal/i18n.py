@@ -73,6 +73,65 @@ CATALOG: dict[str, tuple[str, str]] = {
         "{name}: de foto vraagt te veel geheugen om te verwerken; het bestand is waarschijnlijk beschadigd.",
         "{name}: the photo needs too much memory to process; the file is probably damaged.",
     ),
+    "photo.blocked": (
+        "Niet gedeeld: {children} mag niet op foto's. Maskeer dit kind op de foto en deel opnieuw.",
+        "Not shared: {children} may not appear in photos. Mask this child in the photo and share again.",
+    ),
+    "photo.not_shareable": (
+        "Deze foto is nog niet verwerkt of is mislukt, en kan (nog) niet gedeeld worden.",
+        "This photo is not processed yet or failed, and cannot be shared (yet).",
+    ),
+    "photo.not_blocked_mask": (
+        "Dit kind heeft al een masker; een bestaand masker wijzigen kan niet. Upload de foto opnieuw.",
+        "This child already has a mask; an existing mask cannot be changed. Upload the photo again.",
+    ),
+    "consent.bad_body": (
+        "Stuur je keuzes als JSON-object met per toestemming true of false (bijvoorbeeld photo: true).",
+        "Send your choices as a JSON object with true or false per consent (for example photo: true).",
+    ),
+    "consent.unknown_kind": (
+        "Onbekende toestemming: {kind}.",
+        "Unknown consent: {kind}.",
+    ),
+    "consent.not_boolean": (
+        "Kies ja of nee (true of false) voor {kind}.",
+        "Choose yes or no (true or false) for {kind}.",
+    ),
+    "consent.child_left": (
+        "Dit kind heeft de opvang verlaten: je kunt toestemming nog intrekken, maar niet meer geven.",
+        "This child has left: you can still withdraw consent, but no longer give it.",
+    ),
+    "consent.regrant_note": (
+        "Intrekken werkt meteen, ook voor foto's die al gedeeld zijn. Geef je later weer toestemming, "
+        "dan worden oude foto's niet vanzelf opnieuw gedeeld; de leiding kan een foto opnieuw delen.",
+        "Withdrawing works at once, also for photos already shared. If you give consent again later, "
+        "old photos are not shared again by themselves; staff can share a photo again.",
+    ),
+    "consent.both_guardians": (
+        "Een toestemming geldt pas als alle ouders/verzorgers van het kind ja zeggen.",
+        "A consent only holds when every parent or carer of the child says yes.",
+    ),
+    "consent.status.may_appear": ("Mag op foto's", "May appear in photos"),
+    "consent.status.own_family_only": ("Alleen voor eigen gezin", "Own family only"),
+    "consent.status.may_not_appear": ("Mag niet op foto's", "May not appear in photos"),
+    "consent.receives.unmasked": ("ontvangt de foto", "receives the photo"),
+    "consent.receives.masked": (
+        "ontvangt de foto met {children} gemaskeerd",
+        "receives the photo with {children} masked",
+    ),
+    "consent.receives.all_families": (
+        "Geen kind getagd: alle gezinnen van de groep ontvangen de foto",
+        "No child tagged: every family of the group receives the photo",
+    ),
+    "consent.receives.nothing": ("ontvangt deze foto niet", "does not receive this photo"),
+    "consent.overview_title": ("Toestemming foto's", "Photo consent"),
+    "consent.overview_intro": (
+        "Per groep: kinderen die niet op foto's mogen, en kinderen van wie foto's alleen naar het eigen gezin gaan. "
+        "Stand van {date}.",
+        "Per group: children who may not appear in photos, and children whose photos go to their own family only. "
+        "As of {date}.",
+    ),
+    "consent.overview_none": ("Alle kinderen mogen op foto's.", "All children may appear in photos."),
     "photo.storage_failed": (
         "{name}: de foto kon niet worden opgeslagen. Probeer het opnieuw.",
         "{name}: the photo could not be stored. Please try again.",

@@ -2,8 +2,9 @@
 complete for Alembic and tests. A composition root like ``portal.app``: the only
 other module of ``portal`` allowed to import the domain packages."""
 
+import consent.models
 import media.models
 import messaging.models
 import portal.models
 
-__all__ = ["media", "messaging", "portal"]
+__all__ = ["consent", "media", "messaging", "portal"]

@@ -16,7 +16,8 @@ from botocore.exceptions import BotoCoreError, ClientError
 from sqlalchemy.exc import OperationalError
 
 from media import pipeline
-from media.upload import PROCESS_PHOTO
+from media.models import Photo
+from media.upload import PROCESS_PHOTO, SHARE_PHOTO
 from messaging import photos
 from portal.accounts.invitations import prepare_link_mail
 from portal.accounts.models import TokenPurpose
@@ -68,8 +69,9 @@ async def process_photo(ctx: JobContext, photo_id: int) -> str:
         outcome = await pipeline.render(ctx["storage"], ctx["photos"], photo, sets)
         async with UnitOfWork(sessionmaker) as uow:
             recorded = await pipeline.record(uow, outcome)
-            if recorded is not None:
-                await photos.share(uow, ctx["broker"], *recorded)
+            missing = await photos.share(uow, ctx["broker"], *recorded) if recorded is not None else set()
+        if missing:  # consent changed while we rendered: make what recipients now need
+            await _share_rounds(ctx, photo_id, photos.Mode.SHARE)
     except TRANSIENT as exc:
         job_try = ctx.get("job_try", 1)
         log.warning("photo processing hit a transient error", extra={"photo_id": photo_id, "try": job_try})
@@ -86,8 +88,47 @@ async def process_photo(ctx: JobContext, photo_id: int) -> str:
     return recorded[0].status.value
 
 
+SHARE_ROUNDS = 3
+
+
+async def _share_rounds(ctx: JobContext, photo_id: int, mode: photos.Mode) -> bool:
+    """Render the renditions recipients need, then apply the policy; again if consents moved meanwhile."""
+    sessionmaker = ctx["sessionmaker"]
+    for _ in range(SHARE_ROUNDS):
+        async with UnitOfWork(sessionmaker) as uow:
+            photo = await uow.session.get(Photo, photo_id)
+            if photo is None:
+                return True
+            sets = await pipeline.mask_sets(uow.session, photo, await pipeline.pending_keys(uow.session, photo_id))
+        if sets:
+            outcome = await pipeline.render(ctx["storage"], ctx["photos"], photo, sets)
+            async with UnitOfWork(sessionmaker) as uow:
+                await pipeline.add_renditions(uow, outcome)
+        async with UnitOfWork(sessionmaker) as uow:
+            missing = await photos.apply(uow, ctx["broker"], photo_id, mode)
+        if not missing:
+            return True
+    log.warning("photo sharing did not settle", extra={"photo_id": photo_id})
+    return False
+
+
+async def share_photo(ctx: JobContext, photo_id: int, mode: str = photos.Mode.SHARE.value) -> str:
+    """Re-run the consent policy for a processed photo (staff re-share, or a withdrawn consent
+    that needs a masked rendition made). Idempotent; transient errors retry with backoff."""
+    try:
+        settled = await _share_rounds(ctx, photo_id, photos.Mode(mode))
+    except TRANSIENT as exc:
+        job_try = ctx.get("job_try", 1)
+        log.warning("photo sharing hit a transient error", extra={"photo_id": photo_id, "try": job_try})
+        if job_try < MAX_TRIES:
+            raise Retry(defer=backoff_seconds(job_try)) from exc
+        return "failed"
+    return "shared" if settled else "unsettled"
+
+
 FUNCTIONS: dict[str, JobFunction] = {
     SEND_INVITATION: send_invitation,
     SEND_PASSWORD_RESET: send_password_reset,
     PROCESS_PHOTO: process_photo,
+    SHARE_PHOTO: share_photo,
 }

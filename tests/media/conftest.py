@@ -1,5 +1,6 @@
 """Photo fixtures: the messaging world (families, groups, staff, another organisation)
-and an ``upload`` helper that posts a batch the way the tablet does."""
+with every family consenting, a ``set_consent`` helper, and an ``upload`` helper
+that posts a batch the way the tablet does."""
 
 from __future__ import annotations
 
@@ -17,9 +18,29 @@ from tests.messaging.conftest import World, build_world
 _keys = itertools.count(1)
 
 
+GUARDIANS = [
+    ("anna@example.nl", "Noor"),
+    ("bram@example.nl", "Noor"),
+    ("piet@example.nl", "Pim"),
+    ("carla@example.nl", "Lina"),
+    ("dirk@example.nl", "Mats"),
+]
+
+
 @pytest.fixture
 async def world(harness: Harness) -> World:
-    return await build_world(harness)
+    """The messaging world where every current family consents to everything."""
+    built = await build_world(harness)
+    for email, child in GUARDIANS:
+        response = await set_consent(built, email, child, photo=True, photo_group=True)
+        assert response.status_code == 200, response.text
+    return built
+
+
+async def set_consent(world: World, email: str, child: str, **kinds: bool) -> httpx.Response:
+    """A guardian's answers for a child, through the API."""
+    async with world.client(email) as client:
+        return await client.put(f"/api/children/{world.children.get(child, 999_999)}/consents", json=kinds)
 
 
 def new_key() -> str:

@@ -1,7 +1,9 @@
 """Photos through the real stack (both stacks): upload, worker, feed, media endpoint.
 
-Who sees what until the consent rules land: the guardians of tagged children,
-the group's staff and the uploader; an untagged photo stays with the staff.
+Every family consents here (``tests/media/conftest.py``), so these tests are about
+the pipeline: the guardians of tagged children, the group's staff and the
+uploader receive a photo; an untagged one goes to every family of the group.
+The consent rules themselves are tested in ``test_photo_consent.py``.
 """
 
 from __future__ import annotations
@@ -78,10 +80,10 @@ async def test_media_is_refused_to_everyone_not_entitled(world: World) -> None:
         assert (await get_media(world, "anna@example.nl", bad)).status_code == 404
 
 
-async def test_an_untagged_photo_goes_to_the_group_staff_only(world: World) -> None:
+async def test_an_untagged_photo_goes_to_every_family_of_the_group(world: World) -> None:
     await ready_photo(world)
     receivers = {email for email in EVERYONE if shared(await world.feed(email))}
-    assert receivers == {"ingrid@example.nl"}
+    assert receivers == {"anna@example.nl", "bram@example.nl", "piet@example.nl", "ingrid@example.nl"}
 
 
 async def test_a_retried_upload_returns_the_same_photo(world: World) -> None:
