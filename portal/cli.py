@@ -345,6 +345,7 @@ def cmd_worker(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_demo(args: argparse.Namespace, settings: Settings) -> int:
+    from consent.demo import seed_demo_consents
     from portal.database import create_sessionmaker, engine_from_settings
     from portal.demo import DEMO_PASSWORD, DEMO_SLUG, demo_login_links, seed_demo
     from portal.tenancy import organisation_url
@@ -363,6 +364,7 @@ def cmd_demo(args: argparse.Namespace, settings: Settings) -> int:
         try:
             async with UnitOfWork(create_sessionmaker(engine)) as uow:
                 org = await seed_demo(uow.session)
+                await seed_demo_consents(uow.session, org)
                 logins = await demo_login_links(uow.session, org)
         finally:
             await engine.dispose()

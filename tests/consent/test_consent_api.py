@@ -191,7 +191,9 @@ async def test_admins_export_a_childs_history_as_csv_and_json(world: World) -> N
     assert (await get(world, "ingrid@example.nl", f"/api/admin/children/{noor}/consent-history.csv")).status_code == 403
     assert (await get(world, "anna@example.nl", f"/api/admin/children/{noor}/consent-history.json")).status_code == 403
     xander = world.children["Xander"]
-    assert (await get(world, "wilma@example.nl", f"/api/admin/children/{xander}/consent-history.csv")).status_code == 404
+    assert (
+        await get(world, "wilma@example.nl", f"/api/admin/children/{xander}/consent-history.csv")
+    ).status_code == 404
 
 
 async def test_the_manager_overview_lists_who_may_not_appear_per_group(world: World) -> None:
@@ -199,7 +201,9 @@ async def test_the_manager_overview_lists_who_may_not_appear_per_group(world: Wo
     response = await get(world, "wilma@example.nl", "/toestemming")
     assert response.status_code == 200
     page = response.text
-    rupsjes = page[page.index("Rupsjes") : page.index("Vlinders")] if page.index("Rupsjes") < page.index("Vlinders") else ""
+    rupsjes = (
+        page[page.index("Rupsjes") : page.index("Vlinders")] if page.index("Rupsjes") < page.index("Vlinders") else ""
+    )
     assert "Mag niet op foto&#39;s" in rupsjes or "Mag niet op foto's" in rupsjes
     assert "Noor Visser" in rupsjes and "Pim Jansen" in rupsjes
     assert rupsjes.index("Noor Visser") < rupsjes.index("Alleen voor eigen gezin") < rupsjes.index("Pim Jansen")

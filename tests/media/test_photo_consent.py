@@ -16,7 +16,7 @@ from PIL import Image, ImageDraw, ImageStat
 
 from tests.harness import Harness
 from tests.media import images
-from tests.media.conftest import set_consent, shared, upload
+from tests.media.conftest import set_consent, upload
 from tests.media.webp_check import decode
 from tests.messaging.conftest import World, build_world, serving, ws
 

@@ -1,0 +1,107 @@
+"""Benchmark: a withdrawn consent taking already shared photos back (issue "Consent").
+
+Not a test. Runs the embedded stack (SQLite, in-process) behind a real uvicorn,
+seeds the test world with every family consenting, and shares N photos showing
+Noor and Pim (Pim with a mask drawn, both renditions already made) through the
+real delivery path. Anna (Noor's mother) is connected over the WebSocket. Then
+Piet withdraws ``photo_group`` for Pim: every photo must be taken back from
+Anna (retract) and re-delivered with Pim masked. Measured: the PUT's answer
+time and the time until Anna's socket got the last retract and re-delivery.
+
+Usage:  .venv/bin/python bench/consent_withdrawal.py --photos 200
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import cProfile
+import os
+import pstats
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+PROFILE = bool(os.environ.get("PROFILE"))  # PROFILE=1: print where the withdrawal spends its time
+sys.path.insert(0, str(ROOT))
+
+
+async def run(count: int) -> None:
+    from media.models import Photo, PhotoRendition, PhotoStatus, PhotoTag
+    from messaging import photos
+    from portal.database import create_engine, migrate
+    from portal.settings import Settings
+    from tests.harness import Harness
+    from tests.media.conftest import GUARDIANS, set_consent
+    from tests.messaging.conftest import build_world, serving, ws
+
+    with tempfile.TemporaryDirectory() as tmp:
+        engine = create_engine(f"sqlite+aiosqlite:///{tmp}/schriftje.sqlite3")
+        await migrate(engine)
+        await engine.dispose()
+        settings = Settings(data_dir=tmp, secret_key="x" * 40).resolved()
+        async with Harness.open(settings) as harness:
+            world = await build_world(harness)
+            for email, child in GUARDIANS:
+                await set_consent(world, email, child, photo=True, photo_group=True)
+            noor, pim = world.children["Noor"], world.children["Pim"]
+            broker = harness.rt.extras["hub"].broker
+            async with harness.uow() as uow:
+                for i in range(count):
+                    photo = Photo(
+                        organisation_id=1,
+                        group_id=world.groups["Rupsjes"],
+                        idempotency_key=f"bench-{i:06d}",
+                        kind="jpeg",
+                        byte_size=1,
+                        status=PhotoStatus.READY,
+                    )
+                    uow.session.add(photo)
+                    await uow.session.flush()
+                    uow.session.add_all(
+                        [
+                            PhotoTag(photo_id=photo.id, child_id=noor),
+                            PhotoTag(photo_id=photo.id, child_id=pim, mask_x=0, mask_y=0, mask_w=0.5, mask_h=1),
+                            PhotoRendition(photo_id=photo.id, mask_key="", placeholder="#808080", width=1, height=1),
+                            PhotoRendition(
+                                photo_id=photo.id, mask_key=str(pim), placeholder="#808080", width=1, height=1
+                            ),
+                        ]
+                    )
+                    await uow.session.flush()
+                    await photos.apply(uow, broker, photo.id, photos.Mode.SHARE)
+            async with (
+                serving(harness.app) as port,
+                ws(port, token=world.tokens["anna@example.nl"], after=10**9) as anna,
+            ):
+                await anna.until("ready")
+                profile = cProfile.Profile() if PROFILE else None
+                started = time.perf_counter()
+                if profile:
+                    profile.enable()
+                response = await set_consent(world, "piet@example.nl", "Pim", photo_group=False)
+                answered = time.perf_counter() - started
+                if profile:
+                    profile.disable()
+                    pstats.Stats(profile).sort_stats(os.environ.get("PROFILE_SORT", "cumulative")).print_stats(40)
+                assert response.status_code == 200, response.text
+                retracts = shared = 0
+                while retracts < count or shared < count:
+                    frame = await anna.frame()
+                    retracts += frame["type"] == "retract"
+                    shared += frame.get("kind") == "photo.shared"
+                done = time.perf_counter() - started
+    print(f"{count} photos taken back from one family and re-delivered masked (embedded stack)")
+    print(f"PUT answered after {answered * 1000:.0f} ms; last frame at Anna's socket after {done * 1000:.0f} ms")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--photos", type=int, default=200)
+    asyncio.run(run(parser.parse_args().photos))
+
+
+if __name__ == "__main__":
+    main()
