@@ -20,7 +20,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from consent.evaluate import decide_for
+from consent.evaluate import decide_many
 from consent.policy import Decision
 from consent.service import today_for
 from media.formats import NotAPhoto
@@ -67,22 +67,37 @@ def parse_mask_key(key: str) -> frozenset[int]:
 
 async def tags_of(session: AsyncSession, photo_id: int) -> dict[int, Rect | None]:
     """Tagged child -> its mask rectangle, if one was drawn."""
-    tags = await session.scalars(select(PhotoTag).where(PhotoTag.photo_id == photo_id))
-    return {
-        t.child_id: Rect(t.mask_x, t.mask_y, t.mask_w, t.mask_h) if t.mask_x is not None else None  # type: ignore[arg-type]
-        for t in tags
-    }
+    return (await tags_of_many(session, [photo_id]))[photo_id]
+
+
+async def tags_of_many(session: AsyncSession, photo_ids: list[int]) -> dict[int, dict[int, Rect | None]]:
+    result: dict[int, dict[int, Rect | None]] = {photo_id: {} for photo_id in photo_ids}
+    for t in await session.scalars(select(PhotoTag).where(PhotoTag.photo_id.in_(photo_ids))):
+        rect = Rect(t.mask_x, t.mask_y, t.mask_w, t.mask_h) if t.mask_x is not None else None  # type: ignore[arg-type]
+        result[t.photo_id][t.child_id] = rect
+    return result
 
 
 async def decision_for(session: AsyncSession, photo: Photo, tags: dict[int, Rect | None] | None = None) -> Decision:
     """The consent policy's decision for this photo, with consents as they are now."""
     if tags is None:
         tags = await tags_of(session, photo.id)
-    organisation = await session.get(Organisation, photo.organisation_id)
+    return (await decisions_for(session, [photo], {photo.id: tags}))[photo.id]
+
+
+async def decisions_for(
+    session: AsyncSession, photos: list[Photo], tags: dict[int, dict[int, Rect | None]] | None = None
+) -> dict[int, Decision]:
+    """Decisions for many photos of one organisation, reading consents once."""
+    if not photos:
+        return {}
+    if tags is None:
+        tags = await tags_of_many(session, [p.id for p in photos])
+    organisation = await session.get(Organisation, photos[0].organisation_id)
     assert organisation is not None
-    return await decide_for(
-        session, photo.group_id, {c: r is not None for c, r in tags.items()}, today_for(organisation)
-    )
+    inputs = [(p.group_id, {c: r is not None for c, r in tags[p.id].items()}) for p in photos]
+    decisions = await decide_many(session, inputs, today_for(organisation))
+    return {p.id: d for p, d in zip(photos, decisions, strict=True)}
 
 
 async def mask_sets(session: AsyncSession, photo: Photo, also: set[str] | None = None) -> dict[str, list[Rect]]:

@@ -42,6 +42,26 @@ async def deliver(
     return events
 
 
+async def deliver_many(uow: UnitOfWork, broker: Broker, batches: list[tuple[set[int], str, int]]) -> None:
+    """``deliver`` for many items in one go (one counter upsert, one insert, one render per
+    content type); published after commit in the order given."""
+    batches = [b for b in batches if b[0]]
+    if not batches:
+        return
+    events = await feed.append_many(uow.session, batches)
+    rendered = await render(uow.session, [(kind, ref_id) for _, kind, ref_id in batches])
+    messages = [
+        Published(kind, json.dumps(rendered[(kind, ref_id)]), tuple((e.user_id, e.seq) for e in item_events))
+        for (_, kind, ref_id), item_events in zip(batches, events, strict=True)
+    ]
+
+    async def publish() -> None:
+        for message in messages:
+            await broker.publish(message)
+
+    uow.after_commit(publish)
+
+
 async def original_recipients(session: AsyncSession, created_kind: str, ref_id: int) -> set[int]:
     """Everyone who received an item: edits and deletes go to exactly them."""
     rows = await session.scalars(

@@ -10,11 +10,11 @@ transactions commit out of order, so a client that saw 105 could miss 104.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from sqlalchemy import insert, select, text
-from sqlalchemy.dialects import sqlite
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from messaging.models import FeedCounter, FeedItem
@@ -66,6 +66,49 @@ async def append(session: AsyncSession, user_ids: Iterable[int], kind: str, ref_
         insert(FeedItem), [{"user_id": e.user_id, "seq": e.seq, "kind": e.kind, "ref_id": e.ref_id} for e in events]
     )
     return events
+
+
+async def append_many(
+    session: AsyncSession, batches: Sequence[tuple[Iterable[int], str, int]]
+) -> list[list[FeedEvent]]:
+    """Several items at once, in order: ``[(recipients, kind, ref_id), ...]``.
+
+    Each recipient's counter advances by the number of items they get, in one
+    upsert (user-id order, as ``append``); their items take consecutive seqs in
+    the order given. Used where one change delivers many items (a withdrawn
+    consent taking back every photo of a child)."""
+    wanted = [sorted(set(users)) for users, _, _ in batches]
+    counts: dict[int, int] = {}
+    for users in wanted:
+        for user_id in users:
+            counts[user_id] = counts.get(user_id, 0) + 1
+    if not counts:
+        return [[] for _ in batches]
+    ids = sorted(counts)
+    dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
+    upsert = dialect.insert(FeedCounter)
+    statement = (
+        upsert.values([{"user_id": user_id, "last_seq": counts[user_id]} for user_id in ids])
+        .on_conflict_do_update(
+            index_elements=[FeedCounter.user_id],
+            set_={"last_seq": FeedCounter.last_seq + upsert.excluded.last_seq},
+        )
+        .returning(FeedCounter.user_id, FeedCounter.last_seq)
+    )
+    last = {user_id: seq for user_id, seq in (await session.execute(statement)).all()}
+    following = {user_id: last[user_id] - counts[user_id] for user_id in ids}
+    result: list[list[FeedEvent]] = []
+    for users, (_, kind, ref_id) in zip(wanted, batches, strict=True):
+        events = []
+        for user_id in users:
+            following[user_id] += 1
+            events.append(FeedEvent(user_id, following[user_id], kind, ref_id))
+        result.append(events)
+    rows = [
+        {"user_id": e.user_id, "seq": e.seq, "kind": e.kind, "ref_id": e.ref_id} for events in result for e in events
+    ]
+    await session.execute(insert(FeedItem), rows)
+    return result
 
 
 async def last_seq(session: AsyncSession, user_id: int) -> int:

@@ -27,18 +27,21 @@ from __future__ import annotations
 
 import enum
 from collections import defaultdict
+from dataclasses import dataclass, field
 
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from consent.policy import narrowed
+from consent.policy import Decision, narrowed
 from media.models import Photo, PhotoAccess, PhotoRendition, PhotoStatus, PhotoTag
-from media.pipeline import decision_for, mask_key, parse_mask_key
+from media.pipeline import decisions_for, mask_key, parse_mask_key
 from messaging import audience, protocol
 from messaging.broker.base import Broker
-from messaging.delivery import deliver
+from messaging.delivery import deliver, deliver_many
 from messaging.models import FeedItem
 from portal.uow import UnitOfWork
+
+WITHDRAW_CHUNK = 500  # photos judged per round: bounded memory and statement sizes
 
 
 class Mode(enum.Enum):
@@ -66,33 +69,92 @@ async def share(uow: UnitOfWork, broker: Broker, photo: Photo, renditions: list[
 
 async def apply(uow: UnitOfWork, broker: Broker, photo_id: int, mode: Mode) -> set[str]:
     """Make who-sees-what for this photo match the policy; returns mask keys still to render."""
+    return (await apply_many(uow, broker, [photo_id], mode)).get(photo_id, set())
+
+
+@dataclass
+class _Changes:
+    """What applying the policy to a set of photos sends, in order."""
+
+    retractions: dict[int, set[int]] = field(default_factory=lambda: defaultdict(set))  # old rendition -> users
+    deliveries: dict[int, set[int]] = field(default_factory=lambda: defaultdict(set))  # rendition -> users
+    blocked: dict[int, set[int]] = field(default_factory=dict)  # newly blocked photo -> its staff
+
+
+async def apply_many(uow: UnitOfWork, broker: Broker, photo_ids: list[int], mode: Mode) -> dict[int, set[str]]:
+    """``apply`` for many photos, reading everything once and delivering in one go.
+
+    Returns, per photo, the mask keys recipients still wait for (photos with none left out)."""
     session = uow.session
-    photo = await session.get(Photo, photo_id, with_for_update=True, populate_existing=True)
-    if photo is None or photo.status not in (PhotoStatus.READY, PhotoStatus.BLOCKED):
-        return set()
-    if mode is Mode.NARROW and photo.status is PhotoStatus.BLOCKED:
-        return set()  # nobody but staff has it; a grant does not unblock by itself
-    decision = await decision_for(session, photo)
-    renditions = {
-        r.mask_key: r for r in await session.scalars(select(PhotoRendition).where(PhotoRendition.photo_id == photo.id))
-    }
-    accesses = {
-        a.user_id: a for a in await session.scalars(select(PhotoAccess).where(PhotoAccess.photo_id == photo.id))
-    }
-    staff = await staff_of(session, photo)
+    found = await session.scalars(
+        select(Photo)
+        .where(Photo.id.in_(sorted(photo_ids)))
+        .order_by(Photo.id)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    )
+    photos = [p for p in found if p.status in (PhotoStatus.READY, PhotoStatus.BLOCKED)]
+    if mode is Mode.NARROW:
+        photos = [p for p in photos if p.status is PhotoStatus.READY]  # a grant does not unblock by itself
+    if not photos:
+        return {}
+    ids = [p.id for p in photos]
+    decisions = await decisions_for(session, photos)
+    renditions: dict[int, dict[str, PhotoRendition]] = defaultdict(dict)
+    for r in await session.scalars(select(PhotoRendition).where(PhotoRendition.photo_id.in_(ids))):
+        renditions[r.photo_id][r.mask_key] = r
+    accesses: dict[int, dict[int, PhotoAccess]] = defaultdict(dict)
+    for a in await session.scalars(select(PhotoAccess).where(PhotoAccess.photo_id.in_(ids))):
+        accesses[a.photo_id][a.user_id] = a
+    staff_by_group = {g: await audience.group_staff(session, g) for g in {p.group_id for p in photos}}
 
-    deliveries: dict[int, set[int]] = defaultdict(set)  # rendition -> users
-    retractions: dict[int, set[int]] = defaultdict(set)  # old rendition -> users
+    changes = _Changes()
+    missing: dict[int, set[str]] = {}
+    for photo in photos:
+        staff = set(staff_by_group[photo.group_id]) | ({photo.uploader_id} if photo.uploader_id else set())
+        waiting = _apply_one(
+            session, photo, decisions[photo.id], renditions[photo.id], accesses[photo.id], staff, mode, changes
+        )
+        if waiting:
+            missing[photo.id] = waiting
+    await session.flush()
+
+    by_users: dict[frozenset[int], list[int]] = defaultdict(list)
+    for rendition_id, retracted_from in changes.retractions.items():
+        by_users[frozenset(retracted_from)].append(rendition_id)
+    for people, rendition_ids in by_users.items():
+        await _rewrite_as_retracted(session, people, rendition_ids)
+    await deliver_many(
+        uow,
+        broker,
+        [(users, protocol.PHOTO_RETRACTED, r) for r, users in sorted(changes.retractions.items())]
+        + [(users, protocol.PHOTO_SHARED, r) for r, users in sorted(changes.deliveries.items())]
+        + [(staff, protocol.PHOTO_UPLOAD_BLOCKED, p) for p, staff in sorted(changes.blocked.items())],
+    )
+    return missing
+
+
+def _apply_one(
+    session: AsyncSession,
+    photo: Photo,
+    decision: Decision,
+    renditions: dict[str, PhotoRendition],
+    accesses: dict[int, PhotoAccess],
+    staff: set[int],
+    mode: Mode,
+    changes: _Changes,
+) -> set[str]:
+    """Bring one photo's access rows in line with its decision; note what to send."""
     missing: set[str] = set()
-
     if mode is Mode.SHARE:
         plain = renditions[""]
         for user_id in staff - set(accesses):
             accesses[user_id] = PhotoAccess(photo_id=photo.id, user_id=user_id, mask_key="", rendition_id=plain.id)
             session.add(accesses[user_id])
-            deliveries[plain.id].add(user_id)
+            changes.deliveries[plain.id].add(user_id)
 
-    newly_blocked = bool(decision.blocked_by) and photo.status is not PhotoStatus.BLOCKED
+    if decision.blocked_by and photo.status is not PhotoStatus.BLOCKED:
+        changes.blocked[photo.id] = staff
     photo.status = PhotoStatus.BLOCKED if decision.blocked_by else PhotoStatus.READY
     photo.blocked_by = mask_key(list(decision.blocked_by))
 
@@ -108,14 +170,14 @@ async def apply(uow: UnitOfWork, broker: Broker, photo_id: int, mode: Mode) -> s
         if target is None:
             if current is not None:
                 if current.rendition_id is not None:
-                    retractions[current.rendition_id].add(user_id)
-                await session.delete(current)
+                    changes.retractions[current.rendition_id].add(user_id)
+                session.sync_session.delete(current)
             continue
         key = mask_key(list(target))
         if current is not None and current.mask_key == key and current.rendition_id is not None:
             continue
         if current is not None and current.rendition_id is not None:
-            retractions[current.rendition_id].add(user_id)
+            changes.retractions[current.rendition_id].add(user_id)
         if current is None:
             current = PhotoAccess(photo_id=photo.id, user_id=user_id)
             session.add(current)
@@ -124,49 +186,36 @@ async def apply(uow: UnitOfWork, broker: Broker, photo_id: int, mode: Mode) -> s
         if rendition is None:
             missing.add(key)
         else:
-            deliveries[rendition.id].add(user_id)
-    await session.flush()
-
-    for rendition_id, users in retractions.items():
-        await retract(uow, broker, users, rendition_id)
-    for rendition_id, users in deliveries.items():
-        await deliver(uow, broker, users, protocol.PHOTO_SHARED, rendition_id)
-    if newly_blocked:
-        await deliver(uow, broker, staff, protocol.PHOTO_UPLOAD_BLOCKED, photo.id)
+            changes.deliveries[rendition.id].add(user_id)
     return missing
 
 
-async def retract(uow: UnitOfWork, broker: Broker, users: set[int], rendition_id: int) -> None:
-    """Take a rendition back from ``users``: their earlier ``photo.shared`` items for it become
-    retractions (gone from history and replay, ``seq`` unchanged), and a new ``photo.retracted``
-    item tells connected clients now."""
-    await uow.session.execute(
+async def _rewrite_as_retracted(session: AsyncSession, users: frozenset[int], rendition_ids: list[int]) -> None:
+    """Earlier ``photo.shared`` items become retractions: gone from history and replay, ``seq`` unchanged."""
+    await session.execute(
         update(FeedItem)
         .where(
             FeedItem.user_id.in_(users),
             FeedItem.kind == protocol.PHOTO_SHARED,
-            FeedItem.ref_id == rendition_id,
+            FeedItem.ref_id.in_(rendition_ids),
         )
         .values(kind=protocol.PHOTO_RETRACTED)
     )
-    await deliver(uow, broker, users, protocol.PHOTO_RETRACTED, rendition_id)
 
 
 async def photos_showing(session: AsyncSession, child_id: int) -> list[int]:
     """Every photo this child is tagged in."""
-    return list(
-        await session.scalars(
-            select(PhotoTag.photo_id).where(PhotoTag.child_id == child_id).order_by(PhotoTag.photo_id)
-        )
-    )
+    rows = await session.scalars(select(PhotoTag.photo_id).where(PhotoTag.child_id == child_id))
+    return sorted(set(rows))
 
 
 async def withdraw(uow: UnitOfWork, broker: Broker, child_id: int) -> list[int]:
     """A consent for this child was withdrawn: re-apply the policy to every photo showing it.
 
     Returns the photos that now wait for a masked rendition to be made."""
-    waiting = []
-    for photo_id in await photos_showing(uow.session, child_id):
-        if await apply(uow, broker, photo_id, Mode.NARROW):
-            waiting.append(photo_id)
+    photo_ids = await photos_showing(uow.session, child_id)
+    waiting: list[int] = []
+    for start in range(0, len(photo_ids), WITHDRAW_CHUNK):
+        chunk = photo_ids[start : start + WITHDRAW_CHUNK]
+        waiting.extend(sorted(await apply_many(uow, broker, chunk, Mode.NARROW)))
     return waiting
