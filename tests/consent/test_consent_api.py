@@ -210,3 +210,4 @@ async def test_the_manager_overview_lists_who_may_not_appear_per_group(world: Wo
     assert "Oud Kind" not in page  # left
     assert "Xander" not in page  # another organisation
     assert (await get(world, "ingrid@example.nl", "/toestemming")).status_code == 403
+    assert 'href="/toestemming"' in (await get(world, "wilma@example.nl", "/")).text
