@@ -8,7 +8,9 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from consent.kinds import PHOTO, PHOTO_GROUP
-from consent.models import Consent, ConsentChange
+from consent.models import Consent
+from consent.service import change_record
+from portal.database import utcnow
 from portal.roster.models import Child, Guardianship, Organisation, User
 
 CLIENT = "demo"
@@ -31,6 +33,7 @@ async def seed_demo_consents(session: AsyncSession, organisation: Organisation) 
         select(Consent.id).where(Consent.child_id.in_([c.id for c in children])).limit(1)
     ):
         return
+    now = utcnow()
     for index, child in enumerate(children):
         answers = _answers(index)
         guardians = list(
@@ -46,16 +49,5 @@ async def seed_demo_consents(session: AsyncSession, organisation: Organisation) 
         for user in guardians:
             for kind, granted in (answers or {}).items():
                 session.add(Consent(child_id=child.id, user_id=user.id, kind=kind, granted=granted))
-                session.add(
-                    ConsentChange(
-                        organisation_id=organisation.id,
-                        child_id=child.id,
-                        user_id=user.id,
-                        user_name=user.display_name,
-                        kind=kind,
-                        old=None,
-                        new=granted,
-                        client=CLIENT,
-                    )
-                )
+                session.add(change_record(child, user, kind, None, granted, CLIENT, now))
     await session.flush()

@@ -172,22 +172,27 @@ async def set_consents(uow: UnitOfWork, user: User, child_id: int, raw: object, 
             session.add(Consent(child_id=child.id, user_id=user.id, kind=kind, granted=granted, updated_at=now))
         else:
             row.granted, row.updated_at = granted, now
-        session.add(
-            ConsentChange(
-                organisation_id=child.organisation_id,
-                child_id=child.id,
-                user_id=user.id,
-                user_name=user.display_name,
-                kind=kind,
-                old=old,
-                new=granted,
-                client=client[:MAX_CLIENT_CHARS],
-                changed_at=now,
-            )
-        )
+        session.add(change_record(child, user, kind, old, granted, client, now))
         withdrawn = withdrawn or (old is True and not granted)
     await session.flush()
     return child, withdrawn
+
+
+def change_record(
+    child: Child, user: User, kind: str, old: bool | None, new: bool, client: str, at: dt.datetime
+) -> ConsentChange:
+    """One line of the audit trail."""
+    return ConsentChange(
+        organisation_id=child.organisation_id,
+        child_id=child.id,
+        user_id=user.id,
+        user_name=user.display_name,
+        kind=kind,
+        old=old,
+        new=new,
+        client=client[:MAX_CLIENT_CHARS],
+        changed_at=at,
+    )
 
 
 async def history(session: AsyncSession, child_id: int) -> list[ConsentChange]:
