@@ -92,14 +92,16 @@ def run_schriftje(paths: list[Path]) -> list[float]:
 def run_vips(paths: list[Path]) -> list[float]:
     import pyvips
 
+    # no metadata: "keep" since libvips 8.15, "strip" before (Debian 12's 8.14)
+    bare = {"keep": "none"} if pyvips.at_least_libvips(8, 15) else {"strip": True}
     times = []
     for path in paths:
         data = path.read_bytes()
         start = time.perf_counter()
         display = pyvips.Image.thumbnail_buffer(data, 2048, export_profile="srgb").copy_memory()
-        outputs = [display.webpsave_buffer(Q=80, effort=4, keep="none")]
+        outputs = [display.webpsave_buffer(Q=80, effort=4, **bare)]
         for size in (1280, 320):
-            outputs.append(display.thumbnail_image(size).webpsave_buffer(Q=80, effort=4, keep="none"))
+            outputs.append(display.thumbnail_image(size).webpsave_buffer(Q=80, effort=4, **bare))
         times.append((time.perf_counter() - start) * 1000)
     return times
 
@@ -108,12 +110,21 @@ def worker(engine: str, paths: list[Path]) -> None:
     run = run_schriftje if engine == "schriftje" else run_vips
     run(paths[:1])  # warm up: imports, profiles
     times = run(paths)
-    peak_kb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-    print(json.dumps({"times": times, "peak_mb": peak_kb / 1024}))
+    print(json.dumps({"times": times, "peak_mb": peak_rss_kb() / 1024}))
 
 
-def measure(engine: str, paths: list[Path], core: int) -> dict[str, float]:
-    command = ["taskset", "-c", str(core), sys.executable, __file__, "--worker", engine, *map(str, paths)]
+def peak_rss_kb() -> int:
+    """This process's own peak RSS. ``VmHWM`` starts afresh at exec; ``ru_maxrss`` does not
+    (Linux carries it over from the parent, which inflated earlier readings after input generation)."""
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1])
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+
+
+def measure(engine: str, paths: list[Path], core: int, vips_python: str | None = None) -> dict[str, float]:
+    python = vips_python if engine == "vips" and vips_python else sys.executable
+    command = ["taskset", "-c", str(core), python, __file__, "--worker", engine, *map(str, paths)]
     env = {**os.environ, "VIPS_CONCURRENCY": "1", "OMP_NUM_THREADS": "1"}
     result = json.loads(subprocess.run(command, check=True, capture_output=True, text=True, env=env).stdout)
     times = sorted(result["times"])
@@ -130,6 +141,11 @@ def main() -> None:
     parser.add_argument("--jpegs", type=int, default=12)
     parser.add_argument("--heics", type=int, default=4)
     parser.add_argument("--core", type=int, default=0)
+    parser.add_argument("--rounds", type=int, default=5, help="rounds, engines alternating; ratio per round")
+    parser.add_argument(
+        "--vips-python",
+        help="the interpreter for the pyvips worker, e.g. a venv with pyvips over Debian's libvips42 (HEIC decoding)",
+    )
     parser.add_argument("--worker", choices=["schriftje", "vips"])
     parser.add_argument("paths", nargs="*")
     args = parser.parse_args()
@@ -137,26 +153,42 @@ def main() -> None:
         worker(args.worker, [Path(p) for p in args.paths])
         return
     inputs = make_inputs(args.jpegs, args.heics)
-    print("| input | engine | images/s | p50 ms | p95 ms | peak RSS MB |")
+    print("| input | engine | images/s (median of rounds) | p50 ms | p95 ms | peak RSS MB |")
     print("|---|---|---|---|---|---|")
     for kind, paths in inputs.items():
         if not paths:
             continue
-        rows = {"schriftje": measure("schriftje", paths, args.core)}
-        try:
-            rows["vips"] = measure("vips", paths, args.core)
-        except subprocess.CalledProcessError:
+        runs: dict[str, list[dict[str, float]]] = {"schriftje": [], "vips": []}
+        vips_ok = True
+        for round_no in range(args.rounds):
+            order = ["schriftje", "vips"] if round_no % 2 == 0 else ["vips", "schriftje"]
+            for engine in order:
+                if engine == "vips" and not vips_ok:
+                    continue
+                try:
+                    runs[engine].append(measure(engine, paths, args.core, args.vips_python))
+                except subprocess.CalledProcessError:
+                    vips_ok = False
+        if not vips_ok:
             print(
                 f"| {kind} x{len(paths)} | vips | cannot decode this input (pyvips-binary has no HEVC decoder) | | | |"
             )
-        for engine, row in rows.items():
+        for engine, rows in runs.items():
+            if not rows:
+                continue
             print(
-                f"| {kind} x{len(paths)} | {engine} | {row['images_per_s']:.2f} | {row['p50_ms']:.0f} | "
-                f"{row['p95_ms']:.0f} | {row['peak_rss_mb']:.0f} |"
+                f"| {kind} x{len(paths)} | {engine} | {statistics.median(r['images_per_s'] for r in rows):.2f} | "
+                f"{statistics.median(r['p50_ms'] for r in rows):.0f} | "
+                f"{statistics.median(r['p95_ms'] for r in rows):.0f} | {max(r['peak_rss_mb'] for r in rows):.0f} |"
             )
-        if "vips" in rows:
-            ratio = rows["schriftje"]["images_per_s"] / rows["vips"]["images_per_s"]
-            print(f"| {kind} | ratio schriftje / vips | {ratio:.2f}x | | | |")
+        if vips_ok and runs["vips"]:
+            ratios = sorted(
+                a["images_per_s"] / b["images_per_s"] for a, b in zip(runs["schriftje"], runs["vips"], strict=True)
+            )
+            print(
+                f"| {kind} | ratio schriftje / vips per round | median {statistics.median(ratios):.2f}x "
+                f"(min {ratios[0]:.2f}x, max {ratios[-1]:.2f}x, {len(ratios)} rounds) | | | |"
+            )
 
 
 if __name__ == "__main__":
