@@ -29,6 +29,7 @@ ABSENCE = "absence"
 POST_ACK = "post_ack"
 PHOTO = "photo"  # ref: a photo rendition, so each recipient's frame names the rendition they may see
 PHOTO_UPLOAD = "photo_upload"  # ref: the photo; its processing status, for the uploader
+ARCHIVE = "archive"  # ref: an archive ("download everything"), for the guardian who asked
 
 CREATED = "created"
 EDITED = "edited"
@@ -38,6 +39,7 @@ SHARED = "shared"
 FAILED = "failed"
 BLOCKED = "blocked"
 RETRACTED = "retracted"
+FINISHED = "ready"
 
 
 def kind(content: str, verb: str) -> str:
@@ -54,6 +56,7 @@ MESSAGE_READ = kind(MESSAGE, READ)
 PHOTO_SHARED = kind(PHOTO, SHARED)
 PHOTO_UPLOAD_FAILED = kind(PHOTO_UPLOAD, FAILED)
 PHOTO_UPLOAD_BLOCKED = kind(PHOTO_UPLOAD, BLOCKED)
+ARCHIVE_READY = kind(ARCHIVE, FINISHED)
 PHOTO_RETRACTED = kind(PHOTO, RETRACTED)  # ref: the rendition taken back; sent as a ``retract`` frame
 
 RETRACT_KINDS = (PHOTO_RETRACTED,)
@@ -75,6 +78,7 @@ EVENT_KINDS = (
     PHOTO_UPLOAD_FAILED,
     PHOTO_UPLOAD_BLOCKED,
     PHOTO_RETRACTED,
+    ARCHIVE_READY,
     *(kind(c, EDITED) for c in EDITABLE),
     *(kind(c, DELETED) for c in DELETABLE),
 )

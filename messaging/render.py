@@ -15,6 +15,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from messaging import protocol
+from messaging.archive.service import render_archives
 from messaging.models import AbsenceReport, DiaryEntry, FeedItem, GroupPost, NewsItem, PostAck, ThreadMessage
 from messaging.photo_render import render_photos, render_retractions, render_uploads
 from messaging.reads_query import read_by_staff
@@ -161,6 +162,7 @@ RENDERERS: dict[str, Renderer] = {
     protocol.ABSENCE: _absences,
     protocol.PHOTO: render_photos,
     protocol.PHOTO_UPLOAD: render_uploads,
+    protocol.ARCHIVE: render_archives,
 }
 
 

@@ -30,6 +30,7 @@ from media.storage import open_storage
 from messaging import consent_changes
 from messaging import routes as messaging_routes
 from messaging import ws as messaging_ws
+from messaging.archive import routes as archive_routes
 from messaging.broker import LocalBroker, RedisBroker
 from messaging.hub import Hub, HubMetrics
 from portal.accounts import routes as account_routes
@@ -186,6 +187,7 @@ def create_app(settings: Settings) -> Starlette:
         *media_routes.routes,
         *consent_routes.routes,
         *consent_changes.routes,
+        *archive_routes.routes,
         *messaging_ws.routes,
         Mount("/static", StaticFiles(directory=STATIC_DIR), name="static"),
     ]

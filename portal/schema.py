@@ -4,6 +4,7 @@ other module of ``portal`` allowed to import the domain packages."""
 
 import consent.models
 import media.models
+import messaging.archive.models
 import messaging.models
 import portal.models
 

@@ -19,6 +19,8 @@ from media import pipeline
 from media.models import Photo
 from media.upload import PROCESS_PHOTO, SHARE_PHOTO
 from messaging import photos
+from messaging.archive import build as archive_build
+from messaging.archive.service import BUILD_ARCHIVE
 from portal.accounts.invitations import prepare_link_mail
 from portal.accounts.models import TokenPurpose
 from portal.jobs import SEND_INVITATION, SEND_PASSWORD_RESET
@@ -126,9 +128,28 @@ async def share_photo(ctx: JobContext, photo_id: int, mode: str = photos.Mode.SH
     return "shared" if settled else "unsettled"
 
 
+async def build_archive(ctx: JobContext, archive_id: int) -> str:
+    """Build one "download everything" archive into storage. Idempotent; transient errors retry."""
+    try:
+        outcome = await archive_build.build(ctx["sessionmaker"], ctx["storage"], ctx["broker"], archive_id)
+    except TRANSIENT as exc:
+        job_try = ctx.get("job_try", 1)
+        log.warning("archive build hit a transient error", extra={"archive_id": archive_id, "try": job_try})
+        if job_try < MAX_TRIES:
+            raise Retry(defer=backoff_seconds(job_try)) from exc
+        await archive_build.fail(ctx["sessionmaker"], archive_id)
+        return "failed"
+    except Exception:
+        await archive_build.fail(ctx["sessionmaker"], archive_id)
+        raise
+    log.info("archive built", extra={"archive_id": archive_id, "status": outcome.value if outcome else "skipped"})
+    return outcome.value if outcome else "skipped"
+
+
 FUNCTIONS: dict[str, JobFunction] = {
     SEND_INVITATION: send_invitation,
     SEND_PASSWORD_RESET: send_password_reset,
     PROCESS_PHOTO: process_photo,
     SHARE_PHOTO: share_photo,
+    BUILD_ARCHIVE: build_archive,
 }

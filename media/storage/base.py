@@ -26,7 +26,12 @@ class Storage(Protocol):
 
     async def get(self, key: str) -> bytes: ...
 
-    def stream(self, key: str, chunk_bytes: int = CHUNK_BYTES) -> AsyncIterator[bytes]: ...
+    def stream(
+        self, key: str, chunk_bytes: int = CHUNK_BYTES, start: int = 0, end: int | None = None
+    ) -> AsyncIterator[bytes]:
+        """The object's bytes from ``start`` up to and including ``end`` (default: the last)."""
+
+    async def size(self, key: str) -> int: ...
 
     async def exists(self, key: str) -> bool: ...
 

@@ -32,9 +32,14 @@ class LazyStorage:
     async def get(self, key: str) -> bytes:
         return await (await self._open()).get(key)
 
-    async def stream(self, key: str, chunk_bytes: int = CHUNK_BYTES) -> AsyncIterator[bytes]:
-        async for chunk in (await self._open()).stream(key, chunk_bytes):
+    async def stream(
+        self, key: str, chunk_bytes: int = CHUNK_BYTES, start: int = 0, end: int | None = None
+    ) -> AsyncIterator[bytes]:
+        async for chunk in (await self._open()).stream(key, chunk_bytes, start, end):
             yield chunk
+
+    async def size(self, key: str) -> int:
+        return await (await self._open()).size(key)
 
     async def exists(self, key: str) -> bool:
         return await (await self._open()).exists(key)

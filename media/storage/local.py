@@ -48,10 +48,22 @@ class LocalStorage:
     async def get(self, key: str) -> bytes:
         return await asyncio.to_thread(self._path(key).read_bytes)
 
-    async def stream(self, key: str, chunk_bytes: int = CHUNK_BYTES) -> AsyncIterator[bytes]:
+    async def stream(
+        self, key: str, chunk_bytes: int = CHUNK_BYTES, start: int = 0, end: int | None = None
+    ) -> AsyncIterator[bytes]:
         with self._path(key).open("rb") as handle:
-            while chunk := await asyncio.to_thread(handle.read, chunk_bytes):
+            handle.seek(start)
+            left = None if end is None else end - start + 1
+            while left is None or left > 0:
+                chunk = await asyncio.to_thread(handle.read, chunk_bytes if left is None else min(chunk_bytes, left))
+                if not chunk:
+                    break
+                if left is not None:
+                    left -= len(chunk)
                 yield chunk
+
+    async def size(self, key: str) -> int:
+        return self._path(key).stat().st_size
 
     async def exists(self, key: str) -> bool:
         return self._path(key).is_file()

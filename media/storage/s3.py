@@ -118,11 +118,18 @@ class S3Storage:
             data: bytes = await body.read()
             return data
 
-    async def stream(self, key: str, chunk_bytes: int = CHUNK_BYTES) -> AsyncIterator[bytes]:
-        response = await self._client.get_object(Bucket=self.bucket, Key=check_key(key))
+    async def stream(
+        self, key: str, chunk_bytes: int = CHUNK_BYTES, start: int = 0, end: int | None = None
+    ) -> AsyncIterator[bytes]:
+        extra = {"Range": f"bytes={start}-{'' if end is None else end}"} if start or end is not None else {}
+        response = await self._client.get_object(Bucket=self.bucket, Key=check_key(key), **extra)
         async with response["Body"] as body:
             while chunk := await body.read(chunk_bytes):
                 yield chunk
+
+    async def size(self, key: str) -> int:
+        head = await self._client.head_object(Bucket=self.bucket, Key=check_key(key))
+        return int(head["ContentLength"])
 
     async def exists(self, key: str) -> bool:
         try:

@@ -1,0 +1,164 @@
+"""Building one archive: a streaming ZIP (ZIP64 where needed, ``stream-zip``) written
+straight into storage (S3 multipart, or a file), one photo in memory at a time,
+so memory stays bounded whatever the archive's size.
+
+Members: ``photos/<YYYY-MM-DD_HHMM_id>.jpg`` (dated JPEGs, entry time = capture
+time), ``thumbs/`` (the book's thumbnails), the HTML book (``index.html``, one
+page per month, ``book.css``) and ``export.json``. Progress is written to the
+row as it goes; when done the guardian gets ``archive.ready`` in their feed.
+Safe to run again: a row that is no longer ``building`` is left alone, and the
+object key is fixed per archive, so a rerun overwrites.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import json
+import stat
+import zlib
+from collections.abc import AsyncIterator
+
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from stream_zip import NO_COMPRESSION_64, ZIP_64, AsyncMemberFile, async_stream_zip
+
+from media.pipeline import derivative_key
+from media.storage import Storage, object_key
+from messaging import protocol
+from messaging.archive.book import pages
+from messaging.archive.contents import Contents, TextItem, read_contents
+from messaging.archive.models import Archive, ArchiveStatus
+from messaging.archive.photo_file import dated_jpeg, thumbnail_jpeg
+from messaging.broker.base import Broker
+from messaging.delivery import deliver
+from portal.database import utcnow
+from portal.roster.models import Child, Organisation, User
+from portal.uow import UnitOfWork
+
+FILE_MODE = stat.S_IFREG | 0o644
+PROGRESS_STEP = 5  # percent between progress writes
+KEEP_DAYS = 7  # a download made before leaving stays this long
+
+
+def archive_key(archive: Archive) -> str:
+    return object_key(archive.organisation_id, "archives", str(archive.id), f"schriftje-{archive.child_id}.zip")
+
+
+async def _one(data: bytes) -> AsyncIterator[bytes]:
+    yield data
+
+
+def _stored(name: str, at: dt.datetime, data: bytes) -> AsyncMemberFile:
+    """Already compressed (JPEG): stored as is, size and CRC known up front."""
+    return (name, at, FILE_MODE, NO_COMPRESSION_64(len(data), zlib.crc32(data)), _one(data))
+
+
+def _deflated(name: str, at: dt.datetime, data: bytes) -> AsyncMemberFile:
+    return (name, at, FILE_MODE, ZIP_64, _one(data))
+
+
+def export_json(contents: Contents) -> bytes:
+    data = {
+        "format": "schriftje-archive/1",
+        "organisation": contents.organisation,
+        "child": {"id": contents.child_id, "name": contents.child_name},
+        "made_for": contents.guardian,
+        "made_at": contents.made_at.isoformat(),
+        "photos": [
+            {
+                "file": f"photos/{p.file_name}",
+                "photo_id": p.photo_id,
+                "taken_at": p.taken.isoformat(),
+                "caption": p.caption,
+                "masked_children": [int(c) for c in p.mask_key.split(",")] if p.mask_key else [],
+            }
+            for p in contents.photos
+        ],
+        "diary": [_text(t) for t in contents.texts if t.kind == "diary"],
+        "messages": [_text(t) for t in contents.texts if t.kind == "message"],
+    }
+    return json.dumps(data, ensure_ascii=False, indent=2).encode()
+
+
+def _text(item: TextItem) -> dict[str, object]:
+    return {
+        "id": item.id,
+        "at": item.at.isoformat(),
+        "author": item.author,
+        "author_role": item.author_role,
+        "body": item.body,
+    }
+
+
+class _Progress:
+    def __init__(self, sessionmaker: async_sessionmaker[AsyncSession], archive_id: int, total: int) -> None:
+        self.sessionmaker, self.archive_id, self.total, self.written = sessionmaker, archive_id, max(total, 1), 0
+
+    async def done(self, count: int) -> None:
+        percent = min(99, count * 100 // self.total)
+        if percent - self.written < PROGRESS_STEP:
+            return
+        self.written = percent
+        async with UnitOfWork(self.sessionmaker) as uow:
+            archive = await uow.session.get(Archive, self.archive_id)
+            if archive is not None and archive.status is ArchiveStatus.BUILDING:
+                archive.progress = percent
+
+
+async def build(
+    sessionmaker: async_sessionmaker[AsyncSession], storage: Storage, broker: Broker, archive_id: int
+) -> ArchiveStatus | None:
+    """Build the archive; ``None`` if there is nothing (left) to build."""
+    async with UnitOfWork(sessionmaker) as uow:
+        archive = await uow.session.get(Archive, archive_id)
+        if archive is None or archive.status is not ArchiveStatus.BUILDING:
+            return None
+        user = await uow.session.get(User, archive.user_id)
+        child = await uow.session.get(Child, archive.child_id)
+        organisation = await uow.session.get(Organisation, archive.organisation_id)
+        assert user is not None and child is not None and organisation is not None
+        contents = await read_contents(uow.session, user, child)
+        lang = user.language or organisation.language
+        key = archive_key(archive)
+        expires = _expiry(child, organisation)
+    progress = _Progress(sessionmaker, archive_id, len(contents.photos))
+
+    async def members() -> AsyncIterator[AsyncMemberFile]:
+        for index, photo in enumerate(contents.photos, start=1):
+            display = await storage.get(derivative_key(organisation.id, photo.photo_id, photo.mask_key, "display"))
+            small = await storage.get(derivative_key(organisation.id, photo.photo_id, photo.mask_key, "small"))
+            yield _stored(
+                f"photos/{photo.file_name}", photo.taken, await asyncio.to_thread(dated_jpeg, display, photo.taken)
+            )
+            yield _stored(f"thumbs/{photo.file_name}", photo.taken, await asyncio.to_thread(thumbnail_jpeg, small))
+            await progress.done(index)
+        for name, body in pages(contents, lang).items():
+            yield _deflated(name, contents.made_at, body)
+        yield _deflated("export.json", contents.made_at, export_json(contents))
+
+    size = await storage.put(key, async_stream_zip(members()), "application/zip")
+    async with UnitOfWork(sessionmaker) as uow:
+        archive = await uow.session.get(Archive, archive_id, with_for_update=True)
+        if archive is None or archive.status is not ArchiveStatus.BUILDING:
+            return None
+        archive.status, archive.progress, archive.object_key, archive.building = ArchiveStatus.READY, 100, key, None
+        archive.byte_size, archive.photo_count = size, len(contents.photos)
+        archive.finished_at, archive.expires_at = utcnow(), expires
+        await uow.session.flush()
+        await deliver(uow, broker, {archive.user_id}, protocol.ARCHIVE_READY, archive.id)
+    return ArchiveStatus.READY
+
+
+def _expiry(child: Child, organisation: Organisation) -> dt.datetime:
+    """With the leaving window if the child has an end date, else ``KEEP_DAYS`` from now."""
+    if child.end_date is not None:
+        last_day = child.end_date + dt.timedelta(days=organisation.leaving_window_days + 1)
+        return dt.datetime.combine(last_day, dt.time(), tzinfo=dt.UTC)
+    return utcnow() + dt.timedelta(days=KEEP_DAYS)
+
+
+async def fail(sessionmaker: async_sessionmaker[AsyncSession], archive_id: int) -> None:
+    async with UnitOfWork(sessionmaker) as uow:
+        archive = await uow.session.get(Archive, archive_id)
+        if archive is not None and archive.status is ArchiveStatus.BUILDING:
+            archive.status, archive.finished_at, archive.building = ArchiveStatus.FAILED, utcnow(), None

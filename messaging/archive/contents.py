@@ -1,0 +1,122 @@
+"""What one guardian's archive of one child holds, read when the build starts.
+
+* Photos: every photo showing the child (or an untagged activity photo of the
+  child's group) that this guardian has access to now, in the rendition they
+  may see: a withdrawn consent has already removed the access row, and a
+  masked rendition is what they get where one applies.
+* The child's diary and its family thread, without deleted items.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import cast
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import and_, exists, or_, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from media.models import Photo, PhotoAccess, PhotoRendition, PhotoStatus, PhotoTag
+from messaging.models import DiaryEntry, ThreadMessage
+from portal.roster.models import Child, Organisation, User
+
+
+@dataclass(frozen=True)
+class PhotoItem:
+    photo_id: int
+    rendition_id: int
+    mask_key: str
+    taken: dt.datetime  # local time of the organisation: capture time, else upload time
+    caption: str
+
+    @property
+    def file_name(self) -> str:
+        return f"{self.taken:%Y-%m-%d_%H%M}_{self.photo_id}.jpg"
+
+
+@dataclass(frozen=True)
+class TextItem:
+    kind: str  # "diary" or "message"
+    id: int
+    author: str
+    author_role: str
+    body: str
+    at: dt.datetime  # local
+
+
+@dataclass(frozen=True)
+class Contents:
+    organisation: str
+    child_id: int
+    child_name: str
+    guardian: str
+    made_at: dt.datetime
+    photos: list[PhotoItem]
+    texts: list[TextItem]
+
+
+async def read_contents(session: AsyncSession, user: User, child: Child) -> Contents:
+    organisation = await session.get(Organisation, child.organisation_id)
+    assert organisation is not None
+    zone = ZoneInfo(organisation.timezone)
+    tagged = exists().where(PhotoTag.photo_id == Photo.id, PhotoTag.child_id == child.id)
+    untagged = and_(~exists().where(PhotoTag.photo_id == Photo.id), Photo.group_id == child.group_id)
+    rows = await session.execute(
+        select(Photo, PhotoRendition)
+        .join(PhotoAccess, PhotoAccess.photo_id == Photo.id)
+        .join(PhotoRendition, PhotoRendition.id == PhotoAccess.rendition_id)
+        .where(
+            PhotoAccess.user_id == user.id,
+            Photo.organisation_id == child.organisation_id,
+            Photo.status == PhotoStatus.READY,
+            or_(tagged, untagged),
+        )
+    )
+    photos = sorted(
+        (
+            PhotoItem(
+                photo.id,
+                rendition.id,
+                rendition.mask_key,
+                (photo.taken_at or photo.created_at).astimezone(zone),
+                photo.caption,
+            )
+            for photo, rendition in rows
+        ),
+        key=lambda p: (p.taken, p.photo_id),
+    )
+    texts: list[TextItem] = []
+    models: tuple[tuple[str, type[DiaryEntry] | type[ThreadMessage]], ...] = (
+        ("diary", DiaryEntry),
+        ("message", ThreadMessage),
+    )
+    for kind, model in models:
+        found = await session.execute(
+            select(model, User.display_name, User.role)
+            .outerjoin(User, User.id == model.author_id)
+            .where(model.child_id == child.id, model.deleted_at.is_(None))
+        )
+        for row in found:
+            item = cast("DiaryEntry | ThreadMessage", row[0])
+            author, role = row[1], row[2]
+            texts.append(
+                TextItem(
+                    kind,
+                    item.id,
+                    author or "",
+                    "staff" if role is not None and role.is_staff else "parent",
+                    item.body,
+                    item.created_at.astimezone(zone),
+                )
+            )
+    texts.sort(key=lambda t: (t.at, t.kind, t.id))
+    return Contents(
+        organisation=organisation.name,
+        child_id=child.id,
+        child_name=f"{child.first_name} {child.last_name}",
+        guardian=user.display_name,
+        made_at=dt.datetime.now(zone),
+        photos=photos,
+        texts=texts,
+    )

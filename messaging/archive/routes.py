@@ -1,0 +1,121 @@
+"""Archive endpoints: ask for one (or join the running build), follow its progress,
+download it with HTTP Range so a broken download resumes where it stopped.
+
+* ``POST /api/children/<id>/archive``: 202 with the archive's state.
+* ``GET /api/archives/<id>``: its state (``progress`` in percent).
+* ``GET /api/archives/<id>/download``: the ZIP; ``Range: bytes=a-b`` gives 206,
+  an unsatisfiable range 416; ``If-Range`` with an old ETag gives the whole file.
+  409 while building, 410 once expired. Only the guardian who asked.
+"""
+
+from __future__ import annotations
+
+import re
+
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response, StreamingResponse
+from starlette.routing import BaseRoute, Route
+
+from media.storage import Storage
+from messaging import audience
+from messaging.archive import service
+from messaging.archive.models import Archive, ArchiveStatus
+from portal.database import utcnow
+from portal.errors import Conflict, Gone
+from portal.i18n import translate
+from portal.web.requests import identify, language, require_role, runtime
+
+RANGE = re.compile(r"^bytes=(\d*)-(\d*)$")
+
+
+async def ask(request: Request) -> Response:
+    rt = runtime(request)
+    async with rt.uow() as uow:
+        caller = await identify(request, uow.session)
+        user = require_role(caller).user
+        archive, created = await service.start(
+            uow, user, request.path_params["child_id"], audience.today_for(caller.organisation)
+        )
+        if created:
+            archive_id = archive.id
+
+            async def enqueue() -> None:
+                await rt.queue.enqueue(
+                    service.BUILD_ARCHIVE, archive_id, job_id=f"{service.BUILD_ARCHIVE}:{archive_id}"
+                )
+
+            uow.after_commit(enqueue)
+        await uow.session.flush()
+        body = await service.view(uow.session, archive)
+    return JSONResponse(body, status_code=202)
+
+
+async def status(request: Request) -> Response:
+    async with runtime(request).uow() as uow:
+        user = require_role(await identify(request, uow.session)).user
+        archive = await service.own_archive(uow.session, user, request.path_params["archive_id"])
+        body = await service.view(uow.session, archive)
+    return JSONResponse(body)
+
+
+def _byte_range(header: str | None, size: int) -> tuple[int, int] | None:
+    """``(first, last)`` of a single ``bytes=`` range; ``None`` for the whole file; raises on nonsense."""
+    if not header:
+        return None
+    match = RANGE.match(header.strip())
+    if match is None:
+        return None  # several ranges or another unit: answer with the whole file, as allowed
+    first, last = match.groups()
+    if first == "":
+        if last == "" or int(last) == 0:
+            raise ValueError
+        return max(0, size - int(last)), size - 1
+    start = int(first)
+    end = min(int(last), size - 1) if last else size - 1
+    if start >= size or end < start:
+        raise ValueError
+    return start, end
+
+
+async def download(request: Request) -> Response:
+    rt = runtime(request)
+    async with rt.uow() as uow:
+        user = require_role(await identify(request, uow.session)).user
+        archive: Archive = await service.own_archive(uow.session, user, request.path_params["archive_id"])
+    if archive.status is not ArchiveStatus.READY:
+        raise Conflict("archive.not_ready")
+    if archive.expires_at is not None and archive.expires_at <= utcnow():
+        raise Gone("archive.expired")
+    storage: Storage = rt.extras["storage"]
+    size = archive.byte_size or await storage.size(archive.object_key)
+    etag = f'"archive-{archive.id}-{size}"'
+    headers = {
+        "Accept-Ranges": "bytes",
+        "ETag": etag,
+        "Cache-Control": "private, no-store",
+        "Content-Disposition": f'attachment; filename="schriftje-{archive.child_id}.zip"',
+        "X-Content-Type-Options": "nosniff",
+    }
+    wanted = request.headers.get("range")
+    if_range = request.headers.get("if-range")
+    if if_range is not None and if_range != etag:
+        wanted = None  # the file changed since the first part: start over
+    try:
+        span = _byte_range(wanted, size)
+    except ValueError:
+        message = translate("archive.bad_range", language(request))
+        return Response(message, status_code=416, headers={**headers, "Content-Range": f"bytes */{size}"})
+    if span is None:
+        body = storage.stream(archive.object_key)
+        return StreamingResponse(body, media_type="application/zip", headers={**headers, "Content-Length": str(size)})
+    first, last = span
+    body = storage.stream(archive.object_key, start=first, end=last)
+    headers.update({"Content-Range": f"bytes {first}-{last}/{size}", "Content-Length": str(last - first + 1)})
+    return StreamingResponse(body, status_code=206, media_type="application/zip", headers=headers)
+
+
+routes: list[BaseRoute] = [
+    Route("/api/children/{child_id:int}/archive", ask, methods=["POST"]),
+    Route("/api/archives/{archive_id:int}", status, methods=["GET"]),
+    Route("/api/archives/{archive_id:int}/download", download, methods=["GET"]),
+]
