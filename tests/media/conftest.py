@@ -29,6 +29,10 @@ GUARDIANS = [
 
 @pytest.fixture
 async def world(harness: Harness) -> World:
+    return await consenting_world(harness)
+
+
+async def consenting_world(harness: Harness) -> World:
     """The messaging world where every current family consents to everything."""
     built = await build_world(harness)
     for email, child in GUARDIANS:

@@ -1,4 +1,4 @@
-""""Download everything" on both stacks: the archive holds exactly what the guardian
+""" "Download everything" on both stacks: the archive holds exactly what the guardian
 may see (a withdrawn photo is absent, a masked rendition is there instead of the
 plain one), photos carry only a capture date, the book has no external
 references, a broken download resumes with Range, a second request joins the
@@ -17,12 +17,17 @@ from PIL import Image, ImageStat
 from sqlalchemy import update
 
 from messaging.archive.models import Archive
-from tests.media.conftest import set_consent, upload
-from tests.media.conftest import world as world  # noqa: F401  (every family consents)
+from tests.harness import Harness
+from tests.media.conftest import consenting_world, set_consent, upload
 from tests.media.test_photo_consent import LEFT_HALF, striped
 from tests.messaging.conftest import World
 
 EXIF_IFD, DATE_TIME_ORIGINAL, OFFSET_TIME_ORIGINAL = 0x8769, 0x9003, 0x9011
+
+
+@pytest.fixture
+async def world(harness: Harness) -> World:
+    return await consenting_world(harness)
 
 
 async def photo(world: World, children: list[str], masks: dict[str, dict] | None = None, caption: str = "") -> int:
