@@ -18,6 +18,7 @@ import json
 import stat
 import zlib
 from collections.abc import AsyncIterator
+from concurrent.futures import ThreadPoolExecutor
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from stream_zip import NO_COMPRESSION_64, ZIP_64, AsyncMemberFile, async_stream_zip
@@ -36,6 +37,9 @@ from portal.roster.models import Child, Organisation, User
 from portal.uow import UnitOfWork
 
 FILE_MODE = stat.S_IFREG | 0o644
+# one thread for the image work of every build: off the event loop, one photo at a time
+# even when several builds run in one worker
+_IMAGES = ThreadPoolExecutor(max_workers=1, thread_name_prefix="archive-images")
 PROGRESS_STEP = 5  # percent between progress writes
 KEEP_DAYS = 7  # a download made before leaving stays this long
 
