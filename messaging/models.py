@@ -136,3 +136,15 @@ class ReadMark(Base):
     content: Mapped[str] = mapped_column(String(20))
     ref_id: Mapped[int] = mapped_column(Integer)
     read_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class PurgeLog(Base):
+    """What a purge of a departed child removed: counts only, never content."""
+
+    __tablename__ = "purge_log"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    organisation_id: Mapped[int] = mapped_column(ForeignKey("organisation.id", ondelete="CASCADE"), index=True)
+    child_id: Mapped[int] = mapped_column(Integer)  # the id it had; nothing else about it is kept
+    counts: Mapped[dict[str, int]] = mapped_column(JSON)
+    purged_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)

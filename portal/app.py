@@ -8,6 +8,7 @@ local folder or S3. Everything is opened in the lifespan and closed after it.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import AsyncIterator
 from contextlib import AsyncExitStack, asynccontextmanager
@@ -33,6 +34,7 @@ from messaging import ws as messaging_ws
 from messaging.archive import routes as archive_routes
 from messaging.broker import LocalBroker, RedisBroker
 from messaging.hub import Hub, HubMetrics
+from messaging.retention import RETENTION
 from portal.accounts import routes as account_routes
 from portal.database import create_sessionmaker, engine_from_settings
 from portal.errors import DomainError, NotFound
@@ -96,6 +98,18 @@ async def server_error(request: Request, exc: Exception) -> Response:
     return Response(message, status_code=500, media_type="text/plain; charset=utf-8")
 
 
+HOUSEKEEPING_FIRST_SECS = 60
+HOUSEKEEPING_EVERY_SECS = 3600
+
+
+async def _hourly_retention(queue: InlineQueue) -> None:
+    """The embedded default's stand-in for the worker's cron: retention a minute after start, then hourly."""
+    await asyncio.sleep(HOUSEKEEPING_FIRST_SECS)
+    while True:
+        await queue.enqueue(RETENTION, job_id=RETENTION)
+        await asyncio.sleep(HOUSEKEEPING_EVERY_SECS)
+
+
 @asynccontextmanager
 async def open_runtime(settings: Settings, registry: CollectorRegistry | None = None) -> AsyncIterator[Runtime]:
     """Open every backend the settings name; close them all on exit."""
@@ -152,6 +166,9 @@ async def open_runtime(settings: Settings, registry: CollectorRegistry | None = 
         stack.push_async_callback(broker.close)
         stack.push_async_callback(hub.close)
         stack.push_async_callback(queue.close)  # first to close: running jobs finish and publish
+        if isinstance(queue, InlineQueue):  # with arq, the worker's cron runs it
+            housekeeping = asyncio.create_task(_hourly_retention(queue))
+            stack.callback(housekeeping.cancel)
         yield Runtime(
             settings=settings,
             engine=engine,

@@ -19,8 +19,10 @@ from media import pipeline
 from media.models import Photo
 from media.upload import PROCESS_PHOTO, SHARE_PHOTO
 from messaging import photos
+from messaging import retention as retention_service
 from messaging.archive import build as archive_build
 from messaging.archive.service import BUILD_ARCHIVE
+from messaging.retention import RETENTION
 from portal.accounts.invitations import prepare_link_mail
 from portal.accounts.models import TokenPurpose
 from portal.jobs import SEND_INVITATION, SEND_PASSWORD_RESET
@@ -146,10 +148,21 @@ async def build_archive(ctx: JobContext, archive_id: int) -> str:
     return outcome.value if outcome else "skipped"
 
 
+async def retention(ctx: JobContext) -> dict[str, int]:
+    """Hourly housekeeping: delete expired archives, purge children whose leaving window passed."""
+    done = await retention_service.run(ctx["sessionmaker"], ctx["storage"])
+    log.info("retention ran", extra=done)
+    return done
+
+
 FUNCTIONS: dict[str, JobFunction] = {
     SEND_INVITATION: send_invitation,
     SEND_PASSWORD_RESET: send_password_reset,
     PROCESS_PHOTO: process_photo,
     SHARE_PHOTO: share_photo,
     BUILD_ARCHIVE: build_archive,
+    RETENTION: retention,
 }
+
+# longer than the default for jobs whose size grows with a family's history
+TIMEOUT_SECS: dict[str, int] = {BUILD_ARCHIVE: 6 * 3600, RETENTION: 3600}

@@ -6,19 +6,21 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any, cast
 
-from arq import func
+from arq import cron, func
 from arq.connections import RedisSettings
 from arq.worker import Worker
 
 if TYPE_CHECKING:
     from arq.typing import WorkerCoroutine
 
+from messaging.retention import RETENTION
 from portal.settings import Settings
 from workers.arq_queue import queue_name
 from workers.context import shutdown, startup
-from workers.jobs import FUNCTIONS, MAX_TRIES
+from workers.jobs import FUNCTIONS, MAX_TRIES, TIMEOUT_SECS
 
 JOB_TIMEOUT_SECS = 120
+RETENTION_MINUTE = 17  # past every hour
 
 
 def build_worker(settings: Settings, *, burst: bool = False, **overrides: Any) -> Worker:
@@ -26,8 +28,23 @@ def build_worker(settings: Settings, *, burst: bool = False, **overrides: Any) -
         raise RuntimeError("schriftje worker needs SCHRIFTJE_REDIS_URL; the embedded default runs jobs in-process.")
     options: dict[str, Any] = {
         "functions": [
-            func(cast("WorkerCoroutine", f), name=name, timeout=JOB_TIMEOUT_SECS, max_tries=MAX_TRIES)
+            func(
+                cast("WorkerCoroutine", f),
+                name=name,
+                timeout=TIMEOUT_SECS.get(name, JOB_TIMEOUT_SECS),
+                max_tries=MAX_TRIES,
+            )
             for name, f in FUNCTIONS.items()
+        ],
+        # hourly housekeeping; arq runs a cron job once across all workers (unique job id per run)
+        "cron_jobs": [
+            cron(
+                cast("WorkerCoroutine", FUNCTIONS[RETENTION]),
+                name=RETENTION,
+                minute=RETENTION_MINUTE,
+                timeout=TIMEOUT_SECS[RETENTION],
+                unique=True,
+            )
         ],
         "redis_settings": RedisSettings.from_dsn(settings.redis_url),
         "queue_name": queue_name(settings.redis_prefix),

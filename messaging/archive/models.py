@@ -21,6 +21,7 @@ class ArchiveStatus(enum.StrEnum):
     BUILDING = "building"
     READY = "ready"
     FAILED = "failed"
+    EXPIRED = "expired"  # deleted from storage
 
 
 class Archive(Base):

@@ -82,6 +82,8 @@ async def download(request: Request) -> Response:
     async with rt.uow() as uow:
         user = require_role(await identify(request, uow.session)).user
         archive: Archive = await service.own_archive(uow.session, user, request.path_params["archive_id"])
+    if archive.status is ArchiveStatus.EXPIRED:
+        raise Gone("archive.expired")
     if archive.status is not ArchiveStatus.READY:
         raise Conflict("archive.not_ready")
     if archive.expires_at is not None and archive.expires_at <= utcnow():
