@@ -19,7 +19,6 @@ import cProfile
 import os
 import pstats
 import sys
-import tempfile
 import time
 from pathlib import Path
 
@@ -32,81 +31,72 @@ async def run(count: int) -> None:
     from sqlalchemy import select
     from websockets.exceptions import ConnectionClosedError
 
+    from bench.embedded import embedded_harness
     from media.models import Photo, PhotoRendition, PhotoStatus, PhotoTag
     from messaging import feed, photos
-    from portal.database import create_engine, migrate
     from portal.roster.models import User
-    from portal.settings import Settings
-    from tests.harness import Harness
     from tests.media.conftest import GUARDIANS, set_consent
     from tests.messaging.conftest import build_world, serving, ws
 
-    with tempfile.TemporaryDirectory() as tmp:
-        engine = create_engine(f"sqlite+aiosqlite:///{tmp}/schriftje.sqlite3")
-        await migrate(engine)
-        await engine.dispose()
-        settings = Settings(data_dir=tmp, secret_key="x" * 40).resolved()
-        async with Harness.open(settings) as harness:
-            world = await build_world(harness)
-            for email, child in GUARDIANS:
-                await set_consent(world, email, child, photo=True, photo_group=True)
-            noor, pim = world.children["Noor"], world.children["Pim"]
-            broker = harness.rt.extras["hub"].broker
-            async with harness.uow() as uow:
-                for i in range(count):
-                    photo = Photo(
-                        organisation_id=1,
-                        group_id=world.groups["Rupsjes"],
-                        idempotency_key=f"bench-{i:06d}",
-                        kind="jpeg",
-                        byte_size=1,
-                        status=PhotoStatus.READY,
-                    )
-                    uow.session.add(photo)
-                    await uow.session.flush()
-                    uow.session.add_all(
-                        [
-                            PhotoTag(photo_id=photo.id, child_id=noor),
-                            PhotoTag(photo_id=photo.id, child_id=pim, mask_x=0, mask_y=0, mask_w=0.5, mask_h=1),
-                            PhotoRendition(photo_id=photo.id, mask_key="", placeholder="#808080", width=1, height=1),
-                            PhotoRendition(
-                                photo_id=photo.id, mask_key=str(pim), placeholder="#808080", width=1, height=1
-                            ),
-                        ]
-                    )
-                    await uow.session.flush()
-                    await photos.apply(uow, broker, photo.id, photos.Mode.SHARE)
-            async with harness.uow() as uow:
-                anna_id = await uow.session.scalar(select(User.id).where(User.email == "anna@example.nl"))
-                cursor = await feed.last_seq(uow.session, anna_id)
-            retracts = shared = drops = resets = 0
-            started = answered = 0.0
-            async with serving(harness.app) as port:
-                while retracts < count or shared < count:
-                    try:
-                        async with ws(port, token=world.tokens["anna@example.nl"], after=cursor) as anna:
-                            replayed, _ = await anna.until("ready")
-                            if any(f["type"] == "reset" for f in replayed):
-                                resets += 1  # more than 5,000 items behind: a client reloads over HTTP
-                                break
-                            for frame in replayed:
-                                cursor = frame["seq"]
-                                retracts += frame["type"] == "retract"
-                                shared += frame.get("kind") == "photo.shared"
-                            if not started:
-                                started = time.perf_counter()
-                                answered = await withdraw(world)
-                            while retracts < count or shared < count:
-                                frame = await anna.frame()
-                                cursor = frame["seq"]
-                                retracts += frame["type"] == "retract"
-                                shared += frame.get("kind") == "photo.shared"
-                    except TimeoutError:
-                        raise SystemExit(f"stuck: {retracts} retracts, {shared} shared, cursor {cursor}") from None
-                    except ConnectionClosedError as closed:
-                        assert closed.rcvd is not None and closed.rcvd.code == 4408, closed
-                        drops += 1  # too much at once for one socket: it resumes from its cursor, as clients do
-            done = time.perf_counter() - started
+    async with embedded_harness() as harness:
+        world = await build_world(harness)
+        for email, child in GUARDIANS:
+            await set_consent(world, email, child, photo=True, photo_group=True)
+        noor, pim = world.children["Noor"], world.children["Pim"]
+        broker = harness.rt.extras["hub"].broker
+        async with harness.uow() as uow:
+            for i in range(count):
+                photo = Photo(
+                    organisation_id=1,
+                    group_id=world.groups["Rupsjes"],
+                    idempotency_key=f"bench-{i:06d}",
+                    kind="jpeg",
+                    byte_size=1,
+                    status=PhotoStatus.READY,
+                )
+                uow.session.add(photo)
+                await uow.session.flush()
+                uow.session.add_all(
+                    [
+                        PhotoTag(photo_id=photo.id, child_id=noor),
+                        PhotoTag(photo_id=photo.id, child_id=pim, mask_x=0, mask_y=0, mask_w=0.5, mask_h=1),
+                        PhotoRendition(photo_id=photo.id, mask_key="", placeholder="#808080", width=1, height=1),
+                        PhotoRendition(photo_id=photo.id, mask_key=str(pim), placeholder="#808080", width=1, height=1),
+                    ]
+                )
+                await uow.session.flush()
+                await photos.apply(uow, broker, photo.id, photos.Mode.SHARE)
+        async with harness.uow() as uow:
+            anna_id = await uow.session.scalar(select(User.id).where(User.email == "anna@example.nl"))
+            cursor = await feed.last_seq(uow.session, anna_id)
+        retracts = shared = drops = resets = 0
+        started = answered = 0.0
+        async with serving(harness.app) as port:
+            while retracts < count or shared < count:
+                try:
+                    async with ws(port, token=world.tokens["anna@example.nl"], after=cursor) as anna:
+                        replayed, _ = await anna.until("ready")
+                        if any(f["type"] == "reset" for f in replayed):
+                            resets += 1  # more than 5,000 items behind: a client reloads over HTTP
+                            break
+                        for frame in replayed:
+                            cursor = frame["seq"]
+                            retracts += frame["type"] == "retract"
+                            shared += frame.get("kind") == "photo.shared"
+                        if not started:
+                            started = time.perf_counter()
+                            answered = await withdraw(world)
+                        while retracts < count or shared < count:
+                            frame = await anna.frame()
+                            cursor = frame["seq"]
+                            retracts += frame["type"] == "retract"
+                            shared += frame.get("kind") == "photo.shared"
+                except TimeoutError:
+                    raise SystemExit(f"stuck: {retracts} retracts, {shared} shared, cursor {cursor}") from None
+                except ConnectionClosedError as closed:
+                    assert closed.rcvd is not None and closed.rcvd.code == 4408, closed
+                    drops += 1  # too much at once for one socket: it resumes from its cursor, as clients do
+        done = time.perf_counter() - started
     print(f"{count} photos taken back from one family and re-delivered masked (embedded stack)")
     print(
         f"PUT answered after {answered * 1000:.0f} ms; last frame at Anna's socket after {done * 1000:.0f} ms"

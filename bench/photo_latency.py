@@ -17,7 +17,6 @@ import asyncio
 import json
 import statistics
 import sys
-import tempfile
 import time
 from pathlib import Path
 
@@ -26,41 +25,33 @@ sys.path.insert(0, str(ROOT))
 
 
 async def run(count: int, batch: bool) -> None:
-    from portal.database import create_engine, migrate
-    from portal.settings import Settings
-    from tests.harness import Harness
-    from tests.messaging.conftest import build_world, serving, ws
+    from bench.embedded import embedded_harness
+    from tests.media.conftest import consenting_world
+    from tests.messaging.conftest import serving, ws
 
     photos = sorted((ROOT / "bench" / ".cache").glob("photo-*.jpg"))
     assert photos, "run bench/photo_pipeline.py first: it makes the inputs"
-    with tempfile.TemporaryDirectory() as tmp:
-        engine = create_engine(f"sqlite+aiosqlite:///{tmp}/schriftje.sqlite3")
-        await migrate(engine)
-        await engine.dispose()
-        settings = Settings(data_dir=tmp, secret_key="x" * 40).resolved()
-        async with Harness.open(settings) as harness:
-            world = await build_world(harness)
-            noor = world.children["Noor"]
-            async with serving(harness.app) as port, ws(port, token=world.tokens["anna@example.nl"]) as parent:
-                await parent.until("ready")
-                latencies: list[float] = []
-                group = world.groups["Rupsjes"]
-                async with world.client("ingrid@example.nl") as staff:
-                    rounds = [list(range(count))] if batch else [[i] for i in range(count)]
-                    for indices in rounds:
-                        specs = [{"key": f"bench-{i:04d}-{time.time_ns()}", "children": [noor]} for i in indices]
-                        files = [
-                            ("file", ("IMG.JPG", photos[i % len(photos)].read_bytes(), "image/jpeg")) for i in indices
-                        ]
-                        response = await staff.post(
-                            f"/api/groups/{group}/photos", data={"photos": json.dumps(specs)}, files=files, timeout=120
-                        )
-                        assert response.status_code == 201, response.text
-                        answered = time.perf_counter()
-                        for _ in indices:
-                            (event,) = await parent.events(1)
-                            assert event["kind"] == "photo.shared"
-                            latencies.append((time.perf_counter() - answered) * 1000)
+    async with embedded_harness() as harness:
+        world = await consenting_world(harness)  # Noor's parents consent, or nothing reaches them
+        noor = world.children["Noor"]
+        async with serving(harness.app) as port, ws(port, token=world.tokens["anna@example.nl"]) as parent:
+            await parent.until("ready")
+            latencies: list[float] = []
+            group = world.groups["Rupsjes"]
+            async with world.client("ingrid@example.nl") as staff:
+                rounds = [list(range(count))] if batch else [[i] for i in range(count)]
+                for indices in rounds:
+                    specs = [{"key": f"bench-{i:04d}-{time.time_ns()}", "children": [noor]} for i in indices]
+                    files = [("file", ("IMG.JPG", photos[i % len(photos)].read_bytes(), "image/jpeg")) for i in indices]
+                    response = await staff.post(
+                        f"/api/groups/{group}/photos", data={"photos": json.dumps(specs)}, files=files, timeout=120
+                    )
+                    assert response.status_code == 201, response.text
+                    answered = time.perf_counter()
+                    for _ in indices:
+                        (event,) = await parent.events(1)
+                        assert event["kind"] == "photo.shared"
+                        latencies.append((time.perf_counter() - answered) * 1000)
     latencies.sort()
     p99 = latencies[min(count - 1, int(0.99 * count))]
     print(f"{count} photos, {'one batch' if batch else 'one at a time'}: upload response -> parent's event, ms")

@@ -62,9 +62,5 @@ async def facts_for_many(session: AsyncSession, photos: Sequence[tuple[int, Tags
     return result
 
 
-async def decide_for(session: AsyncSession, group_id: int, tags: Tags, today: dt.date) -> Decision:
-    return decide(await facts_for(session, group_id, tags, today))
-
-
 async def decide_many(session: AsyncSession, photos: Sequence[tuple[int, Tags]], today: dt.date) -> list[Decision]:
     return [decide(facts) for facts in await facts_for_many(session, photos, today)]

@@ -30,6 +30,7 @@ from consent.policy import decide
 from consent.views import answers_view, change_view, child_ref, preview_view
 from portal.errors import InvalidInput, NotFound
 from portal.i18n import translate
+from portal.roster.dates import today_for
 from portal.roster.models import Child, Group, Location, Role
 from portal.web.requests import identify, language, require_role, runtime
 from portal.web.responses import json_body, redirect
@@ -105,7 +106,7 @@ async def preview(request: Request) -> Response:
         user = require_role(caller).user
         group_id: int = request.path_params["group_id"]
         children = {child.id: child for child, _ in await service.group_children(uow.session, user, group_id)}
-        today = service.today_for(caller.organisation)
+        today = today_for(caller.organisation)
         photos = []
         for tags in _preview_tags(data.get("photos"), children):
             facts = await facts_for(uow.session, group_id, tags, today)
@@ -169,7 +170,7 @@ async def overview_page(request: Request) -> Response:
                     "own_family_only": [c for c, s in rows if s.status == "own_family_only"],
                 }
             )
-        today = service.today_for(caller.organisation)
+        today = today_for(caller.organisation)
         context = {"organisation": caller.organisation, "user": user, "sections": sections, "today": today}
     return render(request, "consent_overview.html", context)
 

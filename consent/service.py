@@ -19,7 +19,6 @@ import datetime as dt
 from collections import defaultdict
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -29,6 +28,7 @@ from consent.models import Consent, ConsentChange, ConsentKind
 from consent.policy import ChildConsent, effective
 from portal.database import utcnow
 from portal.errors import Forbidden, InvalidInput, NotFound
+from portal.roster.dates import is_current, today_for, within_leaving_window
 from portal.roster.models import Child, Guardianship, Organisation, Role, User
 from portal.roster.queries import staff_group_ids
 from portal.uow import UnitOfWork
@@ -52,10 +52,6 @@ class KindAnswers:
     @property
     def effective(self) -> bool:
         return effective(g.granted for g in self.guardians)
-
-
-def today_for(organisation: Organisation) -> dt.date:
-    return dt.datetime.now(ZoneInfo(organisation.timezone)).date()
 
 
 async def kinds(session: AsyncSession) -> list[ConsentKind]:
@@ -103,9 +99,9 @@ async def guardian_child(session: AsyncSession, user: User, child_id: int) -> tu
     organisation = await session.get(Organisation, child.organisation_id)
     assert organisation is not None
     today = today_for(organisation)
-    if child.end_date is None or child.end_date >= today:
+    if is_current(child, today):
         return child, True
-    if today <= child.end_date + dt.timedelta(days=organisation.leaving_window_days):
+    if within_leaving_window(child, organisation, today):
         return child, False
     raise NotFound()
 

@@ -22,13 +22,13 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from consent.evaluate import decide_many
 from consent.policy import Decision
-from consent.service import today_for
 from media.formats import NotAPhoto
 from media.models import Photo, PhotoAccess, PhotoRendition, PhotoStatus, PhotoTag
 from media.processing import Processed, Rect
 from media.sandbox import SandboxPool
 from media.storage import Storage, object_key
 from portal.database import utcnow
+from portal.roster.dates import today_for
 from portal.roster.models import Organisation
 from portal.uow import UnitOfWork
 

@@ -21,24 +21,11 @@ from sqlalchemy import or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from portal.errors import NotFound
+from portal.roster.dates import is_current, today_for, within_leaving_window
 from portal.roster.models import Child, Group, Guardianship, Organisation, Role, StaffAssignment, User
 from portal.roster.queries import works_in
 
-__all__ = ["works_in"]
-
-
-def today_for(organisation: Organisation) -> dt.date:
-    from zoneinfo import ZoneInfo
-
-    return dt.datetime.now(ZoneInfo(organisation.timezone)).date()
-
-
-def is_current(child: Child, today: dt.date) -> bool:
-    return child.end_date is None or child.end_date >= today
-
-
-def within_leaving_window(child: Child, organisation: Organisation, today: dt.date) -> bool:
-    return child.end_date is None or today <= child.end_date + dt.timedelta(days=organisation.leaving_window_days)
+__all__ = ["is_current", "today_for", "within_leaving_window", "works_in"]
 
 
 async def is_guardian(session: AsyncSession, user: User, child_id: int) -> bool:

@@ -49,14 +49,7 @@ class Mode(enum.Enum):
     NARROW = "narrow"
 
 
-async def staff_of(session: AsyncSession, photo: Photo) -> set[int]:
-    people = await audience.group_staff(session, photo.group_id)
-    if photo.uploader_id is not None:
-        people.add(photo.uploader_id)
-    return people
-
-
-async def share(uow: UnitOfWork, broker: Broker, photo: Photo, renditions: list[PhotoRendition]) -> set[str]:
+async def share(uow: UnitOfWork, broker: Broker, photo: Photo) -> set[str]:
     """Deliver a photo whose processing just finished (or tell the uploader it failed).
 
     Returns the mask keys recipients still wait for."""

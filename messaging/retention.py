@@ -25,9 +25,9 @@ from media.models import Photo, PhotoTag
 from media.storage import Storage, object_key
 from messaging.archive.build import archive_key
 from messaging.archive.models import Archive, ArchiveStatus
-from messaging.audience import today_for
 from messaging.models import AbsenceReport, DiaryEntry, PurgeLog, ThreadMessage
 from portal.database import utcnow
+from portal.roster.dates import today_for
 from portal.roster.models import Child, Guardianship, Organisation, User
 from portal.uow import UnitOfWork
 

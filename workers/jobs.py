@@ -73,7 +73,7 @@ async def process_photo(ctx: JobContext, photo_id: int) -> str:
         outcome = await pipeline.render(ctx["storage"], ctx["photos"], photo, sets)
         async with UnitOfWork(sessionmaker) as uow:
             recorded = await pipeline.record(uow, outcome)
-            missing = await photos.share(uow, ctx["broker"], *recorded) if recorded is not None else set()
+            missing = await photos.share(uow, ctx["broker"], recorded[0]) if recorded is not None else set()
         if missing:  # consent changed while we rendered: make what recipients now need
             await _share_rounds(ctx, photo_id, photos.Mode.SHARE)
     except TRANSIENT as exc:
@@ -84,7 +84,7 @@ async def process_photo(ctx: JobContext, photo_id: int) -> str:
         async with UnitOfWork(sessionmaker) as uow:
             failed = await pipeline.fail(uow, photo_id, "photo.storage_failed")
             if failed is not None:
-                await photos.share(uow, ctx["broker"], failed, [])
+                await photos.share(uow, ctx["broker"], failed)
         return "failed"
     if recorded is None:
         return "skipped"
