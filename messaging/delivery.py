@@ -1,5 +1,6 @@
 """Delivering content: append it to every recipient's feed inside the transaction and
-publish the rendered event frames after commit (a rollback publishes nothing)."""
+publish the rendered event frames after commit (a rollback publishes nothing); and
+announcing transient state (progress) that no feed keeps."""
 
 from __future__ import annotations
 
@@ -60,6 +61,13 @@ async def deliver_many(uow: UnitOfWork, broker: Broker, batches: list[tuple[set[
             await broker.publish(message)
 
     uow.after_commit(publish)
+
+
+async def announce(broker: Broker, recipients: set[int], kind: str, data: dict[str, object]) -> None:
+    """Publish a transient frame (``protocol.TRANSIENT_KINDS``) now: not in any feed, no
+    ``seq``; a client that was not connected reads the state over HTTP instead."""
+    if recipients:
+        await broker.publish(Published(kind, json.dumps(data), tuple((user_id, 0) for user_id in sorted(recipients))))
 
 
 async def original_recipients(session: AsyncSession, created_kind: str, ref_id: int) -> set[int]:

@@ -68,10 +68,17 @@ class _Marker:
         self.name = name
 
 
+@dataclass(frozen=True)
+class _Transient:
+    """A frame outside ``seq`` (progress): sent as it comes, never replayed."""
+
+    frame: str
+
+
 CATCH_UP = _Marker("catch-up")
 PONG = _Marker("pong")
 HEARTBEAT_DUE = _Marker("heartbeat")
-QueueItem = tuple[int, str, float | None] | _Marker
+QueueItem = tuple[int, str, float | None] | _Marker | _Transient
 
 
 @dataclass(eq=False)
@@ -170,6 +177,9 @@ class Hub:
             if time.monotonic() - conn.last_sent >= self.heartbeat_secs:
                 await self._send(conn, json.dumps({"type": protocol.HEARTBEAT}))
             return
+        if isinstance(item, _Transient):
+            await self._send(conn, item.frame)
+            return
         assert isinstance(item, tuple)
         seq, payload, written_at = item
         if seq <= conn.last_seq:
@@ -229,8 +239,15 @@ class Hub:
             + json.dumps(message.kind)
             + ', "data": '
             + message.data_json
-            + ', "seq": '
         )
+        if message.kind in protocol.TRANSIENT_KINDS:
+            transient = _Transient(head + "}")
+            for user_id, _ in local:
+                for conn in list(by_user.get(user_id, ())):
+                    if not conn.offer(transient):
+                        self.drop_slow(conn)
+            return
+        head += ', "seq": '
         written_at = _written_at(message)
         for user_id, seq in local:
             frame = f"{head}{seq}}}"

@@ -13,12 +13,13 @@ READY = "ready"
 EVENT = "event"
 RETRACT = "retract"
 RESET = "reset"
+PROGRESS = "progress"  # transient: outside ``seq``, never stored or replayed
 HEARTBEAT = "heartbeat"
 PONG = "pong"
 ERROR = "error"
 
 CLIENT_FRAMES = (HELLO, PING)
-SERVER_FRAMES = (READY, EVENT, RETRACT, RESET, HEARTBEAT, PONG, ERROR)
+SERVER_FRAMES = (READY, EVENT, RETRACT, RESET, PROGRESS, HEARTBEAT, PONG, ERROR)
 
 # content types and event kinds: "<content>.<verb>"; the data is the content as it is now
 GROUP_POST = "group_post"
@@ -40,6 +41,7 @@ FAILED = "failed"
 BLOCKED = "blocked"
 RETRACTED = "retracted"
 FINISHED = "ready"
+ADVANCED = "progress"
 
 
 def kind(content: str, verb: str) -> str:
@@ -58,12 +60,16 @@ PHOTO_UPLOAD_FAILED = kind(PHOTO_UPLOAD, FAILED)
 PHOTO_UPLOAD_BLOCKED = kind(PHOTO_UPLOAD, BLOCKED)
 ARCHIVE_READY = kind(ARCHIVE, FINISHED)
 PHOTO_RETRACTED = kind(PHOTO, RETRACTED)  # ref: the rendition taken back; sent as a ``retract`` frame
+ARCHIVE_PROGRESS = kind(ARCHIVE, ADVANCED)  # transient: a build's percentage, sent as a ``progress`` frame
 
 RETRACT_KINDS = (PHOTO_RETRACTED,)
+TRANSIENT_KINDS = (ARCHIVE_PROGRESS,)  # not in the feed: no ``seq``, lost when no socket is open
 
 
 def frame_type(event_kind: str) -> str:
-    """``retract`` for kinds that take something back, ``event`` for the rest."""
+    """``retract`` for kinds that take something back, ``progress`` for transient ones, ``event`` for the rest."""
+    if event_kind in TRANSIENT_KINDS:
+        return PROGRESS
     return RETRACT if event_kind in RETRACT_KINDS else EVENT
 
 
@@ -79,6 +85,7 @@ EVENT_KINDS = (
     PHOTO_UPLOAD_BLOCKED,
     PHOTO_RETRACTED,
     ARCHIVE_READY,
+    ARCHIVE_PROGRESS,
     *(kind(c, EDITED) for c in EDITABLE),
     *(kind(c, DELETED) for c in DELETABLE),
 )

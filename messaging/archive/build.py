@@ -31,7 +31,7 @@ from messaging.archive.contents import Contents, TextItem, read_contents
 from messaging.archive.models import Archive, ArchiveStatus
 from messaging.archive.photo_file import dated_jpeg, thumbnail_jpeg
 from messaging.broker.base import Broker
-from messaging.delivery import deliver
+from messaging.delivery import announce, deliver
 from portal.database import utcnow
 from portal.roster.models import Child, Organisation, User
 from portal.uow import UnitOfWork
@@ -95,8 +95,13 @@ def _text(item: TextItem) -> dict[str, object]:
 
 
 class _Progress:
-    def __init__(self, sessionmaker: async_sessionmaker[AsyncSession], archive_id: int, total: int) -> None:
-        self.sessionmaker, self.archive_id, self.total, self.written = sessionmaker, archive_id, max(total, 1), 0
+    """Every PROGRESS_STEP percent: the row (for HTTP readers) and a ``progress`` frame (for open sockets)."""
+
+    def __init__(
+        self, sessionmaker: async_sessionmaker[AsyncSession], broker: Broker, archive: Archive, total: int
+    ) -> None:
+        self.sessionmaker, self.broker, self.total, self.written = sessionmaker, broker, max(total, 1), 0
+        self.archive_id, self.user_id = archive.id, archive.user_id
 
     async def done(self, count: int) -> None:
         percent = min(99, count * 100 // self.total)
@@ -105,8 +110,11 @@ class _Progress:
         self.written = percent
         async with UnitOfWork(self.sessionmaker) as uow:
             archive = await uow.session.get(Archive, self.archive_id)
-            if archive is not None and archive.status is ArchiveStatus.BUILDING:
-                archive.progress = percent
+            if archive is None or archive.status is not ArchiveStatus.BUILDING:
+                return
+            archive.progress = percent
+        data: dict[str, object] = {"id": self.archive_id, "status": ArchiveStatus.BUILDING.value, "progress": percent}
+        await announce(self.broker, {self.user_id}, protocol.ARCHIVE_PROGRESS, data)
 
 
 async def build(
@@ -125,7 +133,7 @@ async def build(
         lang = user.language or organisation.language
         key = archive_key(archive)
         expires = _expiry(child, organisation)
-    progress = _Progress(sessionmaker, archive_id, len(contents.photos))
+        progress = _Progress(sessionmaker, broker, archive, len(contents.photos))
 
     async def members() -> AsyncIterator[AsyncMemberFile]:
         for index, photo in enumerate(contents.photos, start=1):

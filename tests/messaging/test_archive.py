@@ -20,7 +20,7 @@ from messaging.archive.models import Archive
 from tests.harness import Harness
 from tests.media.conftest import consenting_world, set_consent, upload
 from tests.media.test_photo_consent import LEFT_HALF, striped
-from tests.messaging.conftest import World
+from tests.messaging.conftest import World, ws
 
 EXIF_IFD, DATE_TIME_ORIGINAL, OFFSET_TIME_ORIGINAL = 0x8769, 0x9003, 0x9011
 
@@ -136,6 +136,29 @@ async def test_a_broken_download_resumes_with_identical_bytes(world: World) -> N
     assert changed.status_code == 200 and changed.content == whole.content
     beyond = await fetch(world, "anna@example.nl", url, range=f"bytes={size}-")
     assert beyond.status_code == 416 and beyond.headers["content-range"] == f"bytes */{size}"
+
+
+async def test_open_sockets_see_the_build_progress_and_then_the_finished_archive(world: World, port: int) -> None:
+    for _ in range(3):
+        await photo(world, ["Noor"])
+    await world.harness.run_jobs()
+    async with (
+        ws(port, token=world.tokens["anna@example.nl"]) as anna,
+        ws(port, token=world.tokens["bram@example.nl"]) as bram,
+    ):
+        await anna.until("ready")
+        await bram.until("ready")
+        archive_id = (await ask(world, "anna@example.nl", "Noor")).json()["id"]
+        await world.harness.run_jobs()
+        progress, done = await anna.until("event")
+        assert done["kind"] == "archive.ready" and done["data"]["id"] == archive_id
+        assert [f["type"] for f in progress] == ["progress"] * 3 and all("seq" not in f for f in progress)
+        assert [f["data"] for f in progress] == [
+            {"id": archive_id, "status": "building", "progress": p} for p in (33, 66, 99)
+        ]
+        assert not [f for f in await bram.drain() if "archive" in f.get("kind", "")]  # only for who asked
+    feed = await world.feed("anna@example.nl")
+    assert not [f for f in feed if f["kind"] == "archive.progress"]  # never stored, never replayed
 
 
 async def test_a_second_request_joins_the_running_build(world: World) -> None:
