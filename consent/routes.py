@@ -34,7 +34,7 @@ from portal.roster.dates import today_for
 from portal.roster.models import Child, Group, Location, Role
 from portal.web.requests import identify, language, require_role, runtime
 from portal.web.responses import json_body, redirect
-from portal.web.templating import render
+from portal.web.templating import page_context, render
 
 MAX_PREVIEW_PHOTOS = 50
 EXPORT_FIELDS = ["child_id", "child", "changed_at", "by_user_id", "by", "kind", "old", "new", "client"]
@@ -171,7 +171,11 @@ async def overview_page(request: Request) -> Response:
                 }
             )
         today = today_for(caller.organisation)
-        context = {"organisation": caller.organisation, "user": user, "sections": sections, "today": today}
+        context = {
+            **await page_context(uow.session, caller.organisation, user),
+            "sections": sections,
+            "today": today,
+        }
     return render(request, "consent_overview.html", context)
 
 

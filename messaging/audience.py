@@ -10,7 +10,8 @@
   window after the child's end date) and its current group's staff. Managers
   and admins do not read family threads.
 
-"Does not exist" and "not yours" both raise ``NotFound``.
+"Does not exist" and "not yours" both raise ``NotFound``; writing about a child
+that has left, by its family during the window, raises ``Conflict`` saying so.
 """
 
 from __future__ import annotations
@@ -20,8 +21,9 @@ import datetime as dt
 from sqlalchemy import or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from portal.errors import NotFound
-from portal.roster.dates import is_current, today_for, within_leaving_window
+from portal.errors import Conflict, NotFound
+from portal.i18n import format_date
+from portal.roster.dates import access_until, is_current, today_for, within_leaving_window
 from portal.roster.models import Child, Group, Guardianship, Organisation, Role, StaffAssignment, User
 from portal.roster.queries import works_in
 
@@ -66,8 +68,11 @@ async def group_for_posting(session: AsyncSession, user: User, group_id: int) ->
 async def child_for_posting(session: AsyncSession, user: User, child_id: int, today: dt.date) -> Child:
     """The child, if ``user`` may write about it now (guardian or its group's staff, child current)."""
     child = await readable_child(session, user, child_id, today)
-    if not is_current(child, today):
-        raise NotFound()
+    if not is_current(child, today):  # only its family can still read it: say why posting stopped
+        organisation = await session.get(Organisation, child.organisation_id)
+        last = access_until(child, organisation) if organisation is not None else None
+        lang = user.language or (organisation.language if organisation else "nl")
+        raise Conflict("leaving.not_postable", child=child.first_name, date=format_date(last, lang) if last else "")
     return child
 
 

@@ -34,6 +34,7 @@ from messaging import ws as messaging_ws
 from messaging.archive import routes as archive_routes
 from messaging.broker import LocalBroker, RedisBroker
 from messaging.hub import Hub, HubMetrics
+from messaging.leaving import routes as leaving_routes
 from messaging.retention import RETENTION
 from portal.accounts import routes as account_routes
 from portal.database import create_sessionmaker, engine_from_settings
@@ -205,6 +206,7 @@ def create_app(settings: Settings) -> Starlette:
         *consent_routes.routes,
         *consent_changes.routes,
         *archive_routes.routes,
+        *leaving_routes.routes,
         *messaging_ws.routes,
         Mount("/static", StaticFiles(directory=STATIC_DIR), name="static"),
     ]

@@ -7,6 +7,8 @@ both languages (a test checks it).
 
 from __future__ import annotations
 
+import datetime as dt
+
 LANGUAGES = ("nl", "en")
 DEFAULT_LANGUAGE = "nl"
 
@@ -86,6 +88,116 @@ CATALOG: dict[str, tuple[str, str]] = {
         "Deze download is verlopen. Vraag een nieuwe aan.",
         "This download has expired. Ask for a new one.",
     ),
+    "leaving.not_postable": (
+        "{child} is vertrokken. Je kunt tot en met {date} nog alles lezen en downloaden, maar niets meer plaatsen.",
+        "{child} has left. You can read and download everything until {date} inclusive, but not post anymore.",
+    ),
+    "leaving.bad_end_date": (
+        "De laatste dag kan niet voor de eerste dag ({start}) liggen.",
+        "The last day cannot be before the first day ({start}).",
+    ),
+    "leaving.end_date_too_early": (
+        "Met deze laatste dag is de leesperiode van {days} dagen al voorbij en zouden we alles over {child} "
+        "meteen verwijderen. Kies een latere datum, of gebruik de roosterimport als dat echt de bedoeling is.",
+        "With this last day the {days}-day reading period is already over and we would delete everything about "
+        "{child} at once. Choose a later date, or use the roster import if that is really intended.",
+    ),
+    "leaving.banner_left": (
+        "{child} is vertrokken. Tot en met {date} kun je alles nog lezen en downloaden; daarna verwijderen we het.",
+        "{child} has left. Until {date} inclusive you can still read and download everything; then we delete it.",
+    ),
+    "leaving.banner_leaving": (
+        "De laatste dag van {child} is {end}. Daarna kun je tot en met {date} alles nog lezen en downloaden.",
+        "{child}'s last day is {end}. After that you can read and download everything until {date} inclusive.",
+    ),
+    "leaving.download_link": ("Alles downloaden", "Download everything"),
+    "mail.leaving_started_subject": (
+        "{child} bij {org}: download alles vóór {date}",
+        "{child} at {org}: download everything before {date}",
+    ),
+    "mail.leaving_started_body": (
+        "Beste {name},\n\n"
+        "De laatste dag van {child} bij {org} was {end}. Tot en met {date} kun je het dagboek, de foto's en "
+        "de berichten nog lezen, en alles in één keer downloaden: de foto's met hun datum, een boek om te "
+        "bewaren of te printen, en een export voor andere programma's.\n\n"
+        "Downloaden: {link}\n\n"
+        "Na {date} verwijderen we alles over {child}. Daarna kunnen we niets meer terughalen.\n\n"
+        "Met vriendelijke groet,\n{org}\n",
+        "Dear {name},\n\n"
+        "{child}'s last day at {org} was {end}. Until {date} inclusive you can still read the diary, the photos "
+        "and the messages, and download everything in one go: the photos with their dates, a book to keep or "
+        "print, and an export for other programs.\n\n"
+        "Download: {link}\n\n"
+        "After {date} we delete everything about {child}. After that we cannot get anything back.\n\n"
+        "Kind regards,\n{org}\n",
+    ),
+    "mail.leaving_reminder_subject": (
+        "Nog {days} dagen: download alles van {child} vóór {date}",
+        "{days} days left: download everything of {child} before {date}",
+    ),
+    "mail.leaving_reminder_body": (
+        "Beste {name},\n\n"
+        "Na {date} verwijderen we bij {org} alles over {child}: het dagboek, de foto's en de berichten. "
+        "Heb je alles al gedownload? Dat kan nog {days} dagen.\n\n"
+        "Downloaden: {link}\n\n"
+        "Met vriendelijke groet,\n{org}\n",
+        "Dear {name},\n\n"
+        "After {date}, {org} deletes everything about {child}: the diary, the photos and the messages. "
+        "Did you download everything yet? You can for {days} more days.\n\n"
+        "Download: {link}\n\n"
+        "Kind regards,\n{org}\n",
+    ),
+    "archive.page_title": ("Alles van {child} downloaden", "Download everything of {child}"),
+    "archive.page_intro": (
+        "Eén ZIP-bestand met alles wat jij van {child} mag zien, om te bewaren zonder app:",
+        "One ZIP file with everything of {child} you may see, to keep without an app:",
+    ),
+    "archive.page_photos": (
+        "de foto's, met de datum waarop ze gemaakt zijn (zonder andere gegevens);",
+        "the photos, with the date they were taken (and no other data);",
+    ),
+    "archive.page_book": (
+        "het dagboek en jullie berichten als boek: open index.html, of print het als PDF;",
+        "the diary and your messages as a book: open index.html, or print it to PDF;",
+    ),
+    "archive.page_export": (
+        "export.json met alles, voor andere programma's.",
+        "export.json with everything, for other programs.",
+    ),
+    "archive.page_private": (
+        "Alleen jij kunt deze download openen. Foto's van andere kinderen staan er alleen in zoals jij ze mocht zien.",
+        "Only you can open this download. Photos of other children are in it only as you were allowed to see them.",
+    ),
+    "archive.start": ("Maak mijn download", "Make my download"),
+    "archive.start_again": ("Maak een nieuwe download", "Make a new download"),
+    "archive.building": ("Bezig met inpakken…", "Packing…"),
+    "archive.download": ("Download het ZIP-bestand", "Download the ZIP file"),
+    "archive.size": ("{mb} MB, {photos} foto's", "{mb} MB, {photos} photos"),
+    "archive.expires": ("Te downloaden tot {date}.", "Available until {date}."),
+    "archive.failed": (
+        "Het inpakken is mislukt. Probeer het later opnieuw.",
+        "Packing failed. Please try again later.",
+    ),
+    "leaving.overview_title": ("Vertrekkende kinderen", "Children leaving"),
+    "leaving.overview_intro": (
+        "Kinderen met een laatste dag. Hun ouders kunnen tot en met de leesdatum alles lezen en downloaden; "
+        "de dag erna verwijderen we alles over het kind.",
+        "Children with a last day. Their parents can read and download everything until the reading date "
+        "inclusive; the day after, we delete everything about the child.",
+    ),
+    "leaving.none": ("Er vertrekken geen kinderen.", "No children are leaving."),
+    "leaving.col_child": ("Kind", "Child"),
+    "leaving.col_end": ("Laatste dag", "Last day"),
+    "leaving.col_access": ("Lezen tot en met", "Reading until"),
+    "leaving.col_purge": ("Verwijderd op", "Deleted on"),
+    "leaving.col_guardians": ("Ouders: download", "Parents: download"),
+    "leaving.downloaded_on": ("gedownload op {date}", "downloaded on {date}"),
+    "leaving.not_downloaded": ("niet gedownload", "not downloaded"),
+    "leaving.set_title": ("Laatste dag instellen", "Set the last day"),
+    "leaving.set_child": ("Kind", "Child"),
+    "leaving.set_date": ("Laatste dag (leeg laten wist hem)", "Last day (leave empty to clear it)"),
+    "leaving.set_submit": ("Opslaan", "Save"),
+    "leaving.saved": ("Opgeslagen.", "Saved."),
     "archive.bad_range": ("Dat deel van het bestand bestaat niet.", "That part of the file does not exist."),
     "photo.blocked": (
         "Niet gedeeld: {children} mag niet op foto's. Maskeer dit kind op de foto en deel opnieuw.",
@@ -341,6 +453,43 @@ def translate(key: str, lang: str = DEFAULT_LANGUAGE, /, **params: object) -> st
     nl, en = CATALOG[key]
     text = en if lang == "en" else nl
     return text.format(**params) if params else text
+
+
+MONTHS = {
+    "nl": (
+        "januari",
+        "februari",
+        "maart",
+        "april",
+        "mei",
+        "juni",
+        "juli",
+        "augustus",
+        "september",
+        "oktober",
+        "november",
+        "december",
+    ),
+    "en": (
+        "January",
+        "February",
+        "March",
+        "April",
+        "May",
+        "June",
+        "July",
+        "August",
+        "September",
+        "October",
+        "November",
+        "December",
+    ),
+}
+
+
+def format_date(day: dt.date, lang: str = DEFAULT_LANGUAGE) -> str:
+    """``31 januari 2027`` / ``31 January 2027``: how dates read in texts for people."""
+    return f"{day.day} {MONTHS[lang if lang in MONTHS else DEFAULT_LANGUAGE][day.month - 1]} {day.year}"
 
 
 def negotiate(cookie: str | None, accept_language: str | None, default: str = DEFAULT_LANGUAGE) -> str:

@@ -5,6 +5,7 @@ other module of ``portal`` allowed to import the domain packages."""
 import consent.models
 import media.models
 import messaging.archive.models
+import messaging.leaving.models
 import messaging.models
 import portal.models
 

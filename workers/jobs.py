@@ -22,6 +22,7 @@ from messaging import photos
 from messaging import retention as retention_service
 from messaging.archive import build as archive_build
 from messaging.archive.service import BUILD_ARCHIVE
+from messaging.leaving import notices as leaving_notices
 from messaging.retention import RETENTION
 from portal.accounts.invitations import prepare_link_mail
 from portal.accounts.models import TokenPurpose
@@ -149,8 +150,10 @@ async def build_archive(ctx: JobContext, archive_id: int) -> str:
 
 
 async def retention(ctx: JobContext) -> dict[str, int]:
-    """Hourly housekeeping: delete expired archives, purge children whose leaving window passed."""
+    """Hourly housekeeping: delete expired archives, purge children whose leaving window passed,
+    and send the leaving e-mails that are due."""
     done = await retention_service.run(ctx["sessionmaker"], ctx["storage"])
+    done["leaving_mails"] = await leaving_notices.send_due(ctx["sessionmaker"], ctx["mailer"], ctx["settings"])
     log.info("retention ran", extra=done)
     return done
 

@@ -12,7 +12,7 @@ from pathlib import Path
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
 from messaging.archive.contents import Contents, PhotoItem, TextItem
-from portal.i18n import translate
+from portal.i18n import MONTHS, translate
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
 _env = Environment(
@@ -59,7 +59,12 @@ def pages(contents: Contents, lang: str) -> dict[str, bytes]:
         return translate(key, lang, **params)
 
     all_months = months(contents)
-    context = {"c": contents, "months": all_months, "t": t, "lang": lang}
+
+    def month_title(key: str) -> str:
+        year, month = key.split("-")
+        return f"{MONTHS[lang if lang in MONTHS else 'nl'][int(month) - 1]} {year}"
+
+    context = {"c": contents, "months": all_months, "t": t, "lang": lang, "month_title": month_title}
     files = {"index.html": _env.get_template("index.html").render(**context).encode()}
     for month in all_months:
         files[month.file_name] = _env.get_template("month.html").render(month=month, **context).encode()

@@ -49,3 +49,4 @@ class Archive(Base):
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
     finished_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
     expires_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    downloaded_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)  # first complete download

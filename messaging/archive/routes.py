@@ -1,7 +1,9 @@
 """Archive endpoints: ask for one (or join the running build), follow its progress,
 download it with HTTP Range so a broken download resumes where it stopped.
 
-* ``POST /api/children/<id>/archive``: 202 with the archive's state.
+* ``GET /archief/<child>``: the page (start, live progress, download).
+* ``POST /api/children/<id>/archive``: 202 with the archive's state;
+  ``GET`` the same: the caller's latest one (building or ready), else 404.
 * ``GET /api/archives/<id>``: its state (``progress`` in percent).
 * ``GET /api/archives/<id>/download``: the ZIP; ``Range: bytes=a-b`` gives 206,
   an unsatisfiable range 416; ``If-Range`` with an old ETag gives the whole file.
@@ -11,19 +13,23 @@ download it with HTTP Range so a broken download resumes where it stopped.
 from __future__ import annotations
 
 import re
+from collections.abc import AsyncIterator
 
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response, StreamingResponse
 from starlette.routing import BaseRoute, Route
 
 from media.storage import Storage
-from messaging import audience
+from messaging import audience, feed
 from messaging.archive import service
 from messaging.archive.models import Archive, ArchiveStatus
 from portal.database import utcnow
-from portal.errors import Conflict, Gone
+from portal.errors import Conflict, Gone, NotFound
 from portal.i18n import translate
+from portal.runtime import Runtime
 from portal.web.requests import identify, language, require_role, runtime
+from portal.web.responses import redirect
+from portal.web.templating import page_context, render
 
 RANGE = re.compile(r"^bytes=(\d*)-(\d*)$")
 
@@ -77,6 +83,14 @@ def _byte_range(header: str | None, size: int) -> tuple[int, int] | None:
     return start, end
 
 
+async def _noting_the_end(rt: Runtime, archive_id: int, body: AsyncIterator[bytes]) -> AsyncIterator[bytes]:
+    """Pass the bytes on; once the last one went out, record the archive as downloaded."""
+    async for chunk in body:
+        yield chunk
+    async with rt.uow() as uow:
+        await service.mark_downloaded(uow, archive_id)
+
+
 async def download(request: Request) -> Response:
     rt = runtime(request)
     async with rt.uow() as uow:
@@ -108,15 +122,58 @@ async def download(request: Request) -> Response:
         message = translate("archive.bad_range", language(request))
         return Response(message, status_code=416, headers={**headers, "Content-Range": f"bytes */{size}"})
     if span is None:
-        body = storage.stream(archive.object_key)
+        body = _noting_the_end(rt, archive.id, storage.stream(archive.object_key))
         return StreamingResponse(body, media_type="application/zip", headers={**headers, "Content-Length": str(size)})
     first, last = span
     body = storage.stream(archive.object_key, start=first, end=last)
+    if last == size - 1:
+        body = _noting_the_end(rt, archive.id, body)
     headers.update({"Content-Range": f"bytes {first}-{last}/{size}", "Content-Length": str(last - first + 1)})
     return StreamingResponse(body, status_code=206, media_type="application/zip", headers=headers)
 
 
+async def mine(request: Request) -> Response:
+    """The caller's latest archive of this child (building or ready), or 404."""
+    async with runtime(request).uow() as uow:
+        caller = await identify(request, uow.session)
+        user = require_role(caller).user
+        child_id = request.path_params["child_id"]
+        await audience.readable_child(uow.session, user, child_id, audience.today_for(caller.organisation))
+        archive = await service.latest(uow.session, user, child_id)
+        if archive is None:
+            raise NotFound()
+        body = await service.view(uow.session, archive)
+    return JSONResponse(body)
+
+
+async def page(request: Request) -> Response:
+    """The "download everything" page: start a build, see it progress live, download."""
+    async with runtime(request).uow() as uow:
+        caller = await identify(request, uow.session)
+        if caller.principal is None:
+            return redirect("/login")
+        user = caller.principal.user
+        child = await audience.readable_child(
+            uow.session, user, request.path_params["child_id"], audience.today_for(caller.organisation)
+        )
+        if not await audience.is_guardian(uow.session, user, child.id):
+            raise NotFound()
+        archive = await service.latest(uow.session, user, child.id)
+        state = await service.view(uow.session, archive) if archive else None
+        if state is not None and archive is not None and archive.expires_at is not None:
+            state["expires_on"] = archive.expires_at.date()
+        context = {
+            **await page_context(uow.session, caller.organisation, user),
+            "child": child,
+            "archive": state,
+            "seq": await feed.last_seq(uow.session, user.id),
+        }
+    return render(request, "archive.html", context)
+
+
 routes: list[BaseRoute] = [
+    Route("/archief/{child_id:int}", page, methods=["GET"]),
+    Route("/api/children/{child_id:int}/archive", mine, methods=["GET"]),
     Route("/api/children/{child_id:int}/archive", ask, methods=["POST"]),
     Route("/api/archives/{archive_id:int}", status, methods=["GET"]),
     Route("/api/archives/{archive_id:int}/download", download, methods=["GET"]),

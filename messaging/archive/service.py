@@ -7,7 +7,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -64,6 +64,27 @@ async def own_archive(session: AsyncSession, user: User, archive_id: int) -> Arc
     return archive
 
 
+async def mark_downloaded(uow: UnitOfWork, archive_id: int) -> None:
+    """The first time the last byte went out: the admin's "downloaded" (resumes count too)."""
+    await uow.session.execute(
+        update(Archive).where(Archive.id == archive_id, Archive.downloaded_at.is_(None)).values(downloaded_at=utcnow())
+    )
+
+
+async def latest(session: AsyncSession, user: User, child_id: int) -> Archive | None:
+    """This guardian's most recent archive of the child that is not gone."""
+    return await session.scalar(
+        select(Archive)
+        .where(
+            Archive.user_id == user.id,
+            Archive.child_id == child_id,
+            Archive.status.in_((ArchiveStatus.BUILDING, ArchiveStatus.READY)),
+        )
+        .order_by(Archive.id.desc())
+        .limit(1)
+    )
+
+
 async def view(session: AsyncSession, archive: Archive) -> dict[str, Any]:
     child = await session.get(Child, archive.child_id)
     return {
@@ -75,6 +96,7 @@ async def view(session: AsyncSession, archive: Archive) -> dict[str, Any]:
         "byte_size": archive.byte_size,
         "created_at": archive.created_at.isoformat(),
         "expires_at": archive.expires_at.isoformat() if archive.expires_at else None,
+        "downloaded_at": archive.downloaded_at.isoformat() if archive.downloaded_at else None,
         "download_url": f"/api/archives/{archive.id}/download" if archive.status is ArchiveStatus.READY else None,
     }
 

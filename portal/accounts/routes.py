@@ -18,7 +18,7 @@ from portal.accounts.invitations import reset_after_commit
 from portal.accounts.models import AuthSession, SessionKind, TokenPurpose
 from portal.errors import BadCredentials, DomainError, InvalidInput, RateLimited
 from portal.i18n import LANGUAGES, translate
-from portal.roster.queries import children_of, groups_of
+from portal.roster.queries import children_of, deadlines_for, groups_of
 from portal.web.requests import (
     LANG_COOKIE,
     client_ip,
@@ -287,6 +287,7 @@ async def api_me(request: Request) -> Response:
         user = principal.user
         children = await children_of(uow.session, user)
         groups = await groups_of(uow.session, user) if user.role.is_staff else []
+        deadlines = await deadlines_for(uow.session, user, caller.organisation)
     return JSONResponse(
         {
             "id": user.id,
@@ -299,6 +300,15 @@ async def api_me(request: Request) -> Response:
             },
             "children": [vars(c) for c in children],
             "groups": [vars(g) for g in groups],
+            "leaving": [
+                {
+                    "child_id": d.child_id,
+                    "end_date": d.end_date.isoformat(),
+                    "access_until": d.access_until.isoformat(),
+                    "left": d.left,
+                }
+                for d in deadlines
+            ],
         }
     )
 

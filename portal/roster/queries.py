@@ -3,11 +3,13 @@ an organisation's totals. Always scoped by the organisation of the caller."""
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass
 
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from portal.roster.dates import access_until, today_for
 from portal.roster.models import (
     Child,
     Group,
@@ -129,3 +131,34 @@ async def staff_group_ids(session: AsyncSession, user: User) -> set[int]:
     if not user.role.is_staff:
         return set()
     return set(await session.scalars(select(StaffAssignment.group_id).where(StaffAssignment.user_id == user.id)))
+
+
+@dataclass(frozen=True)
+class Deadline:
+    """A guardian's child with an end date: until when the family can read and download."""
+
+    child_id: int
+    first_name: str
+    end_date: dt.date
+    access_until: dt.date
+    left: bool
+
+
+async def deadlines_for(session: AsyncSession, user: User, organisation: Organisation) -> list[Deadline]:
+    """The guardian's children with an end date whose window is not over, soonest first."""
+    today = today_for(organisation)
+    earliest_end = today - dt.timedelta(days=organisation.leaving_window_days)
+    children = await session.scalars(
+        select(Child)
+        .join(Guardianship, Guardianship.child_id == Child.id)
+        .where(
+            Guardianship.user_id == user.id, Child.organisation_id == organisation.id, Child.end_date >= earliest_end
+        )
+        .order_by(Child.end_date, Child.id)
+    )
+    result = []
+    for child in children:
+        last = access_until(child, organisation)
+        assert last is not None and child.end_date is not None
+        result.append(Deadline(child.id, child.first_name, child.end_date, last, child.end_date < today))
+    return result

@@ -208,3 +208,24 @@ async def roster_index(session: AsyncSession, organisation: Organisation) -> _Ro
     roster = _Roster(session, organisation, ImportReport())
     await roster.load()
     return roster
+
+
+async def set_end_date(
+    session: AsyncSession, organisation: Organisation, child_id: int, end_date: dt.date | None, today: dt.date
+) -> Child:
+    """Record (or clear, with ``None``) a child's last day. A date whose leaving window is
+    already over would purge the child at once: that is refused here (the roster import
+    can still do it, deliberately)."""
+    child = await session.get(Child, child_id)
+    if child is None or child.organisation_id != organisation.id:
+        raise NotFound()
+    if end_date is not None:
+        if end_date < child.start_date:
+            raise InvalidInput("leaving.bad_end_date", start=child.start_date.isoformat())
+        if end_date + dt.timedelta(days=organisation.leaving_window_days) < today:
+            raise InvalidInput(
+                "leaving.end_date_too_early", days=organisation.leaving_window_days, child=child.first_name
+            )
+    child.end_date = end_date
+    await session.flush()
+    return child

@@ -11,7 +11,7 @@ from portal.roster.models import Role
 from portal.roster.queries import children_of, groups_of, totals
 from portal.web.requests import identify, runtime
 from portal.web.responses import redirect
-from portal.web.templating import render
+from portal.web.templating import page_context, render
 
 
 async def home(request: Request) -> Response:
@@ -21,8 +21,7 @@ async def home(request: Request) -> Response:
             return redirect("/login")
         user = caller.principal.user
         context = {
-            "organisation": caller.organisation,
-            "user": user,
+            **await page_context(uow.session, caller.organisation, user),
             "children": await children_of(uow.session, user),
             "groups": await groups_of(uow.session, user) if user.role.is_staff else [],
             "totals": await totals(uow.session, caller.organisation)

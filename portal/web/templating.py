@@ -1,21 +1,31 @@
-"""Jinja2 templates with the per-request language, CSRF token and user in context."""
+"""Jinja2 templates with the per-request language, CSRF token and user in context, and
+``page_context``: what every signed-in page shows around its content (the leaving
+deadline of a guardian's departed child)."""
 
 from __future__ import annotations
 
 from pathlib import Path
 from typing import Any
 
+from sqlalchemy.ext.asyncio import AsyncSession
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.templating import Jinja2Templates
 
-from portal.i18n import translate
+from portal.i18n import format_date, translate
+from portal.roster.models import Organisation, User
+from portal.roster.queries import deadlines_for
 from portal.web.csrf import csrf_token, set_csrf_cookie
 from portal.web.requests import language, runtime
 
 TEMPLATES_DIR = Path(__file__).resolve().parent.parent / "templates"
 
 templates = Jinja2Templates(directory=str(TEMPLATES_DIR))
+
+
+async def page_context(session: AsyncSession, organisation: Organisation, user: User) -> dict[str, Any]:
+    """The organisation, the user and their leaving deadlines, for ``base.html``."""
+    return {"organisation": organisation, "user": user, "deadlines": await deadlines_for(session, user, organisation)}
 
 
 def render(
@@ -30,6 +40,8 @@ def render(
         "lang": lang,
         "other_lang": "en" if lang == "nl" else "nl",
         "t": lambda key, **params: translate(key, lang, **params),
+        "date": lambda day: format_date(day, lang),
+        "deadlines": [],
         "csrf_token": csrf_token(request, rt.settings.secret_key),
         "user": None,
         "organisation": None,

@@ -1,0 +1,154 @@
+"""In a real browser, on both stacks: a parent asks for "download everything", sees it
+finish live, downloads the ZIP; the book inside opens from disk with every image
+loading and no request leaving the folder, and prints. Screenshots and the printed
+PDF go to test-artifacts/."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import threading
+import uuid
+import zipfile
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+from playwright.sync_api import expect
+from sqlalchemy import select
+from websockets.sync.client import connect
+
+from portal.accounts.models import SessionKind
+from portal.accounts.service import start_session
+from portal.database import create_sessionmaker, engine_from_settings
+from portal.roster.models import Child, StaffAssignment, User
+from portal.settings import Settings
+from portal.uow import UnitOfWork
+from tests.conftest import run_sync
+from tests.e2e.conftest import ARTIFACTS, LiveServer
+from tests.e2e.test_login_browser import PHONE
+from tests.media import images
+from workers.worker import build_worker
+
+pytestmark = pytest.mark.browser
+
+WAIT_SECS = 30.0
+
+
+@pytest.fixture
+def worker(live_server: LiveServer) -> Iterator[None]:
+    """On the service stack, an arq worker in a thread of its own (the embedded default runs jobs in-process)."""
+    if not live_server.settings.redis_url:
+        yield
+        return
+    loop = asyncio.new_event_loop()
+    started = threading.Event()
+    tasks: list[asyncio.Task[None]] = []
+
+    def run() -> None:
+        asyncio.set_event_loop(loop)
+        arq = build_worker(live_server.settings, handle_signals=False, poll_delay=0.05)
+        tasks.append(loop.create_task(arq.main()))
+        started.set()
+        try:
+            loop.run_until_complete(tasks[0])
+        except asyncio.CancelledError:
+            pass
+        finally:
+            loop.run_until_complete(arq.close())
+            loop.close()
+
+    thread = threading.Thread(target=run, daemon=True)
+    thread.start()
+    assert started.wait(WAIT_SECS)
+    yield
+    loop.call_soon_threadsafe(tasks[0].cancel)
+    thread.join(WAIT_SECS)
+
+
+async def staff_token_for(settings: Settings, child_id: int) -> tuple[int, str]:
+    """The child's group and a bearer token of a staff member working there."""
+    engine = engine_from_settings(settings)
+    try:
+        async with UnitOfWork(create_sessionmaker(engine)) as uow:
+            child = await uow.session.get(Child, child_id)
+            assert child is not None
+            staff = await uow.session.scalar(
+                select(User)
+                .join(StaffAssignment, StaffAssignment.user_id == User.id)
+                .where(StaffAssignment.group_id == child.group_id)
+                .limit(1)
+            )
+            assert staff is not None
+            token, _ = await start_session(uow.session, staff, SessionKind.BEARER, label="e2e")
+            return child.group_id, token
+    finally:
+        await engine.dispose()
+
+
+def post_content(server: LiveServer, child_id: int) -> None:
+    """A diary entry and an activity photo (untagged: every family of the group), processed."""
+    group_id, token = run_sync(staff_token_for(server.settings, child_id))
+    auth = {"authorization": f"Bearer {token}"}
+    ws_url = server.url.replace("http://", "ws://") + "/ws"
+    with connect(ws_url, open_timeout=WAIT_SECS) as socket, httpx.Client(base_url=server.url, headers=auth) as http:
+        socket.send(json.dumps({"type": "hello", "after": 0, "token": token}))
+        diary = http.post(f"/api/children/{child_id}/diary", json={"body": "Vandaag hutten gebouwd in de tuin."})
+        assert diary.status_code == 201, diary.text
+        spec = [{"key": str(uuid.uuid4()), "children": [], "caption": "De hut"}]
+        files = [("file", ("IMG_0001.JPG", images.jpeg(), "image/jpeg"))]
+        uploaded = http.post(f"/api/groups/{group_id}/photos", data={"photos": json.dumps(spec)}, files=files)
+        assert uploaded.status_code == 201, uploaded.text
+        while True:  # the uploader hears when the photo is processed and shared
+            frame = json.loads(socket.recv(timeout=WAIT_SECS))
+            if frame.get("kind") == "photo.shared":
+                break
+
+
+def test_download_everything_and_read_the_book_offline(browser, live_server, worker, tmp_path: Path) -> None:
+    context = browser.new_context(viewport=PHONE, locale="nl-NL", accept_downloads=True)
+    page = context.new_page()
+    external: list[str] = []
+    page.on("request", lambda r: external.append(r.url) if not r.url.startswith(live_server.url) else None)
+    page.goto(f"{live_server.url}/login/link/{live_server.logins.parent[1]}")
+    child_id = page.request.get(f"{live_server.url}/api/me").json()["children"][0]["id"]
+    post_content(live_server, child_id)
+
+    page.goto(f"{live_server.url}/archief/{child_id}")
+    expect(page.get_by_role("heading", level=1)).to_contain_text("downloaden")
+    page.get_by_test_id("archive-start").click()
+    link = page.get_by_test_id("archive-download")
+    expect(link).to_be_visible(timeout=WAIT_SECS * 1000)  # archive.ready over the socket, without reload
+    expect(page.get_by_text("1 foto's")).to_be_visible()
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / "archive-page-phone.png"), full_page=True)
+    with page.expect_download() as download:
+        link.click()
+    zip_path = tmp_path / "archive.zip"
+    download.value.save_as(zip_path)
+    assert external == [], f"pages requested other origins: {external}"
+
+    book = tmp_path / "book"
+    with zipfile.ZipFile(zip_path) as archive:
+        names = archive.namelist()
+        archive.extractall(book)
+    assert [n for n in names if n.startswith("photos/")] and "index.html" in names and "export.json" in names
+
+    reader = context.new_page()  # the book, opened from disk like a family would, years later
+    outside: list[str] = []
+    failed: list[str] = []
+    folder = book.resolve().as_uri()
+    reader.on("request", lambda r: outside.append(r.url) if not r.url.startswith(folder) else None)
+    reader.on("requestfailed", lambda r: failed.append(r.url))
+    reader.goto(f"{folder}/index.html")
+    expect(reader.get_by_role("heading", level=1)).to_be_visible()
+    reader.locator("ol.months a").first.click()
+    expect(reader.get_by_text("Vandaag hutten gebouwd in de tuin.")).to_be_visible()
+    images_loaded = reader.evaluate("Array.from(document.images).map(i => i.complete && i.naturalWidth > 0)")
+    assert images_loaded and all(images_loaded), images_loaded
+    reader.screenshot(path=str(ARTIFACTS / "archive-book-month-phone.png"), full_page=True)
+    reader.emulate_media(media="print")
+    reader.pdf(path=str(ARTIFACTS / "archive-book-month.pdf"))
+    assert outside == [] and failed == [], (outside, failed)
+    context.close()
