@@ -20,6 +20,7 @@ import argparse
 import asyncio
 import datetime as dt
 import json
+import os
 import subprocess
 import sys
 import tempfile
@@ -102,7 +103,13 @@ async def build_here(folder: str, archive_id: int) -> None:
     from messaging.archive.build import build
     from messaging.broker import LocalBroker
     from portal.database import create_engine, create_sessionmaker
+    from portal.memory import tune_malloc
 
+    if not os.environ.get("BENCH_DEFAULT_MALLOC"):
+        tune_malloc()  # as ``schriftje serve`` and ``schriftje worker`` do
+    if os.environ.get("BENCH_FULL_WORKER"):  # what ``schriftje worker`` on S3 has loaded besides
+        import media.storage.s3  # noqa: F401
+        import workers.worker  # noqa: F401
     settings = settings_for(folder)
     engine = create_engine(settings.database_url)
     started = time.perf_counter()

@@ -30,8 +30,10 @@ def main(argv: list[str] | None = None) -> int:
         print(f"schriftje: {exc}", file=sys.stderr)
         return 2
     from portal.logs import configure_logging
+    from portal.memory import tune_malloc
 
     configure_logging(settings.log_level)
+    tune_malloc()  # serve runs the embedded default's jobs, worker the service stack's
     command: Command = args.func
     try:
         return command(args, settings)

@@ -1,17 +1,21 @@
-"""Storage backends behind one Protocol; ``open_storage`` picks one from the settings."""
+"""Storage backends behind one Protocol; ``open_storage`` picks one from the settings.
+
+The S3 backend (aiobotocore, ~26 MB of memory once imported) is imported only when
+S3 is configured, so the embedded default and its worker never load it."""
 
 from __future__ import annotations
 
 from media.storage.base import Storage, object_key
 from media.storage.local import LocalStorage
-from media.storage.s3 import S3Storage
 from portal.settings import Settings
 
-__all__ = ["LocalStorage", "S3Storage", "Storage", "object_key", "open_storage"]
+__all__ = ["LocalStorage", "Storage", "object_key", "open_storage"]
 
 
 async def open_storage(settings: Settings) -> Storage:
     if settings.storage == "s3":
+        from media.storage.s3 import S3Storage
+
         return await S3Storage.open(
             bucket=settings.s3_bucket,
             endpoint_url=settings.s3_endpoint_url or None,
