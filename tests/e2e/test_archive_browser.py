@@ -27,7 +27,7 @@ from portal.settings import Settings
 from portal.uow import UnitOfWork
 from tests.conftest import run_sync
 from tests.e2e.conftest import ARTIFACTS, LiveServer
-from tests.e2e.test_login_browser import PHONE
+from tests.e2e.test_login_browser import PHONE, TABLET
 from tests.media import images
 from workers.worker import build_worker
 
@@ -151,4 +151,19 @@ def test_download_everything_and_read_the_book_offline(browser, live_server, wor
     reader.emulate_media(media="print")
     reader.pdf(path=str(ARTIFACTS / "archive-book-month.pdf"))
     assert outside == [] and failed == [], (outside, failed)
+    context.close()
+
+
+def test_the_admin_sees_who_is_leaving_on_a_tablet(browser, live_server) -> None:
+    context = browser.new_context(viewport=TABLET, locale="nl-NL")
+    page = context.new_page()
+    page.goto(f"{live_server.url}/login/link/{live_server.logins.admin[1]}")
+    page.get_by_test_id("leaving-overview-link").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Vertrekkende kinderen")
+    rows = page.get_by_test_id("leaving").locator("tbody tr")
+    expect(rows.first).to_be_visible()  # the demo has children with a last day
+    page.get_by_label("Laatste dag (leeg laten wist hem)").fill("2099-12-31")
+    page.get_by_role("button", name="Opslaan").click()
+    expect(page.get_by_test_id("saved")).to_have_text("Opgeslagen.")
+    page.screenshot(path=str(ARTIFACTS / "admin-leaving-tablet.png"), full_page=True)
     context.close()
