@@ -19,10 +19,10 @@ from __future__ import annotations
 import datetime as dt
 import enum
 
-from sqlalchemy import Enum, Float, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy import Float, ForeignKey, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from portal.database import Base, UTCDateTime, utcnow
+from portal.database import Base, UTCDateTime, str_enum, utcnow
 
 
 class PhotoStatus(enum.StrEnum):
@@ -52,15 +52,7 @@ class Photo(Base):
     kind: Mapped[str] = mapped_column(String(10))
     byte_size: Mapped[int] = mapped_column(Integer)
     original_key: Mapped[str] = mapped_column(String(200), default="")
-    status: Mapped[PhotoStatus] = mapped_column(
-        Enum(
-            PhotoStatus,
-            name="photo_status",
-            native_enum=False,
-            length=20,
-            values_callable=lambda e: [m.value for m in e],
-        )
-    )
+    status: Mapped[PhotoStatus] = mapped_column(str_enum(PhotoStatus, "photo_status"))
     failure_reason: Mapped[str | None] = mapped_column(String(60))
     blocked_by: Mapped[str] = mapped_column(String(400), default="", server_default="")  # child ids, "3,7"
     width: Mapped[int | None] = mapped_column(Integer)

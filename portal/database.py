@@ -9,10 +9,11 @@ behaves like the real thing.
 from __future__ import annotations
 
 import datetime as dt
+import enum
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import DateTime, MetaData, event
+from sqlalchemy import DateTime, Enum, MetaData, event
 from sqlalchemy.engine import Connection, Dialect
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
@@ -62,6 +63,12 @@ class UTCDateTime(TypeDecorator[dt.datetime]):
 
 def utcnow() -> dt.datetime:
     return dt.datetime.now(dt.UTC)
+
+
+def str_enum(kind: type[enum.StrEnum], name: str) -> Enum:
+    """A column type storing a ``StrEnum``'s values (not its names) as plain strings,
+    the same on SQLite and PostgreSQL (no native enum type to migrate)."""
+    return Enum(kind, name=name, native_enum=False, length=20, values_callable=lambda e: [m.value for m in e])
 
 
 def create_engine(url: str, *, schema: str | None = None, **kwargs: Any) -> AsyncEngine:

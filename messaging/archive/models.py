@@ -11,10 +11,10 @@ from __future__ import annotations
 import datetime as dt
 import enum
 
-from sqlalchemy import BigInteger, Enum, ForeignKey, Integer, String
+from sqlalchemy import BigInteger, ForeignKey, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
-from portal.database import Base, UTCDateTime, utcnow
+from portal.database import Base, UTCDateTime, str_enum, utcnow
 
 
 class ArchiveStatus(enum.StrEnum):
@@ -33,15 +33,7 @@ class Archive(Base):
     organisation_id: Mapped[int] = mapped_column(ForeignKey("organisation.id", ondelete="CASCADE"), index=True)
     child_id: Mapped[int] = mapped_column(ForeignKey("child.id", ondelete="CASCADE"), index=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("app_user.id", ondelete="CASCADE"), index=True)
-    status: Mapped[ArchiveStatus] = mapped_column(
-        Enum(
-            ArchiveStatus,
-            name="archive_status",
-            native_enum=False,
-            length=20,
-            values_callable=lambda e: [m.value for m in e],
-        )
-    )
+    status: Mapped[ArchiveStatus] = mapped_column(str_enum(ArchiveStatus, "archive_status"))
     progress: Mapped[int] = mapped_column(Integer, default=0)  # percent
     object_key: Mapped[str] = mapped_column(String(200), default="")
     byte_size: Mapped[int | None] = mapped_column(BigInteger)

@@ -137,9 +137,10 @@ async def mine(request: Request) -> Response:
     async with runtime(request).uow() as uow:
         caller = await identify(request, uow.session)
         user = require_role(caller).user
-        child_id = request.path_params["child_id"]
-        await audience.readable_child(uow.session, user, child_id, audience.today_for(caller.organisation))
-        archive = await service.latest(uow.session, user, child_id)
+        child = await service.family_child(
+            uow.session, user, request.path_params["child_id"], audience.today_for(caller.organisation)
+        )
+        archive = await service.latest(uow.session, user, child.id)
         if archive is None:
             raise NotFound()
         body = await service.view(uow.session, archive)
@@ -153,11 +154,9 @@ async def page(request: Request) -> Response:
         if caller.principal is None:
             return redirect("/login")
         user = caller.principal.user
-        child = await audience.readable_child(
+        child = await service.family_child(
             uow.session, user, request.path_params["child_id"], audience.today_for(caller.organisation)
         )
-        if not await audience.is_guardian(uow.session, user, child.id):
-            raise NotFound()
         archive = await service.latest(uow.session, user, child.id)
         state = await service.view(uow.session, archive) if archive else None
         if state is not None and archive is not None and archive.expires_at is not None:

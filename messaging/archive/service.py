@@ -26,12 +26,18 @@ def building_key(user_id: int, child_id: int) -> str:
     return f"{user_id}:{child_id}"
 
 
-async def start(uow: UnitOfWork, user: User, child_id: int, today: dt.date) -> tuple[Archive, bool]:
-    """The running build for this guardian and child, or a new one; and whether it is new."""
-    session = uow.session
+async def family_child(session: AsyncSession, user: User, child_id: int, today: dt.date) -> Child:
+    """The child, if ``user`` is its guardian and may still read about it (also while leaving)."""
     child = await audience.readable_child(session, user, child_id, today)
     if not await audience.is_guardian(session, user, child.id):
         raise NotFound()
+    return child
+
+
+async def start(uow: UnitOfWork, user: User, child_id: int, today: dt.date) -> tuple[Archive, bool]:
+    """The running build for this guardian and child, or a new one; and whether it is new."""
+    session = uow.session
+    child = await family_child(session, user, child_id, today)
     key = building_key(user.id, child.id)
     running = await session.scalar(select(Archive).where(Archive.building == key).with_for_update())
     if running is not None and utcnow() - running.created_at < STALE_AFTER:

@@ -6,10 +6,10 @@ from __future__ import annotations
 import datetime as dt
 import enum
 
-from sqlalchemy import Enum, ForeignKey, UniqueConstraint
+from sqlalchemy import ForeignKey, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from portal.database import Base, UTCDateTime, utcnow
+from portal.database import Base, UTCDateTime, str_enum, utcnow
 
 
 class NoticeKind(enum.StrEnum):
@@ -24,13 +24,5 @@ class LeavingNotice(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     child_id: Mapped[int] = mapped_column(ForeignKey("child.id", ondelete="CASCADE"), index=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("app_user.id", ondelete="CASCADE"), index=True)
-    kind: Mapped[NoticeKind] = mapped_column(
-        Enum(
-            NoticeKind,
-            name="leaving_notice_kind",
-            native_enum=False,
-            length=20,
-            values_callable=lambda e: [m.value for m in e],
-        )
-    )
+    kind: Mapped[NoticeKind] = mapped_column(str_enum(NoticeKind, "leaving_notice_kind"))
     sent_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -11,7 +11,6 @@ import enum
 
 from sqlalchemy import (
     Date,
-    Enum,
     ForeignKey,
     Index,
     Integer,
@@ -21,7 +20,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from portal.database import Base, UTCDateTime, utcnow
+from portal.database import Base, UTCDateTime, str_enum, utcnow
 
 
 class CareType(enum.StrEnum):
@@ -39,16 +38,6 @@ class Role(enum.StrEnum):
     @property
     def is_staff(self) -> bool:
         return self is not Role.PARENT
-
-
-def _enum(kind: type[enum.StrEnum], name: str) -> Enum:
-    return Enum(
-        kind,
-        name=name,
-        native_enum=False,
-        length=20,
-        values_callable=lambda e: [m.value for m in e],
-    )
 
 
 class Organisation(Base):
@@ -84,7 +73,7 @@ class Group(Base):
     organisation_id: Mapped[int] = mapped_column(ForeignKey("organisation.id", ondelete="CASCADE"), index=True)
     location_id: Mapped[int] = mapped_column(ForeignKey("location.id", ondelete="CASCADE"), index=True)
     name: Mapped[str] = mapped_column(String(200))
-    care_type: Mapped[CareType] = mapped_column(_enum(CareType, "care_type"))
+    care_type: Mapped[CareType] = mapped_column(str_enum(CareType, "care_type"))
 
     location: Mapped[Location] = relationship(lazy="raise")
 
@@ -127,7 +116,7 @@ class User(Base):
     organisation_id: Mapped[int] = mapped_column(ForeignKey("organisation.id", ondelete="CASCADE"), index=True)
     email: Mapped[str] = mapped_column(String(254))
     display_name: Mapped[str] = mapped_column(String(200))
-    role: Mapped[Role] = mapped_column(_enum(Role, "role"))
+    role: Mapped[Role] = mapped_column(str_enum(Role, "role"))
     password_hash: Mapped[str | None] = mapped_column(String(255))
     language: Mapped[str | None] = mapped_column(String(2))
     invited_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
