@@ -114,7 +114,7 @@ class _Progress:
                 return
             archive.progress = percent
         data: dict[str, object] = {"id": self.archive_id, "status": ArchiveStatus.BUILDING.value, "progress": percent}
-        await announce(self.broker, {self.user_id}, protocol.ARCHIVE_PROGRESS, data)
+        await announce(self.broker, {self.user_id}, protocol.ARCHIVE_PROGRESS, data)  # the broker never raises
 
 
 async def build(

@@ -150,3 +150,16 @@ async def test_a_burst_bigger_than_the_queue_over_real_tcp_loses_nothing(world: 
     if not harness.settings.is_postgres:
         assert closes == [protocol.CLOSE_SLOW_CONSUMER]
     assert all(code == protocol.CLOSE_SLOW_CONSUMER for code in closes)
+
+
+async def test_progress_frames_never_get_a_socket_dropped_real_events_do(world: World) -> None:
+    broker = LocalBroker()
+    hub = Hub(broker, world.harness.rt.sessionmaker, metrics=HubMetrics(), max_queued=QUEUE, heartbeat_secs=60)
+    conn = await hub.attach(1, StuckSocket(), 0)  # nobody drains its queue
+    for percent in range(2 * QUEUE):
+        data = json.dumps({"id": 1, "status": "building", "progress": percent})
+        await broker.publish(Published(protocol.ARCHIVE_PROGRESS, data, ((1, 0),)))
+    assert conn.queue.full() and not conn.dropped  # transient: skipped when there is no room
+    await broker.publish(Published(protocol.MESSAGE_CREATED, json.dumps({"id": 1}), ((1, 1),)))
+    assert conn.dropped  # a feed event that does not fit still means "resume from your cursor"
+    await hub.close()
