@@ -33,7 +33,7 @@ from portal.i18n import translate
 from portal.roster.dates import today_for
 from portal.roster.models import Child, Group, Location, Role
 from portal.web.requests import identify, language, require_role, runtime
-from portal.web.responses import json_body, redirect
+from portal.web.responses import json_body, to_login
 from portal.web.templating import page_context, render
 
 MAX_PREVIEW_PHOTOS = 50
@@ -149,7 +149,7 @@ async def overview_page(request: Request) -> Response:
     async with runtime(request).uow() as uow:
         caller = await identify(request, uow.session)
         if caller.principal is None:
-            return redirect("/login")
+            return to_login(request)
         user = require_role(caller, Role.MANAGER, Role.ADMIN).user
         groups = list(
             await uow.session.execute(

@@ -28,7 +28,7 @@ from portal.errors import Conflict, Gone, NotFound
 from portal.i18n import translate
 from portal.runtime import Runtime
 from portal.web.requests import identify, language, require_role, runtime
-from portal.web.responses import redirect
+from portal.web.responses import to_login
 from portal.web.templating import page_context, render
 
 RANGE = re.compile(r"^bytes=(\d*)-(\d*)$")
@@ -152,7 +152,7 @@ async def page(request: Request) -> Response:
     async with runtime(request).uow() as uow:
         caller = await identify(request, uow.session)
         if caller.principal is None:
-            return redirect("/login")
+            return to_login(request)
         user = caller.principal.user
         child = await service.family_child(
             uow.session, user, request.path_params["child_id"], audience.today_for(caller.organisation)

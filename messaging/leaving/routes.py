@@ -23,7 +23,7 @@ from portal.roster.dates import today_for
 from portal.roster.models import Child, Group, Role
 from portal.roster.service import set_end_date
 from portal.web.requests import identify, read_form, require_role, runtime
-from portal.web.responses import redirect
+from portal.web.responses import redirect, to_login
 from portal.web.templating import page_context, render
 
 VIEWERS = (Role.MANAGER, Role.ADMIN)
@@ -72,7 +72,7 @@ async def page(request: Request) -> Response:
     async with runtime(request).uow() as uow:
         caller = await identify(request, uow.session)
         if caller.principal is None:
-            return redirect("/login")
+            return to_login(request)
         user = require_role(caller, *VIEWERS).user
         organisation = caller.organisation
         today = today_for(organisation)

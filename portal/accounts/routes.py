@@ -52,7 +52,8 @@ async def login_page(request: Request) -> Response:
     if caller.principal is not None:
         return redirect("/")
     notice = translate("auth.logged_out", language(request)) if request.query_params.get("bye") else None
-    return render(request, "login.html", {"organisation": caller.organisation, "notice": notice})
+    context = {"organisation": caller.organisation, "notice": notice, "next": request.query_params.get("next", "")}
+    return render(request, "login.html", context)
 
 
 async def login_submit(request: Request) -> Response:
@@ -83,11 +84,16 @@ async def login_submit(request: Request) -> Response:
                 lifetime=dt.timedelta(days=rt.settings.session_days),
             )
     if failure is not None:
-        context = {"organisation": caller.organisation, "error": failure.message(language(request)), "email": email}
+        context = {
+            "organisation": caller.organisation,
+            "error": failure.message(language(request)),
+            "email": email,
+            "next": form_text(form, "next"),
+        }
         response = render(request, "login.html", context, status_code=failure.status)
         response.headers.update(failure.headers())
         return response
-    response = redirect("/")
+    response = redirect(form_text(form, "next") or "/")  # redirect() keeps it on this site
     set_session_cookie(response, token, rt.settings)
     return response
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from typing import Any
+from urllib.parse import urlencode
 
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
@@ -58,3 +59,8 @@ def json_text(data: dict[str, Any], name: str, *, max_len: int = 1024) -> str:
     if not isinstance(value, str) or len(value) > max_len:
         raise InvalidInput(detail=f"'{name}' must be a string of at most {max_len} characters")
     return value
+
+
+def to_login(request: Request) -> RedirectResponse:
+    """To the login page, which comes back here after signing in."""
+    return redirect("/login?" + urlencode({"next": request.url.path}))

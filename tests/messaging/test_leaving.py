@@ -269,3 +269,24 @@ class TestDownloadPage:
         for email in ("piet@example.nl", "ingrid@example.nl", "xenia@example.nl"):
             async with world.client(email) as client:
                 assert (await client.get(path)).status_code == 404, email
+
+    async def test_the_link_in_the_mail_survives_signing_in(self, world: World) -> None:
+        path = f"/archief/{world.children['Noor']}"
+        async with world.harness.client("kober") as browser:
+            await world.harness.activate(browser, "anna@example.nl", "correct horse battery")
+            await browser.post("/logout", data={"csrf_token": csrf_of((await browser.get("/")).text)})
+            bounced = await browser.get(path)
+            assert bounced.status_code == 303 and bounced.headers["location"] == "/login?next=%2Farchief%2F" + str(
+                world.children["Noor"]
+            )
+            form = await browser.get(bounced.headers["location"])
+            assert f'name="next" value="{path}"' in form.text
+            fields = {"csrf_token": csrf_of(form.text), "email": "anna@example.nl", "password": "correct horse battery"}
+            back = await browser.post("/login", data={**fields, "next": path})
+            assert back.status_code == 303 and back.headers["location"] == path
+            await browser.post("/logout", data={"csrf_token": csrf_of((await browser.get(path)).text)})
+            form = await browser.get("/login")
+            elsewhere = await browser.post(
+                "/login", data={**fields, "csrf_token": csrf_of(form.text), "next": "//evil.example"}
+            )
+            assert elsewhere.status_code == 303 and elsewhere.headers["location"] == "/"  # never off-site

@@ -59,10 +59,11 @@ def truncate(settings: Settings) -> None:
     from sqlalchemy import text
 
     from portal.database import Base
+    from tests.harness import REFERENCE_TABLES
 
     async def run() -> None:
         engine = engine_from_settings(settings)
-        names = ", ".join(f'"{t.name}"' for t in Base.metadata.sorted_tables)
+        names = ", ".join(f'"{t.name}"' for t in Base.metadata.sorted_tables if t.name not in REFERENCE_TABLES)
         async with engine.begin() as connection:
             await connection.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
         await engine.dispose()
