@@ -120,3 +120,14 @@ async def items_after(session: AsyncSession, user_id: int, after: int, limit: in
         select(FeedItem).where(FeedItem.user_id == user_id, FeedItem.seq > after).order_by(FeedItem.seq).limit(limit)
     )
     return list(rows)
+
+
+async def items_before(session: AsyncSession, user_id: int, before: int, limit: int) -> list[FeedItem]:
+    """The ``limit`` items just before ``before``, oldest first: a page of history read backwards."""
+    rows = await session.scalars(
+        select(FeedItem)
+        .where(FeedItem.user_id == user_id, FeedItem.seq < before)
+        .order_by(FeedItem.seq.desc())
+        .limit(limit)
+    )
+    return list(reversed(list(rows)))

@@ -94,12 +94,21 @@ def _date(data: dict[str, Any], name: str, *, required: bool = True) -> dt.date 
 
 
 async def feed_history(request: Request) -> Response:
-    after, limit = _int_param(request, "after", 0), _page(request)
+    """``?after=<seq>``: the items after a cursor, oldest first, ``more`` if the page is full.
+    ``?before=<seq>``: the items just before it (reading history backwards), oldest first,
+    ``more`` if older ones exist."""
+    limit = _page(request)
     async with acting(request) as act:
-        items = await feed.items_after(act.session, act.user.id, after, limit + 1)
-        frames = await frames_for(act.session, items[:limit])
+        if request.query_params.get("before"):
+            before = _int_param(request, "before", 0)
+            items = await feed.items_before(act.session, act.user.id, before, limit + 1)
+            more, items = len(items) > limit, items[-limit:]
+        else:
+            items = await feed.items_after(act.session, act.user.id, _int_param(request, "after", 0), limit + 1)
+            more, items = len(items) > limit, items[:limit]
+        frames = await frames_for(act.session, items)
         current = await feed.last_seq(act.session, act.user.id)
-    return JSONResponse({"items": frames, "last_seq": current, "more": len(items) > limit})
+    return JSONResponse({"items": frames, "last_seq": current, "more": more})
 
 
 async def create_group_post(request: Request) -> Response:

@@ -29,6 +29,7 @@ from consent import routes as consent_routes
 from media import routes as media_routes
 from media.storage import open_storage
 from messaging import consent_changes
+from messaging import pages as messaging_pages
 from messaging import routes as messaging_routes
 from messaging import ws as messaging_ws
 from messaging.archive import routes as archive_routes
@@ -44,7 +45,6 @@ from portal.mail import mailer_from_settings
 from portal.ratelimit import MemoryRateLimiter, RateLimiter, RedisRateLimiter
 from portal.runtime import Runtime
 from portal.settings import Settings
-from portal.web import pages
 from portal.web.health import healthz, readyz
 from portal.web.metrics import Metrics, MetricsMiddleware, metrics_endpoint
 from portal.web.requests import language
@@ -199,7 +199,7 @@ def create_app(settings: Settings) -> Starlette:
         Route("/healthz", healthz, methods=["GET"]),
         Route("/readyz", readyz, methods=["GET"]),
         Route("/metrics", metrics_endpoint(metrics, settings.metrics_token), methods=["GET"]),
-        *pages.routes,
+        *messaging_pages.routes,
         *account_routes.routes,
         *messaging_routes.routes,
         *media_routes.routes,

@@ -445,6 +445,112 @@ CATALOG: dict[str, tuple[str, str]] = {
         "{field} is te lang (max {max} tekens)",
         "{field} is too long (max {max} characters)",
     ),
+    # the live feed and its forms (sent to the page's script as one JSON block)
+    "feed.title": ("Wat er gebeurt", "What's happening"),
+    "feed.live": ("Live", "Live"),
+    "feed.connecting": ("Verbinden…", "Connecting…"),
+    "feed.offline": (
+        "Geen verbinding. Zodra je weer online bent, halen we alles in.",
+        "No connection. As soon as you are back online, we catch up.",
+    ),
+    "feed.signed_out": ("Je bent uitgelogd. Log opnieuw in.", "You were signed out. Please log in again."),
+    "feed.new": ("Nieuw", "New"),
+    "feed.edited": ("bewerkt", "edited"),
+    "feed.group_post": ("Groepsbericht {group}", "Group post {group}"),
+    "feed.diary": ("Dagboek van {child}", "Diary of {child}"),
+    "feed.message": ("Bericht over {child}", "Message about {child}"),
+    "feed.news": ("Nieuws", "News"),
+    "feed.news_location": ("Nieuws {location}", "News {location}"),
+    "feed.absence": ("{child} is afwezig", "{child} is absent"),
+    "feed.photo": ("Foto {group}", "Photo {group}"),
+    "feed.asks_confirm": ("Bevestig dat je dit gelezen hebt.", "Please confirm that you read this."),
+    "feed.confirm": ("Gelezen en akkoord", "Read and agreed"),
+    "feed.confirmed": ("Bevestigd door {name} voor {child}", "Confirmed by {name} for {child}"),
+    "feed.you_confirmed": ("Je hebt dit bevestigd. Dank je!", "You confirmed this. Thank you!"),
+    "feed.acks": ("Wie heeft bevestigd?", "Who confirmed?"),
+    "feed.acks_count": ("{done} van {total} kinderen bevestigd", "{done} of {total} children confirmed"),
+    "feed.acks_missing": ("Nog niet: {names}", "Not yet: {names}"),
+    "feed.reply": ("Reageer", "Reply"),
+    "feed.reply_hint": (
+        "Je reactie lezen alleen de leiding van de groep en jullie gezin.",
+        "Only the group's staff and your family read your reply.",
+    ),
+    "feed.reply_to_post": ("Reactie op een groepsbericht", "Reply to a group post"),
+    "feed.send": ("Versturen", "Send"),
+    "feed.sending": ("Bezig met versturen…", "Sending…"),
+    "feed.sent": ("Verstuurd.", "Sent."),
+    "feed.failed": ("Versturen lukte niet: {detail}", "Sending failed: {detail}"),
+    "feed.network_failed": (
+        "Versturen lukte niet: geen verbinding. Je tekst staat er nog; probeer het opnieuw.",
+        "Sending failed: no connection. Your text is still here; try again.",
+    ),
+    "feed.read_by_staff": ("Gelezen door de groep", "Read by the group"),
+    "feed.outside_hours": (
+        "Verstuurd buiten openingstijden: wordt morgen gelezen.",
+        "Sent outside opening hours: will be read tomorrow.",
+    ),
+    "feed.on_time": ("Op tijd gemeld (vóór {cutoff})", "Reported on time (before {cutoff})"),
+    "feed.late": ("Na {cutoff} gemeld: telt niet voor tegoed", "Reported after {cutoff}: no credit for this day"),
+    "feed.reason.ziek": ("ziek", "ill"),
+    "feed.reason.vakantie": ("vakantie", "holiday"),
+    "feed.reason.anders": ("anders", "other"),
+    "feed.photo_failed": (
+        "Foto {name} kon niet verwerkt worden: {reason}",
+        "Photo {name} could not be processed: {reason}",
+    ),
+    "feed.photo_blocked": ("Foto {name} is tegengehouden: {reason}", "Photo {name} was held back: {reason}"),
+    "feed.photo_alt": ("Foto: {caption}", "Photo: {caption}"),
+    "feed.photo_alt_plain": ("Foto uit de groep", "Photo from the group"),
+    "feed.open_photo": ("Foto groot bekijken", "View photo large"),
+    "feed.close": ("Sluiten", "Close"),
+    "feed.archive_ready": ("Je download van {child} is klaar.", "Your download for {child} is ready."),
+    "feed.download": ("Downloaden", "Download"),
+    "feed.empty": (
+        "Nog niets te zien. Berichten, dagboek en foto's verschijnen hier vanzelf.",
+        "Nothing here yet. Messages, diary entries and photos appear here by themselves.",
+    ),
+    "feed.older": ("Oudere berichten laden", "Load older items"),
+    "feed.by": ("door {name}", "by {name}"),
+    # the forms on the home page
+    "compose.message": ("Bericht aan de groep", "Message to the group"),
+    "compose.message_staff": ("Bericht aan ouders", "Message to parents"),
+    "compose.group_post": ("Groepsbericht", "Group post"),
+    "compose.diary": ("Dagboek", "Diary"),
+    "compose.news": ("Nieuws", "News"),
+    "compose.child": ("Kind", "Child"),
+    "compose.group": ("Groep", "Group"),
+    "compose.location": ("Vestiging", "Location"),
+    "compose.whole_org": ("Hele organisatie", "Whole organisation"),
+    "compose.text": ("Tekst", "Text"),
+    "compose.title": ("Titel", "Title"),
+    "compose.requires_ack": ("Ouders moeten bevestigen dat ze het gelezen hebben", "Parents must confirm they read it"),
+    "compose.absence_link": ("Ziek of afwezig melden", "Report ill or absent"),
+    "compose.unread": ("{count} ongelezen", "{count} unread"),
+    # the absence form
+    "absence.title": ("Ziek of afwezig melden", "Report ill or absent"),
+    "absence.cutoff": (
+        "Meld vóór {cutoff} op de dag zelf: dan telt de dag voor tegoed.",
+        "Report before {cutoff} on the day itself: then the day counts for credit.",
+    ),
+    "absence.past_cutoff": (
+        "Het is nu na {cutoff}. Een melding voor vandaag komt te laat voor tegoed; we geven het wel door aan de groep.",
+        "It is past {cutoff} now. A report for today is too late for credit; the group is told all the same.",
+    ),
+    "absence.child": ("Kind", "Child"),
+    "absence.start": ("Eerste dag", "First day"),
+    "absence.end": ("Laatste dag (leeg: alleen de eerste dag)", "Last day (empty: only the first day)"),
+    "absence.reason": ("Reden", "Reason"),
+    "absence.note": ("Toelichting (niet verplicht)", "Note (optional)"),
+    "absence.send": ("Melden", "Report"),
+    "absence.sent_on_time": (
+        "Gemeld. De groep weet het, en de melding was op tijd voor tegoed.",
+        "Reported. The group knows, and the report was in time for credit.",
+    ),
+    "absence.sent_late": (
+        "Gemeld. De groep weet het, maar de melding kwam na {cutoff}: deze dag telt niet voor tegoed.",
+        "Reported. The group knows, but the report came after {cutoff}: this day does not count for credit.",
+    ),
+    "absence.no_children": ("Je hebt geen kinderen die nu op de opvang zitten.", "You have no children in care now."),
 }
 
 
@@ -453,6 +559,11 @@ def translate(key: str, lang: str = DEFAULT_LANGUAGE, /, **params: object) -> st
     nl, en = CATALOG[key]
     text = en if lang == "en" else nl
     return text.format(**params) if params else text
+
+
+def texts_with_prefix(prefix: str, lang: str = DEFAULT_LANGUAGE) -> dict[str, str]:
+    """Every text whose key starts with ``prefix``, unformatted (``{name}`` left in): for page scripts."""
+    return {key: (en if lang == "en" else nl) for key, (nl, en) in CATALOG.items() if key.startswith(prefix)}
 
 
 MONTHS = {

@@ -30,6 +30,7 @@ class ChildSummary:
     group: str
     location: str
     end_date: str | None
+    group_id: int = 0
 
 
 @dataclass(frozen=True)
@@ -70,6 +71,7 @@ async def children_of(session: AsyncSession, user: User) -> list[ChildSummary]:
             group,
             location,
             child.end_date.isoformat() if child.end_date else None,
+            child.group_id,
         )
         for child, group, location in rows
     ]
@@ -131,6 +133,28 @@ async def staff_group_ids(session: AsyncSession, user: User) -> set[int]:
     if not user.role.is_staff:
         return set()
     return set(await session.scalars(select(StaffAssignment.group_id).where(StaffAssignment.user_id == user.id)))
+
+
+@dataclass(frozen=True)
+class GroupChild:
+    """A current child of a group, as the group's staff see it on their page."""
+
+    id: int
+    first_name: str
+    last_name: str
+    group_id: int
+
+
+async def current_children(session: AsyncSession, group_ids: set[int], today: dt.date) -> list[GroupChild]:
+    """The children still in the groups (no end date, or one not yet passed), by first name."""
+    if not group_ids:
+        return []
+    rows = await session.scalars(
+        select(Child)
+        .where(Child.group_id.in_(group_ids), (Child.end_date.is_(None)) | (Child.end_date >= today))
+        .order_by(Child.first_name, Child.id)
+    )
+    return [GroupChild(c.id, c.first_name, c.last_name, c.group_id) for c in rows]
 
 
 @dataclass(frozen=True)

@@ -1,1 +1,1 @@
-"""The HTTP side of the shell: request helpers, CSRF, security headers, templates, pages."""
+"""The HTTP side of the shell: request helpers, CSRF, security headers, templates."""

@@ -21,6 +21,7 @@ from portal.demo import DemoLogins, demo_login_links, seed_demo
 from portal.settings import Settings
 from portal.uow import UnitOfWork
 from tests.conftest import run_sync, unavailable
+from workers.worker import build_worker
 
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
 CHROMIUM_ARGS = [
@@ -98,3 +99,37 @@ def _loop_running() -> bool:
     except RuntimeError:
         return False
     return True
+
+
+WAIT_SECS = 30.0
+
+
+@pytest.fixture
+def worker(live_server: LiveServer) -> Iterator[None]:
+    """On the service stack, an arq worker in a thread of its own (the embedded default runs jobs in-process)."""
+    if not live_server.settings.redis_url:
+        yield
+        return
+    loop = asyncio.new_event_loop()
+    started = threading.Event()
+    tasks: list[asyncio.Task[None]] = []
+
+    def run() -> None:
+        asyncio.set_event_loop(loop)
+        arq = build_worker(live_server.settings, handle_signals=False, poll_delay=0.05)
+        tasks.append(loop.create_task(arq.main()))
+        started.set()
+        try:
+            loop.run_until_complete(tasks[0])
+        except asyncio.CancelledError:
+            pass
+        finally:
+            loop.run_until_complete(arq.close())
+            loop.close()
+
+    thread = threading.Thread(target=run, daemon=True)
+    thread.start()
+    assert started.wait(WAIT_SECS)
+    yield
+    loop.call_soon_threadsafe(tasks[0].cancel)
+    thread.join(WAIT_SECS)

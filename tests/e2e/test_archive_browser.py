@@ -5,92 +5,28 @@ PDF go to test-artifacts/."""
 
 from __future__ import annotations
 
-import asyncio
 import json
-import threading
 import uuid
 import zipfile
-from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
 import pytest
 from playwright.sync_api import expect
-from sqlalchemy import select
 from websockets.sync.client import connect
 
-from portal.accounts.models import SessionKind
-from portal.accounts.service import start_session
-from portal.database import create_sessionmaker, engine_from_settings
-from portal.roster.models import Child, StaffAssignment, User
-from portal.settings import Settings
-from portal.uow import UnitOfWork
-from tests.conftest import run_sync
-from tests.e2e.conftest import ARTIFACTS, LiveServer
+from tests.e2e.conftest import ARTIFACTS, WAIT_SECS, LiveServer
+from tests.e2e.people import staff_of
 from tests.e2e.test_login_browser import PHONE, TABLET
 from tests.media import images
-from workers.worker import build_worker
 
 pytestmark = pytest.mark.browser
-
-WAIT_SECS = 30.0
-
-
-@pytest.fixture
-def worker(live_server: LiveServer) -> Iterator[None]:
-    """On the service stack, an arq worker in a thread of its own (the embedded default runs jobs in-process)."""
-    if not live_server.settings.redis_url:
-        yield
-        return
-    loop = asyncio.new_event_loop()
-    started = threading.Event()
-    tasks: list[asyncio.Task[None]] = []
-
-    def run() -> None:
-        asyncio.set_event_loop(loop)
-        arq = build_worker(live_server.settings, handle_signals=False, poll_delay=0.05)
-        tasks.append(loop.create_task(arq.main()))
-        started.set()
-        try:
-            loop.run_until_complete(tasks[0])
-        except asyncio.CancelledError:
-            pass
-        finally:
-            loop.run_until_complete(arq.close())
-            loop.close()
-
-    thread = threading.Thread(target=run, daemon=True)
-    thread.start()
-    assert started.wait(WAIT_SECS)
-    yield
-    loop.call_soon_threadsafe(tasks[0].cancel)
-    thread.join(WAIT_SECS)
-
-
-async def staff_token_for(settings: Settings, child_id: int) -> tuple[int, str]:
-    """The child's group and a bearer token of a staff member working there."""
-    engine = engine_from_settings(settings)
-    try:
-        async with UnitOfWork(create_sessionmaker(engine)) as uow:
-            child = await uow.session.get(Child, child_id)
-            assert child is not None
-            staff = await uow.session.scalar(
-                select(User)
-                .join(StaffAssignment, StaffAssignment.user_id == User.id)
-                .where(StaffAssignment.group_id == child.group_id)
-                .limit(1)
-            )
-            assert staff is not None
-            token, _ = await start_session(uow.session, staff, SessionKind.BEARER, label="e2e")
-            return child.group_id, token
-    finally:
-        await engine.dispose()
 
 
 def post_content(server: LiveServer, child_id: int) -> None:
     """A diary entry and an activity photo (untagged: every family of the group), processed."""
-    group_id, token = run_sync(staff_token_for(server.settings, child_id))
-    auth = {"authorization": f"Bearer {token}"}
+    staff = staff_of(server.settings, child_id)
+    group_id, token, auth = staff.group_id, staff.token, staff.auth
     ws_url = server.url.replace("http://", "ws://") + "/ws"
     with connect(ws_url, open_timeout=WAIT_SECS) as socket, httpx.Client(base_url=server.url, headers=auth) as http:
         socket.send(json.dumps({"type": "hello", "after": 0, "token": token}))

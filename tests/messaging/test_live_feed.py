@@ -73,6 +73,16 @@ class TestResume:
         assert [i["seq"] for i in first["items"]] == [1, 2] and first["more"] and first["last_seq"] == 5
         assert [i["seq"] for i in rest["items"]] == [3, 4, 5] and not rest["more"]
 
+    async def test_http_history_pages_backwards_from_a_cursor(self, world: World) -> None:
+        await post(world, 5)
+        async with world.client(ANNA) as client:
+            newest = (await client.get("/api/feed", params={"before": 6, "limit": 2})).json()
+            older = (await client.get("/api/feed", params={"before": 4, "limit": 10})).json()
+            bad = await client.get("/api/feed", params={"before": "gisteren"})
+        assert [i["seq"] for i in newest["items"]] == [4, 5] and newest["more"]
+        assert [i["seq"] for i in older["items"]] == [1, 2, 3] and not older["more"]
+        assert bad.status_code == 422 and "before" in bad.json()["detail"]
+
 
 class TestAfterCommitOnly:
     async def test_a_rolled_back_write_publishes_nothing_and_leaves_no_gap(self, world: World, port: int) -> None:

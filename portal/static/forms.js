@@ -1,0 +1,89 @@
+// Forms that talk JSON to the API: <form data-api="/api/children/{child_id}/messages">.
+// Fields marked data-in-path fill the {placeholders} of the address; the others
+// become the JSON body (checkboxes as booleans, data-number as numbers or null).
+// On success the form is cleared and says so; on failure the text stays where it
+// is and the server's reason is shown. Tabs ([role=tab] with aria-controls)
+// switch between the forms of one card. No third-party code.
+(function () {
+  "use strict";
+  const strings = JSON.parse((document.getElementById("feed-strings") || { textContent: "{}" }).textContent);
+  const say = (key, params) =>
+    (strings[key] || key).replace(/\{(\w+)\}/g, (_, name) => (params && name in params ? params[name] : ""));
+  const csrf = () => document.querySelector('meta[name="csrf-token"]').content;
+
+  function payload(form) {
+    let path = form.dataset.api;
+    const body = {};
+    for (const field of form.elements) {
+      if (!field.name || field.name === "csrf_token") continue;
+      if ("inPath" in field.dataset) {
+        path = path.replace("{" + field.name + "}", encodeURIComponent(field.value));
+      } else if (field.type === "checkbox") {
+        body[field.name] = field.checked;
+      } else if ("number" in field.dataset) {
+        body[field.name] = field.value === "" ? null : Number(field.value);
+      } else {
+        body[field.name] = field.value;
+      }
+    }
+    return { path, body };
+  }
+
+  async function submit(event) {
+    const form = event.target.closest("form[data-api]");
+    if (!form) return;
+    event.preventDefault();
+    const status = form.querySelector('[data-part="status"]');
+    const button = form.querySelector('button[type="submit"]');
+    const { path, body } = payload(form);
+    status.className = "form-status";
+    status.textContent = say("feed.sending");
+    button.disabled = true;
+    try {
+      const response = await fetch(path, {
+        method: form.dataset.method || "POST",
+        credentials: "same-origin",
+        headers: { "content-type": "application/json", "x-csrf-token": csrf(), accept: "application/json" },
+        body: JSON.stringify(body),
+      });
+      if (response.ok) {
+        for (const field of form.elements) {
+          if (field.tagName === "TEXTAREA" || (field.tagName === "INPUT" && field.type === "text")) field.value = "";
+          if (field.type === "checkbox") field.checked = false;
+        }
+        status.textContent = say("feed.sent");
+        form.dispatchEvent(new CustomEvent("schriftje:sent", { bubbles: true, detail: await response.json() }));
+      } else {
+        let detail = response.statusText;
+        try {
+          detail = (await response.json()).detail || detail;
+        } catch (ignored) {
+          /* not JSON: keep the status text */
+        }
+        status.className = "form-status error";
+        status.textContent = say("feed.failed", { detail });
+      }
+    } catch (error) {
+      status.className = "form-status error";
+      status.textContent = say("feed.network_failed");
+    } finally {
+      button.disabled = false;
+    }
+  }
+
+  function selectTab(tab) {
+    const list = tab.closest('[role="tablist"]');
+    for (const other of list.querySelectorAll('[role="tab"]')) {
+      const selected = other === tab;
+      other.setAttribute("aria-selected", String(selected));
+      document.getElementById(other.getAttribute("aria-controls")).hidden = !selected;
+    }
+  }
+
+  document.addEventListener("submit", submit);
+  document.addEventListener("click", (event) => {
+    const tab = event.target.closest('[role="tab"]');
+    if (tab) selectTab(tab);
+  });
+  window.Schriftje = Object.assign(window.Schriftje || {}, { say, csrf, payload });
+})();
