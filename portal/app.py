@@ -26,6 +26,7 @@ from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
 from consent import routes as consent_routes
+from media import pages as media_pages
 from media import routes as media_routes
 from media.storage import open_storage
 from messaging import consent_changes
@@ -203,6 +204,7 @@ def create_app(settings: Settings) -> Starlette:
         *account_routes.routes,
         *messaging_routes.routes,
         *media_routes.routes,
+        *media_pages.routes,
         *consent_routes.routes,
         *consent_changes.routes,
         *archive_routes.routes,

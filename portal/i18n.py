@@ -551,6 +551,40 @@ CATALOG: dict[str, tuple[str, str]] = {
         "Reported. The group knows, but the report came after {cutoff}: this day does not count for credit.",
     ),
     "absence.no_children": ("Je hebt geen kinderen die nu op de opvang zitten.", "You have no children in care now."),
+    # the tablet's photo page
+    "upload.title": ("Foto's delen", "Share photos"),
+    "upload.link": ("Foto's delen", "Share photos"),
+    "upload.intro": (
+        "Kies foto's, tik aan wie erop staan en verstuur. Een kind dat niet op foto's mag, is rood gemarkeerd.",
+        "Choose photos, tap who is in them and send. A child who may not appear in photos is marked red.",
+    ),
+    "upload.group": ("Groep", "Group"),
+    "upload.choose": ("Foto's kiezen", "Choose photos"),
+    "upload.caption": ("Onderschrift (niet verplicht)", "Caption (optional)"),
+    "upload.who": ("Wie staan erop?", "Who is in it?"),
+    "upload.mask": ("Maskeer {name}", "Mask {name}"),
+    "upload.unmask": ("Masker van {name} wissen", "Remove the mask of {name}"),
+    "upload.drawing": ("Sleep over de foto een rechthoek over {name}.", "Drag a rectangle over {name} on the photo."),
+    "upload.send": ("Versturen", "Send"),
+    "upload.remove": ("Weghalen", "Remove"),
+    "upload.queued": ("Wacht op versturen", "Waiting to be sent"),
+    "upload.uploading": ("Versturen… {percent}%", "Sending… {percent}%"),
+    "upload.processing": ("Verstuurd, wordt verwerkt…", "Sent, being processed…"),
+    "upload.ready": ("Gedeeld", "Shared"),
+    "upload.blocked": ("Tegengehouden: {reason}", "Held back: {reason}"),
+    "upload.failed": ("Mislukt: {reason}", "Failed: {reason}"),
+    "upload.offline": (
+        "Versturen lukte niet (geen verbinding). We proberen het opnieuw zodra er weer verbinding is.",
+        "Sending failed (no connection). We try again as soon as there is a connection.",
+    ),
+    "upload.rejected": ("Geweigerd: {detail}", "Refused: {detail}"),
+    "upload.retry": ("Opnieuw proberen", "Try again"),
+    "upload.restored": (
+        "Nog niet bevestigd toen de pagina sloot: we versturen het opnieuw (zonder dubbele foto).",
+        "Not yet confirmed when the page closed: sending it again (without a duplicate).",
+    ),
+    "upload.family": ("Gezin van {names}", "Family of {names}"),
+    "upload.everyone": ("Alle gezinnen van de groep", "Every family of the group"),
 }
 
 

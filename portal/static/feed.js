@@ -37,6 +37,7 @@
       if (value === null || value === undefined || value === false) continue;
       if (name === "text") el.textContent = value;
       else if (name === "class") el.className = value;
+      else if (name === "style") Object.assign(el.style, value); // CSSOM: allowed by the CSP, unlike a style attribute
       else if (name.startsWith("on")) el.addEventListener(name.slice(2), value);
       else el.setAttribute(name, value === true ? "" : value);
     }
@@ -156,7 +157,7 @@
             alt,
             loading: "lazy",
             decoding: "async",
-            style: "background-color: " + (/^#[0-9a-f]{6}$/i.test(data.placeholder || "") ? data.placeholder : "#ddd"),
+            style: { backgroundColor: /^#[0-9a-f]{6}$/i.test(data.placeholder || "") ? data.placeholder : "#ddd" },
           }),
         ),
         data.caption ? h("figcaption", { text: data.caption }) : null,

@@ -6,7 +6,7 @@
 // switch between the forms of one card. No third-party code.
 (function () {
   "use strict";
-  const strings = JSON.parse((document.getElementById("feed-strings") || { textContent: "{}" }).textContent);
+  const strings = JSON.parse((document.getElementById("page-strings") || { textContent: "{}" }).textContent);
   const say = (key, params) =>
     (strings[key] || key).replace(/\{(\w+)\}/g, (_, name) => (params && name in params ? params[name] : ""));
   const csrf = () => document.querySelector('meta[name="csrf-token"]').content;

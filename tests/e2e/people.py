@@ -1,6 +1,7 @@
 """The people a browser test acts as besides the demo's printed logins: a staff member
-of a given child's group, with a bearer token (for an API client standing in for a
-second device) and a one-time login link (for a second browser context)."""
+of a given child's group, or a child's guardians, each with a bearer token (for an
+API client standing in for another device) and a one-time login link (for a browser
+context of their own)."""
 
 from __future__ import annotations
 
@@ -8,26 +9,36 @@ import datetime as dt
 from dataclasses import dataclass
 
 from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from portal.accounts.models import SessionKind, TokenPurpose
 from portal.accounts.service import issue_link_token, start_session
 from portal.database import create_sessionmaker, engine_from_settings
-from portal.roster.models import Child, StaffAssignment, User
+from portal.roster.models import Child, Guardianship, StaffAssignment, User
 from portal.settings import Settings
 from portal.uow import UnitOfWork
 from tests.conftest import run_sync
 
 
 @dataclass(frozen=True)
-class StaffMember:
+class Person:
     name: str
-    group_id: int
     token: str
     link_token: str
 
     @property
     def auth(self) -> dict[str, str]:
         return {"authorization": f"Bearer {self.token}"}
+
+
+@dataclass(frozen=True)
+class StaffMember(Person):
+    group_id: int
+
+
+async def _credentials(session: AsyncSession, user: User) -> tuple[str, str]:
+    token, _ = await start_session(session, user, SessionKind.BEARER, label="e2e")
+    return token, await issue_link_token(session, user, TokenPurpose.LOGIN, dt.timedelta(minutes=30))
 
 
 async def _staff_of(settings: Settings, child_id: int) -> StaffMember:
@@ -44,9 +55,8 @@ async def _staff_of(settings: Settings, child_id: int) -> StaffMember:
                 .limit(1)
             )
             assert staff is not None
-            token, _ = await start_session(uow.session, staff, SessionKind.BEARER, label="e2e")
-            link = await issue_link_token(uow.session, staff, TokenPurpose.LOGIN, dt.timedelta(minutes=30))
-            return StaffMember(staff.display_name, child.group_id, token, link)
+            token, link = await _credentials(uow.session, staff)
+            return StaffMember(staff.display_name, token, link, child.group_id)
     finally:
         await engine.dispose()
 
@@ -54,3 +64,23 @@ async def _staff_of(settings: Settings, child_id: int) -> StaffMember:
 def staff_of(settings: Settings, child_id: int) -> StaffMember:
     """A staff member working in the child's group."""
     return run_sync(_staff_of(settings, child_id))
+
+
+async def _guardians_of(settings: Settings, child_id: int) -> list[Person]:
+    engine = engine_from_settings(settings)
+    try:
+        async with UnitOfWork(create_sessionmaker(engine)) as uow:
+            users = await uow.session.scalars(
+                select(User)
+                .join(Guardianship, Guardianship.user_id == User.id)
+                .where(Guardianship.child_id == child_id)
+                .order_by(User.id)
+            )
+            return [Person(user.display_name, *await _credentials(uow.session, user)) for user in list(users)]
+    finally:
+        await engine.dispose()
+
+
+def guardians_of(settings: Settings, child_id: int) -> list[Person]:
+    """Every guardian of the child."""
+    return run_sync(_guardians_of(settings, child_id))

@@ -43,6 +43,7 @@ class Pair:
     def __init__(self, browser: Any, server: LiveServer) -> None:
         self.server = server
         self.external: list[str] = []
+        self.errors: list[str] = []  # script errors and console errors (a CSP violation is one)
         self.parent_context = browser.new_context(viewport=PHONE, locale="nl-NL")
         self.parent = self._open(self.parent_context, server.logins.parent[1])
         me = self.parent.request.get(f"{server.url}/api/me").json()
@@ -55,6 +56,8 @@ class Pair:
     def _open(self, context: Any, link: str) -> Page:
         page = context.new_page()
         page.on("request", lambda r: self.external.append(r.url) if not r.url.startswith(self.server.url) else None)
+        page.on("console", lambda m: self.errors.append(m.text) if m.type == "error" else None)
+        page.on("pageerror", lambda e: self.errors.append(str(e)))
         page.goto(f"{self.server.url}/login/link/{link}")
         expect(page.get_by_test_id("live-status")).to_have_attribute("data-state", "live", timeout=WAIT_MS)
         return page
@@ -68,6 +71,7 @@ class Pair:
         self.parent_context.close()
         self.staff_context.close()
         assert self.external == [], f"pages requested other origins: {self.external}"
+        assert self.errors == [], f"pages logged errors: {self.errors}"
 
 
 @pytest.fixture
@@ -205,3 +209,5 @@ def test_a_bad_absence_keeps_what_was_typed(pair: Pair) -> None:
     expect(parent.get_by_role("alert")).to_be_visible()
     expect(parent.get_by_label("Toelichting (niet verplicht)")).to_have_value("Deze tekst mag niet verloren gaan.")
     expect(items(pair.staff, "Deze tekst mag niet verloren gaan.")).to_have_count(0)
+    assert [e for e in pair.errors if "422" in e] == pair.errors != []  # the refused form, nothing else
+    pair.errors.clear()

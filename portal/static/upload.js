@@ -1,0 +1,392 @@
+// The tablet's photo page. Each chosen photo gets a card: tag the children (each
+// shows its consent status before anything is sent), drag a rectangle to mask a
+// child, see who would receive what (the server's preview), then send. A photo is
+// written to IndexedDB with its idempotency key before it is sent and removed only
+// when the server confirmed it, so a reload or a dropped connection resends it with
+// the same key: the server answers with the photo it already has, never a second.
+// Progress per photo (XHR upload events), then its processing status from the API.
+// No third-party code.
+(function () {
+  "use strict";
+  const root = document.getElementById("upload");
+  if (!root) return;
+  const { say, csrf } = window.Schriftje;
+  const groupSelect = document.getElementById("upload-group");
+  const fileInput = document.getElementById("upload-files");
+  const list = document.getElementById("upload-list");
+  const sendButton = document.getElementById("upload-send");
+  const FINAL = new Set(["ready", "blocked", "failed"]);
+  let children = []; // the selected group's current children with their consent status
+  const items = new Map(); // key -> item
+
+  // ---- the queue in IndexedDB -----------------------------------------------------
+
+  const database = new Promise((resolve, reject) => {
+    const request = indexedDB.open("schriftje-uploads", 1);
+    request.onupgradeneeded = () => request.result.createObjectStore("queue", { keyPath: "key" });
+    request.onsuccess = () => resolve(request.result);
+    request.onerror = () => reject(request.error);
+  });
+
+  async function queue(operation, value) {
+    const db = await database;
+    return new Promise((resolve, reject) => {
+      const store = db.transaction("queue", operation === "all" ? "readonly" : "readwrite").objectStore("queue");
+      const request = operation === "put" ? store.put(value) : operation === "delete" ? store.delete(value) : store.getAll();
+      request.onsuccess = () => resolve(request.result);
+      request.onerror = () => reject(request.error);
+    });
+  }
+
+  function newKey() {
+    const random = crypto.randomUUID ? crypto.randomUUID() : String(Date.now()) + "-" + Math.random().toString(36).slice(2);
+    return "tablet-" + random;
+  }
+
+  // ---- rendering ------------------------------------------------------------------
+
+  function h(tag, attrs, ...content) {
+    const el = document.createElement(tag);
+    for (const [name, value] of Object.entries(attrs || {})) {
+      if (value === null || value === undefined || value === false) continue;
+      if (name === "text") el.textContent = value;
+      else if (name === "class") el.className = value;
+      else if (name === "style") Object.assign(el.style, value); // CSSOM: allowed by the CSP, unlike a style attribute
+      else if (name.startsWith("on")) el.addEventListener(name.slice(2), value);
+      else el.setAttribute(name, value === true ? "" : value);
+    }
+    for (const child of content.flat()) if (child !== null && child !== undefined && child !== false) el.append(child);
+    return el;
+  }
+
+  const nameOf = (item, id) => (item.names && item.names[id]) || (children.find((c) => c.id === id) || {}).name || "?";
+
+  function render(item) {
+    const editable = item.state === "draft";
+    const shot = item.shot && !item.shotChanged ? item.shot : shotOf(item, editable);
+    item.shot = shot; // kept across renders, so a preview or progress update never interrupts a drag
+    item.shotChanged = false;
+    const side = h("div", { class: "side" }, h("p", {}, h("strong", { text: item.name })));
+    if (editable) {
+      const captionId = "caption-" + item.key;
+      side.append(
+        h("label", { for: captionId, text: say("upload.caption") }),
+        h("input", { id: captionId, type: "text", maxlength: 500, value: item.caption, oninput: (e) => (item.caption = e.target.value) }),
+        h(
+          "fieldset",
+          {},
+          h("legend", { text: say("upload.who") }),
+          h(
+            "div",
+            { class: "tags" },
+            children.map((child) =>
+              h(
+                "button",
+                { type: "button", class: "tag-child", "aria-pressed": String(item.children.has(child.id)), "data-status": child.status, "data-child": child.id, onclick: () => toggle(item, child.id) },
+                child.name,
+                h("span", { class: "consent", text: child.status_text }),
+              ),
+            ),
+          ),
+        ),
+        h(
+          "div",
+          { class: "masks" },
+          [...item.children].map((id) =>
+            id in item.masks
+              ? h("button", { type: "button", class: "secondary", text: say("upload.unmask", { name: nameOf(item, id) }), onclick: () => unmask(item, id) })
+              : h("button", { type: "button", class: "secondary", text: say("upload.mask", { name: nameOf(item, id) }), onclick: () => startDrawing(item, id) }),
+          ),
+        ),
+      );
+      if (item.drawing) side.append(h("p", { class: "notice", role: "status", text: say("upload.drawing", { name: nameOf(item, item.drawing) }) }));
+    } else if (item.children.size) {
+      side.append(h("p", { class: "muted", text: [...item.children].map((id) => nameOf(item, id)).join(", ") }));
+    }
+    side.append(previewOf(item));
+    if (item.state !== "draft") side.append(progressOf(item));
+    const actions = h("p", {});
+    if (editable) actions.append(h("button", { type: "button", class: "link", text: say("upload.remove"), onclick: () => remove(item) }));
+    if (item.state === "offline") actions.append(h("button", { type: "button", text: say("upload.retry"), onclick: () => send(item) }));
+    side.append(actions);
+    const card = h("li", { class: "card upload", "data-key": item.key, "data-state": item.state, "data-testid": "upload" }, shot, side);
+    const old = list.querySelector(`[data-key="${item.key}"]`);
+    if (old) old.replaceWith(card);
+    else list.append(card);
+    sendButton.hidden = ![...items.values()].some((i) => i.state === "draft");
+  }
+
+  function shotOf(item, editable) {
+    const shot = h("div", { class: "shot" + (item.drawing ? " drawing" : ""), "data-part": "shot" }, h("img", { src: item.url, alt: item.name, draggable: "false" }));
+    for (const [id, box] of Object.entries(item.masks)) {
+      shot.append(
+        h("div", { class: "mask-box", "data-testid": "mask", style: { left: box.x * 100 + "%", top: box.y * 100 + "%", width: box.w * 100 + "%", height: box.h * 100 + "%" } }, h("span", { text: nameOf(item, Number(id)) })),
+      );
+    }
+    if (editable) bindDrawing(item, shot);
+    return shot;
+  }
+
+  function previewOf(item) {
+    const box = h("div", { class: "who", "data-testid": "receives", role: "status", "aria-live": "polite" });
+    const result = item.preview;
+    if (!result) return box;
+    if (result.blocked_by && result.blocked_by.length) {
+      box.append(h("p", { class: "error", text: result.message }));
+      return box;
+    }
+    box.append(
+      h(
+        "ul",
+        { class: "receives" },
+        result.families.map((family) =>
+          h("li", {}, h("strong", { text: family.children.length ? say("upload.family", { names: family.children.map((c) => c.name.split(" ")[0]).join(", ") }) : say("upload.everyone") }), ": " + family.text),
+        ),
+      ),
+    );
+    return box;
+  }
+
+  function progressOf(item) {
+    const text = {
+      queued: say("upload.queued"),
+      uploading: say("upload.uploading", { percent: Math.round(item.progress * 100) }),
+      processing: say("upload.processing"),
+      ready: say("upload.ready"),
+      blocked: say("upload.blocked", { reason: item.reason || "" }),
+      failed: say("upload.failed", { reason: item.reason || "" }),
+      offline: say("upload.offline"),
+      rejected: say("upload.rejected", { detail: item.reason || "" }),
+    }[item.state];
+    const bad = ["blocked", "failed", "offline", "rejected"].includes(item.state);
+    return h(
+      "div",
+      {},
+      item.restored ? h("p", { class: "muted", text: say("upload.restored") }) : null,
+      h("progress", { max: 100, value: item.state === "uploading" ? Math.round(item.progress * 100) : item.state === "queued" ? 0 : 100, "aria-label": item.name }),
+      h("p", { class: bad ? "error" : item.state === "ready" ? "notice" : "muted", "data-testid": "upload-status", text }),
+    );
+  }
+
+  // ---- tagging, masking, preview --------------------------------------------------
+
+  function toggle(item, id) {
+    item.shotChanged = true;
+    if (item.children.has(id)) {
+      item.children.delete(id);
+      delete item.masks[id];
+    } else item.children.add(id);
+    render(item);
+    schedulePreview();
+  }
+
+  function unmask(item, id) {
+    item.shotChanged = true;
+    delete item.masks[id];
+    render(item);
+    schedulePreview();
+  }
+
+  function startDrawing(item, id) {
+    item.shotChanged = true;
+    item.drawing = id;
+    render(item);
+    item.shot.scrollIntoView({ block: "nearest" }); // the photo is where the finger goes next
+  }
+
+  function bindDrawing(item, shot) {
+    let start = null;
+    let box = null;
+    const at = (event) => {
+      const rect = shot.getBoundingClientRect();
+      return { x: Math.min(1, Math.max(0, (event.clientX - rect.left) / rect.width)), y: Math.min(1, Math.max(0, (event.clientY - rect.top) / rect.height)) };
+    };
+    shot.addEventListener("pointerdown", (event) => {
+      if (!item.drawing) return;
+      event.preventDefault();
+      shot.setPointerCapture(event.pointerId);
+      start = at(event);
+      box = h("div", { class: "mask-box" });
+      shot.append(box);
+    });
+    shot.addEventListener("pointermove", (event) => {
+      if (!start) return;
+      const now = at(event);
+      Object.assign(box.style, { left: Math.min(start.x, now.x) * 100 + "%", top: Math.min(start.y, now.y) * 100 + "%", width: Math.abs(now.x - start.x) * 100 + "%", height: Math.abs(now.y - start.y) * 100 + "%" });
+    });
+    shot.addEventListener("pointerup", (event) => {
+      if (!start) return;
+      const now = at(event);
+      const rect = { x: Math.min(start.x, now.x), y: Math.min(start.y, now.y), w: Math.abs(now.x - start.x), h: Math.abs(now.y - start.y) };
+      start = null;
+      item.shotChanged = true;
+      if (rect.w >= 0.02 && rect.h >= 0.02) {
+        item.masks[item.drawing] = Object.fromEntries(Object.entries(rect).map(([k, v]) => [k, Math.round(v * 10000) / 10000]));
+        item.drawing = null;
+        schedulePreview();
+      }
+      render(item);
+    });
+  }
+
+  let previewTimer = null;
+  function schedulePreview() {
+    clearTimeout(previewTimer);
+    previewTimer = setTimeout(preview, 250);
+  }
+
+  async function preview() {
+    const drafts = [...items.values()].filter((item) => item.state === "draft");
+    if (!drafts.length) return;
+    const response = await fetch("/api/groups/" + groupSelect.value + "/photos/preview", {
+      method: "POST",
+      credentials: "same-origin",
+      headers: { "content-type": "application/json", "x-csrf-token": csrf(), accept: "application/json" },
+      body: JSON.stringify({ photos: drafts.map((item) => ({ children: [...item.children], masks: item.masks })) }),
+    }).catch(() => null);
+    if (!response || !response.ok) return;
+    const { photos } = await response.json();
+    drafts.forEach((item, index) => {
+      item.preview = photos[index];
+      render(item);
+    });
+  }
+
+  async function loadChildren() {
+    const response = await fetch("/api/groups/" + groupSelect.value + "/consents", { credentials: "same-origin" });
+    children = response.ok ? (await response.json()).children.map((c) => ({ id: c.id, name: c.name.split(" ")[0], status: c.status, status_text: c.status_text })) : [];
+    for (const item of items.values()) {
+      if (item.state !== "draft") continue;
+      item.children = new Set([...item.children].filter((id) => children.some((c) => c.id === id)));
+      render(item);
+    }
+    schedulePreview();
+  }
+
+  // ---- choosing, sending, following ----------------------------------------------
+
+  function add(file) {
+    const item = { key: newKey(), group: Number(groupSelect.value), name: file.name, blob: file, url: URL.createObjectURL(file), caption: "", children: new Set(), masks: {}, state: "draft", progress: 0 };
+    items.set(item.key, item);
+    render(item);
+  }
+
+  function remove(item) {
+    items.delete(item.key);
+    URL.revokeObjectURL(item.url);
+    list.querySelector(`[data-key="${item.key}"]`).remove();
+    sendButton.hidden = ![...items.values()].some((i) => i.state === "draft");
+  }
+
+  function record(item) {
+    const names = Object.fromEntries([...item.children].map((id) => [id, nameOf(item, id)]));
+    return { key: item.key, group: item.group, name: item.name, blob: item.blob, caption: item.caption, children: [...item.children], masks: item.masks, names };
+  }
+
+  function post(item) {
+    return new Promise((resolve) => {
+      const form = new FormData();
+      form.append("photos", JSON.stringify([{ key: item.key, children: [...item.children], masks: item.masks, caption: item.caption || "" }]));
+      form.append("file", item.blob, item.name);
+      const xhr = new XMLHttpRequest();
+      xhr.open("POST", "/api/groups/" + item.group + "/photos");
+      xhr.setRequestHeader("x-csrf-token", csrf());
+      xhr.setRequestHeader("accept", "application/json");
+      xhr.upload.onprogress = (event) => {
+        if (!event.lengthComputable) return;
+        item.progress = event.loaded / event.total;
+        render(item);
+      };
+      xhr.onload = () => {
+        let body = null;
+        try {
+          body = JSON.parse(xhr.responseText);
+        } catch (ignored) {
+          /* not JSON */
+        }
+        resolve({ status: xhr.status, body });
+      };
+      xhr.onerror = () => resolve({ status: 0, body: null });
+      xhr.send(form);
+    });
+  }
+
+  let sending = Promise.resolve();
+  function send(item) {
+    item.state = "queued";
+    render(item);
+    sending = sending.then(() => sendNow(item)); // one at a time: a tablet's upload link is the bottleneck
+    return sending;
+  }
+
+  async function sendNow(item) {
+    item.state = "uploading";
+    item.progress = 0;
+    render(item);
+    const { status, body } = await post(item);
+    if (status === 200 || status === 201) {
+      await queue("delete", item.key);
+      item.photoId = body.photos[0].id;
+      item.state = "processing";
+      render(item);
+      follow(item);
+    } else if (status === 0 || status >= 500 || status === 429) {
+      item.state = "offline"; // kept in the queue; sent again with the same key
+      render(item);
+    } else {
+      await queue("delete", item.key);
+      item.state = "rejected";
+      item.reason = (body && body.detail) || String(status);
+      render(item);
+    }
+  }
+
+  async function follow(item) {
+    for (let attempt = 0; attempt < 240 && !FINAL.has(item.state); attempt++) {
+      const response = await fetch("/api/photos/" + item.photoId, { credentials: "same-origin" }).catch(() => null);
+      if (response && response.ok) {
+        const photo = await response.json();
+        if (FINAL.has(photo.status)) {
+          item.state = photo.status;
+          item.reason = photo.reason_text || photo.reason || "";
+          render(item);
+          return;
+        }
+      }
+      await new Promise((resolve) => setTimeout(resolve, Math.min(4000, 500 + attempt * 250)));
+    }
+  }
+
+  async function sendAll() {
+    const drafts = [...items.values()].filter((item) => item.state === "draft");
+    for (const item of drafts) {
+      item.drawing = null;
+      item.shotChanged = true; // no more drawing once it is queued
+      await queue("put", record(item)); // on disk before the first byte leaves
+      item.state = "queued";
+      render(item);
+    }
+    for (const item of drafts) send(item);
+  }
+
+  async function restore() {
+    for (const saved of await queue("all")) {
+      const item = Object.assign({}, saved, { url: URL.createObjectURL(saved.blob), children: new Set(saved.children), state: "queued", progress: 0, restored: true });
+      items.set(item.key, item);
+      send(item);
+    }
+  }
+
+  fileInput.addEventListener("change", () => {
+    for (const file of fileInput.files) add(file);
+    fileInput.value = "";
+    schedulePreview();
+  });
+  groupSelect.addEventListener("change", loadChildren);
+  sendButton.addEventListener("click", sendAll);
+  window.addEventListener("online", () => {
+    for (const item of items.values()) if (item.state === "offline") send(item);
+  });
+
+  loadChildren().then(restore);
+})();
