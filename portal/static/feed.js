@@ -11,7 +11,7 @@
   const list = document.getElementById("feed");
   if (!list) return;
   const state = JSON.parse(document.getElementById("feed-state").textContent);
-  const { say, csrf } = window.Schriftje;
+  const { say, h, postJSON: post } = window.Schriftje;
   const lang = document.documentElement.lang || "nl";
   const me = state.user;
   const isParent = me.role === "parent";
@@ -30,23 +30,6 @@
   let unseen = 0; // live items that arrived while the page was hidden
 
   // ---- rendering ------------------------------------------------------------------
-
-  function h(tag, attrs, ...children) {
-    const el = document.createElement(tag);
-    for (const [name, value] of Object.entries(attrs || {})) {
-      if (value === null || value === undefined || value === false) continue;
-      if (name === "text") el.textContent = value;
-      else if (name === "class") el.className = value;
-      else if (name === "style") Object.assign(el.style, value); // CSSOM: allowed by the CSP, unlike a style attribute
-      else if (name.startsWith("on")) el.addEventListener(name.slice(2), value);
-      else el.setAttribute(name, value === true ? "" : value);
-    }
-    for (const child of children.flat()) {
-      if (child === null || child === undefined || child === false) continue;
-      el.append(child instanceof Node ? child : document.createTextNode(String(child)));
-    }
-    return el;
-  }
 
   const when = (iso) =>
     new Date(iso).toLocaleString(lang, { weekday: "short", day: "numeric", month: "short", hour: "2-digit", minute: "2-digit" });
@@ -301,15 +284,6 @@
   }
 
   // ---- actions --------------------------------------------------------------------
-
-  async function post(path, body) {
-    return fetch(path, {
-      method: "POST",
-      credentials: "same-origin",
-      headers: { "content-type": "application/json", "x-csrf-token": csrf(), accept: "application/json" },
-      body: JSON.stringify(body || {}),
-    });
-  }
 
   async function refreshAcks(postId) {
     const card = cards.get("group_post:" + postId);

@@ -1,4 +1,6 @@
-// Forms that talk JSON to the API: <form data-api="/api/children/{child_id}/messages">.
+// Shared by the page scripts (window.Schriftje): texts, the CSRF token, h() to build
+// elements without innerHTML, and forms that talk JSON to the API:
+// <form data-api="/api/children/{child_id}/messages">.
 // Fields marked data-in-path fill the {placeholders} of the address; the others
 // become the JSON body (checkboxes as booleans, data-number as numbers or null).
 // On success the form is cleared and says so; on failure the text stays where it
@@ -10,6 +12,33 @@
   const say = (key, params) =>
     (strings[key] || key).replace(/\{(\w+)\}/g, (_, name) => (params && name in params ? params[name] : ""));
   const csrf = () => document.querySelector('meta[name="csrf-token"]').content;
+
+  // h("p", {class: "x", text: "..."}, child, ...): text goes in as text, never as markup
+  function h(tag, attrs, ...children) {
+    const el = document.createElement(tag);
+    for (const [name, value] of Object.entries(attrs || {})) {
+      if (value === null || value === undefined || value === false) continue;
+      if (name === "text") el.textContent = value;
+      else if (name === "class") el.className = value;
+      else if (name === "style") Object.assign(el.style, value); // CSSOM: allowed by the CSP, unlike a style attribute
+      else if (name.startsWith("on")) el.addEventListener(name.slice(2), value);
+      else el.setAttribute(name, value === true ? "" : value);
+    }
+    for (const child of children.flat()) {
+      if (child === null || child === undefined || child === false) continue;
+      el.append(child instanceof Node ? child : document.createTextNode(String(child)));
+    }
+    return el;
+  }
+
+  function postJSON(path, body) {
+    return fetch(path, {
+      method: "POST",
+      credentials: "same-origin",
+      headers: { "content-type": "application/json", "x-csrf-token": csrf(), accept: "application/json" },
+      body: JSON.stringify(body || {}),
+    });
+  }
 
   function payload(form) {
     let path = form.dataset.api;
@@ -85,5 +114,5 @@
     const tab = event.target.closest('[role="tab"]');
     if (tab) selectTab(tab);
   });
-  window.Schriftje = Object.assign(window.Schriftje || {}, { say, csrf, payload });
+  window.Schriftje = Object.assign(window.Schriftje || {}, { say, csrf, h, postJSON, payload });
 })();

@@ -10,7 +10,7 @@
   "use strict";
   const root = document.getElementById("upload");
   if (!root) return;
-  const { say, csrf } = window.Schriftje;
+  const { say, csrf, h, postJSON } = window.Schriftje;
   const groupSelect = document.getElementById("upload-group");
   const fileInput = document.getElementById("upload-files");
   const list = document.getElementById("upload-list");
@@ -44,20 +44,6 @@
   }
 
   // ---- rendering ------------------------------------------------------------------
-
-  function h(tag, attrs, ...content) {
-    const el = document.createElement(tag);
-    for (const [name, value] of Object.entries(attrs || {})) {
-      if (value === null || value === undefined || value === false) continue;
-      if (name === "text") el.textContent = value;
-      else if (name === "class") el.className = value;
-      else if (name === "style") Object.assign(el.style, value); // CSSOM: allowed by the CSP, unlike a style attribute
-      else if (name.startsWith("on")) el.addEventListener(name.slice(2), value);
-      else el.setAttribute(name, value === true ? "" : value);
-    }
-    for (const child of content.flat()) if (child !== null && child !== undefined && child !== false) el.append(child);
-    return el;
-  }
 
   const nameOf = (item, id) => (item.names && item.names[id]) || (children.find((c) => c.id === id) || {}).name || "?";
 
@@ -238,16 +224,12 @@
   async function preview() {
     const drafts = [...items.values()].filter((item) => item.state === "draft");
     if (!drafts.length) return;
-    const response = await fetch("/api/groups/" + groupSelect.value + "/photos/preview", {
-      method: "POST",
-      credentials: "same-origin",
-      headers: { "content-type": "application/json", "x-csrf-token": csrf(), accept: "application/json" },
-      body: JSON.stringify({ photos: drafts.map((item) => ({ children: [...item.children], masks: item.masks })) }),
-    }).catch(() => null);
+    const photos = drafts.map((item) => ({ children: [...item.children], masks: item.masks }));
+    const response = await postJSON("/api/groups/" + groupSelect.value + "/photos/preview", { photos }).catch(() => null);
     if (!response || !response.ok) return;
-    const { photos } = await response.json();
+    const answer = await response.json();
     drafts.forEach((item, index) => {
-      item.preview = photos[index];
+      item.preview = answer.photos[index];
       render(item);
     });
   }
