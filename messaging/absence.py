@@ -23,6 +23,16 @@ MAX_DAYS = 60
 MAX_NOTE_CHARS = 1000
 
 
+def parse_day(value: object, name: str, *, required: bool = True) -> dt.date | None:
+    """A date from a JSON body or a form field; empty is ``None`` where it is optional."""
+    if value in (None, "") and not required:
+        return None
+    try:
+        return dt.date.fromisoformat(str(value))
+    except ValueError:
+        raise InvalidInput(detail=f"'{name}' must be a date like 2026-11-23") from None
+
+
 def reported_on_time(organisation: Organisation, start: dt.date, at: dt.datetime) -> bool:
     zone = ZoneInfo(organisation.timezone)
     return at.astimezone(zone) < dt.datetime.combine(start, organisation.absence_cutoff, tzinfo=zone)

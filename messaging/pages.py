@@ -97,15 +97,6 @@ async def absence_page(request: Request) -> Response:
     return await _absence_page(request, user, organisation)
 
 
-def _form_date(value: str, name: str, *, required: bool) -> dt.date | None:
-    if not value and not required:
-        return None
-    try:
-        return dt.date.fromisoformat(value)
-    except ValueError:
-        raise InvalidInput(detail=f"'{name}' must be a date like 2026-11-23") from None
-
-
 async def absence_submit(request: Request) -> Response:
     form = await read_form(request)
     values = {name: form_text(form, name) for name in ("child_id", "start_date", "end_date", "reason", "note")}
@@ -118,9 +109,9 @@ async def absence_submit(request: Request) -> Response:
     try:
         if not values["child_id"].isdigit():
             raise InvalidInput(detail="choose a child")
-        start = _form_date(values["start_date"], "start_date", required=True)
+        start = absence.parse_day(values["start_date"], "start_date")
         assert start is not None
-        end = _form_date(values["end_date"], "end_date", required=False)
+        end = absence.parse_day(values["end_date"], "end_date", required=False)
         async with runtime(request).uow() as uow:
             report = await absence.report_absence(
                 uow,

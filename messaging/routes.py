@@ -80,16 +80,6 @@ def _body(data: dict[str, Any]) -> str:
     return json_text(data, "body", max_len=MAX_BODY_JSON_CHARS)
 
 
-def _date(data: dict[str, Any], name: str, *, required: bool = True) -> dt.date | None:
-    value = data.get(name)
-    if value in (None, "") and not required:
-        return None
-    try:
-        return dt.date.fromisoformat(str(value))
-    except ValueError:
-        raise InvalidInput(detail=f"'{name}' must be a date like 2026-11-23") from None
-
-
 # ---- feed and posting ----------------------------------------------------------------
 
 
@@ -258,7 +248,7 @@ async def list_news(request: Request) -> Response:
 
 async def create_absence(request: Request) -> Response:
     data = await json_body(request)
-    start = _date(data, "start_date")
+    start = absence.parse_day(data.get("start_date"), "start_date")
     assert start is not None
     async with acting(request) as act:
         report = await absence.report_absence(
@@ -267,7 +257,7 @@ async def create_absence(request: Request) -> Response:
             act.user,
             request.path_params["child_id"],
             start=start,
-            end=_date(data, "end_date", required=False),
+            end=absence.parse_day(data.get("end_date"), "end_date", required=False),
             reason=json_text(data, "reason", max_len=20),
             note=json_text(data, "note", max_len=2000),
         )

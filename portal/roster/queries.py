@@ -30,7 +30,7 @@ class ChildSummary:
     group: str
     location: str
     end_date: str | None
-    group_id: int = 0
+    group_id: int
 
 
 @dataclass(frozen=True)
