@@ -32,8 +32,8 @@ from portal.errors import InvalidInput, NotFound
 from portal.i18n import translate
 from portal.roster.dates import today_for
 from portal.roster.models import Child, Group, Location, Role
-from portal.web.requests import identify, language, require_role, runtime
-from portal.web.responses import json_body, to_login
+from portal.web.requests import identify, language, require_role, runtime, signed_in
+from portal.web.responses import json_body
 from portal.web.templating import page_context, render
 
 MAX_PREVIEW_PHOTOS = 50
@@ -148,9 +148,7 @@ async def overview_page(request: Request) -> Response:
     """Printable, per group: who may not appear in photos, whose photos stay with the own family."""
     async with runtime(request).uow() as uow:
         caller = await identify(request, uow.session)
-        if caller.principal is None:
-            return to_login(request)
-        user = require_role(caller, Role.MANAGER, Role.ADMIN).user
+        user = signed_in(caller, Role.MANAGER, Role.ADMIN).user
         groups = list(
             await uow.session.execute(
                 select(Group, Location.name)

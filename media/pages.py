@@ -14,17 +14,14 @@ from starlette.routing import BaseRoute, Route
 from portal.errors import Forbidden
 from portal.i18n import texts_with_prefix
 from portal.roster.queries import groups_of
-from portal.web.requests import identify, language, runtime
-from portal.web.responses import to_login
+from portal.web.requests import identify, language, runtime, signed_in
 from portal.web.templating import page_context, render
 
 
 async def upload_page(request: Request) -> Response:
     async with runtime(request).uow() as uow:
         caller = await identify(request, uow.session)
-        if caller.principal is None:
-            return to_login(request)
-        user = caller.principal.user
+        user = signed_in(caller).user
         if not user.role.is_staff:
             raise Forbidden()
         lang = language(request)

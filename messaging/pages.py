@@ -25,17 +25,15 @@ from portal.i18n import texts_with_prefix
 from portal.roster.dates import today_for
 from portal.roster.models import Organisation, Role, User
 from portal.roster.queries import children_of, groups_of, totals
-from portal.web.requests import form_text, identify, language, read_form, runtime
-from portal.web.responses import redirect, to_login
+from portal.web.requests import form_text, identify, language, read_form, runtime, signed_in
+from portal.web.responses import redirect
 from portal.web.templating import page_context, render
 
 
 async def home(request: Request) -> Response:
     async with runtime(request).uow() as uow:
         caller = await identify(request, uow.session)
-        if caller.principal is None:
-            return redirect("/login")
-        user, organisation = caller.principal.user, caller.organisation
+        user, organisation = signed_in(caller).user, caller.organisation
         context = {
             **await page_context(uow.session, organisation, user),
             "children": await children_of(uow.session, user),
@@ -91,9 +89,7 @@ async def _absence_page(
 async def absence_page(request: Request) -> Response:
     async with runtime(request).uow() as uow:
         caller = await identify(request, uow.session)
-        if caller.principal is None:
-            return to_login(request)
-        user, organisation = caller.principal.user, caller.organisation
+        user, organisation = signed_in(caller).user, caller.organisation
     return await _absence_page(request, user, organisation)
 
 
@@ -103,9 +99,7 @@ async def absence_submit(request: Request) -> Response:
     broker = runtime(request).extras["hub"].broker
     async with runtime(request).uow() as uow:
         caller = await identify(request, uow.session)
-        if caller.principal is None:
-            return to_login(request)
-        user, organisation = caller.principal.user, caller.organisation
+        user, organisation = signed_in(caller).user, caller.organisation
     try:
         if not values["child_id"].isdigit():
             raise InvalidInput(detail="choose a child")

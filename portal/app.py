@@ -40,7 +40,7 @@ from messaging.leaving import routes as leaving_routes
 from messaging.retention import RETENTION
 from portal.accounts import routes as account_routes
 from portal.database import create_sessionmaker, engine_from_settings
-from portal.errors import DomainError, NotFound
+from portal.errors import DomainError, NotFound, SignInFirst
 from portal.i18n import translate
 from portal.mail import mailer_from_settings
 from portal.ratelimit import MemoryRateLimiter, RateLimiter, RedisRateLimiter
@@ -49,6 +49,7 @@ from portal.settings import Settings
 from portal.web.health import healthz, readyz
 from portal.web.metrics import Metrics, MetricsMiddleware, metrics_endpoint
 from portal.web.requests import language
+from portal.web.responses import to_login
 from portal.web.security import SecurityHeadersMiddleware
 from portal.web.templating import render
 from workers.arq_queue import ArqQueue
@@ -66,6 +67,8 @@ def _wants_json(request: Request) -> bool:
 
 async def domain_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, DomainError)
+    if isinstance(exc, SignInFirst):
+        return to_login(request)
     lang = language(request)
     if _wants_json(request):
         return JSONResponse(

@@ -48,6 +48,11 @@ class Unauthenticated(DomainError):
     message_key = "error.unauthenticated"
 
 
+class SignInFirst(Unauthenticated):
+    """A page (not an API call or an image) asked by someone not signed in: the web
+    layer answers with the login page, which returns to the page afterwards."""
+
+
 class BadCredentials(Unauthenticated):
     code = "bad_credentials"
     message_key = "auth.bad_credentials"

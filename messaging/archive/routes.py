@@ -27,8 +27,7 @@ from portal.database import utcnow
 from portal.errors import Conflict, Gone, NotFound
 from portal.i18n import translate
 from portal.runtime import Runtime
-from portal.web.requests import identify, language, require_role, runtime
-from portal.web.responses import to_login
+from portal.web.requests import identify, language, require_role, runtime, signed_in
 from portal.web.templating import page_context, render
 
 RANGE = re.compile(r"^bytes=(\d*)-(\d*)$")
@@ -151,9 +150,7 @@ async def page(request: Request) -> Response:
     """The "download everything" page: start a build, see it progress live, download."""
     async with runtime(request).uow() as uow:
         caller = await identify(request, uow.session)
-        if caller.principal is None:
-            return to_login(request)
-        user = caller.principal.user
+        user = signed_in(caller).user
         child = await service.family_child(
             uow.session, user, request.path_params["child_id"], audience.today_for(caller.organisation)
         )

@@ -22,8 +22,8 @@ from portal.errors import InvalidInput
 from portal.roster.dates import today_for
 from portal.roster.models import Child, Group, Role
 from portal.roster.service import set_end_date
-from portal.web.requests import identify, read_form, require_role, runtime
-from portal.web.responses import redirect, to_login
+from portal.web.requests import identify, read_form, require_role, runtime, signed_in
+from portal.web.responses import redirect
 from portal.web.templating import page_context, render
 
 VIEWERS = (Role.MANAGER, Role.ADMIN)
@@ -71,9 +71,7 @@ async def put_end_date(request: Request) -> Response:
 async def page(request: Request) -> Response:
     async with runtime(request).uow() as uow:
         caller = await identify(request, uow.session)
-        if caller.principal is None:
-            return to_login(request)
-        user = require_role(caller, *VIEWERS).user
+        user = signed_in(caller, *VIEWERS).user
         organisation = caller.organisation
         today = today_for(organisation)
         current = list(

@@ -14,7 +14,7 @@ from starlette.datastructures import FormData
 from starlette.requests import HTTPConnection, Request
 
 from portal.accounts.service import Principal, resolve_session
-from portal.errors import Forbidden, Unauthenticated
+from portal.errors import Forbidden, SignInFirst, Unauthenticated
 from portal.i18n import negotiate
 from portal.roster.models import Organisation, Role
 from portal.runtime import Runtime
@@ -84,6 +84,14 @@ async def identify(request: Request, session: AsyncSession, *, authenticate: boo
         if principal is not None and request.method in UNSAFE_METHODS and request.url.path.startswith("/api/"):
             verify_csrf(request, request.headers.get(HEADER), rt.settings.secret_key)
     return Caller(organisation, principal)
+
+
+def signed_in(caller: Caller, *roles: Role) -> Principal:
+    """For pages: the signed-in principal (with one of ``roles``, if given); a visitor
+    who is not signed in goes to the login page and comes back (``SignInFirst``)."""
+    if caller.principal is None:
+        raise SignInFirst()
+    return require_role(caller, *roles)
 
 
 def require_role(caller: Caller, *roles: Role) -> Principal:

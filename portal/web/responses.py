@@ -62,5 +62,7 @@ def json_text(data: dict[str, Any], name: str, *, max_len: int = 1024) -> str:
 
 
 def to_login(request: Request) -> RedirectResponse:
-    """To the login page, which comes back here after signing in."""
+    """To the login page, which comes back here after signing in (home is where it goes anyway)."""
+    if request.url.path == "/":
+        return redirect("/login")
     return redirect("/login?" + urlencode({"next": request.url.path}))
