@@ -18,12 +18,16 @@ from starlette.websockets import WebSocket, WebSocketDisconnect
 
 from messaging import protocol
 from messaging.hub import Connection, Hub, close_quietly
-from portal.accounts.service import Principal, resolve_session
+from portal.accounts.models import SessionKind
+from portal.accounts.service import Principal, resolve_session, session_ends_at
+from portal.database import utcnow
 from portal.errors import NotFound
 from portal.tenancy import resolve_organisation
 from portal.web.requests import SESSION_COOKIE, runtime
 
 log = logging.getLogger(__name__)
+
+SESSION_RECHECK_SECS = 60.0  # a tablet unlock's socket looks at its session at least this often
 
 
 def _hub(websocket: WebSocket) -> Hub:
@@ -109,6 +113,22 @@ async def _receive_loop(websocket: WebSocket, hub: Hub, conn: Connection) -> int
                 hub.ping(conn)
 
 
+async def _session_watch(websocket: WebSocket, principal: Principal) -> int:
+    """For a tablet unlock: wait until the session would end (it slides while people
+    use the tablet), then look again; close with 4401 once it has (the tablet locked)."""
+    rt = runtime(websocket)
+    ends_at: dt.datetime | None = principal.session.expires_at
+    while ends_at is not None:
+        await asyncio.sleep(min(SESSION_RECHECK_SECS, max(0.0, (ends_at - utcnow()).total_seconds())))
+        try:
+            async with rt.uow() as uow:
+                ends_at = await session_ends_at(uow.session, principal.session.id)
+        except Exception:  # the database is away for a moment: look again later
+            log.warning("could not check a tablet session; will look again", exc_info=True)
+            ends_at = utcnow() + dt.timedelta(seconds=SESSION_RECHECK_SECS)
+    return protocol.CLOSE_UNAUTHENTICATED
+
+
 async def websocket_endpoint(websocket: WebSocket) -> None:
     hub = _hub(websocket)
     await websocket.accept()
@@ -129,15 +149,18 @@ async def websocket_endpoint(websocket: WebSocket) -> None:
     conn = await hub.attach(principal.user.id, socket, hello["after"])
     pump = asyncio.create_task(hub.run(conn, hello["after"]))
     receiver = asyncio.create_task(_receive_loop(websocket, hub, conn))
+    tasks: set[asyncio.Task[Any]] = {pump, receiver}
+    if principal.session.kind is SessionKind.TABLET:
+        tasks.add(asyncio.create_task(_session_watch(websocket, principal)))
     code: int | None = None
     try:
-        done, _ = await asyncio.wait({pump, receiver}, return_when=asyncio.FIRST_COMPLETED)
-        if receiver in done:
-            code = receiver.result()
+        done, _ = await asyncio.wait(tasks, return_when=asyncio.FIRST_COMPLETED)
+        if ended := done - {pump}:
+            code = ended.pop().result()
     finally:
-        for task in (pump, receiver):
+        for task in tasks:
             task.cancel()
-        await asyncio.gather(pump, receiver, return_exceptions=True)
+        await asyncio.gather(*tasks, return_exceptions=True)
         await hub.detach(conn)
     if conn.dropped:
         code = protocol.CLOSE_SLOW_CONSUMER

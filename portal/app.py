@@ -38,6 +38,7 @@ from messaging.broker import LocalBroker, RedisBroker
 from messaging.hub import Hub, HubMetrics
 from messaging.leaving import routes as leaving_routes
 from messaging.retention import RETENTION
+from portal.accounts import profile_routes, tablet_routes
 from portal.accounts import routes as account_routes
 from portal.database import create_sessionmaker, engine_from_settings
 from portal.errors import DomainError, NotFound, SignInFirst
@@ -205,6 +206,8 @@ def create_app(settings: Settings) -> Starlette:
         Route("/metrics", metrics_endpoint(metrics, settings.metrics_token), methods=["GET"]),
         *messaging_pages.routes,
         *account_routes.routes,
+        *profile_routes.routes,
+        *tablet_routes.routes,
         *messaging_routes.routes,
         *media_routes.routes,
         *media_pages.routes,

@@ -198,6 +198,98 @@ CATALOG: dict[str, tuple[str, str]] = {
     "leaving.set_date": ("Laatste dag (leeg laten wist hem)", "Last day (leave empty to clear it)"),
     "leaving.set_submit": ("Opslaan", "Save"),
     "leaving.saved": ("Opgeslagen.", "Saved."),
+    # group tablets
+    "tablet.title": ("Groepstablet", "Group tablet"),
+    "tablet.locked_intro": (
+        "Deze tablet is vergrendeld. Kies je naam en typ je pincode.",
+        "This tablet is locked. Choose your name and type your PIN.",
+    ),
+    "tablet.who": ("Wie ben je?", "Who are you?"),
+    "tablet.no_pin": ("nog geen pincode", "no PIN yet"),
+    "tablet.pin": ("Pincode", "PIN"),
+    "tablet.unlock": ("Ontgrendelen", "Unlock"),
+    "tablet.nobody": (
+        "Er werkt nog niemand met een account in deze groep.",
+        "Nobody with an account works in this group yet.",
+    ),
+    "tablet.lock_hint": (
+        "De tablet vergrendelt na {minutes} minuten zonder gebruik.",
+        "The tablet locks after {minutes} minutes without use.",
+    ),
+    "tablet.pin_hint": (
+        "Een pincode stel je in onder Account, als je op je eigen telefoon of computer bent ingelogd.",
+        "You set a PIN under Account, signed in on your own phone or computer.",
+    ),
+    "tablet.setup_title": ("Dit apparaat als groepstablet gebruiken", "Use this device as a group tablet"),
+    "tablet.setup_intro": (
+        "Daarna ben je hier uitgelogd. Iedere collega van de groep ontgrendelt de tablet met een eigen"
+        " pincode, en wat zij plaatsen staat op hun naam. Na {minutes} minuten zonder gebruik"
+        " vergrendelt de tablet weer.",
+        "You will be logged out here. Every colleague of the group unlocks the tablet with their own PIN,"
+        " and what they post carries their name. After {minutes} minutes without use the tablet locks again.",
+    ),
+    "tablet.group": ("Groep", "Group"),
+    "tablet.label": ("Naam van de tablet (mag leeg)", "Name of the tablet (optional)"),
+    "tablet.label_example": ("bijvoorbeeld: iPad Rupsjes", "for example: iPad Caterpillars"),
+    "tablet.setup_button": ("Maak dit de groepstablet", "Make this the group tablet"),
+    "tablet.unlocked_by": ("Ontgrendeld door {name}", "Unlocked by {name}"),
+    "tablet.lock": ("Vergrendelen", "Lock"),
+    "tablet.locking_soon": (
+        "De tablet vergrendelt over {seconds} seconden. Tik ergens om verder te gaan.",
+        "The tablet locks in {seconds} seconds. Tap anywhere to carry on.",
+    ),
+    "tablet.pin_format": (
+        "Een pincode heeft {min} tot {max} cijfers.",
+        "A PIN has {min} to {max} digits.",
+    ),
+    "tablet.pin_trivial": (
+        "Deze pincode is te makkelijk te raden (zoals 1111 of 1234). Kies een andere.",
+        "This PIN is too easy to guess (like 1111 or 1234). Choose another.",
+    ),
+    "tablet.pin_mismatch": ("De twee pincodes zijn niet gelijk.", "The two PINs do not match."),
+    "tablet.pin_wrong": ("Deze pincode klopt niet.", "This PIN is not right."),
+    "tablet.choose_group": ("Kies een groep.", "Choose a group."),
+    # account page
+    "account.link": ("Account", "Account"),
+    "account.title": ("Mijn account", "My account"),
+    "account.password_title": ("Wachtwoord wijzigen", "Change password"),
+    "account.password_intro": (
+        "Na het wijzigen ben je op al je andere apparaten uitgelogd.",
+        "After the change you are logged out on all your other devices.",
+    ),
+    "account.current_password": ("Huidig wachtwoord", "Current password"),
+    "account.new_password": ("Nieuw wachtwoord (minstens 10 tekens)", "New password (at least 10 characters)"),
+    "account.password_changed": (
+        "Je wachtwoord is gewijzigd. Je andere apparaten zijn uitgelogd.",
+        "Your password has been changed. Your other devices are logged out.",
+    ),
+    "account.password_wrong": ("Je huidige wachtwoord klopt niet.", "Your current password is not right."),
+    "account.pin_title": ("Pincode voor de groepstablet", "PIN for the group tablet"),
+    "account.pin_intro": (
+        "Met deze pincode ontgrendel je de tablet van jouw groep. Hij werkt alleen op die tablet, niet om in"
+        " te loggen. Kies 4 tot 8 cijfers die niemand raadt.",
+        "With this PIN you unlock your group's tablet. It works on that tablet only, not to log in."
+        " Choose 4 to 8 digits nobody guesses.",
+    ),
+    "account.pin_set": ("Je hebt een pincode. Een nieuwe vervangt de oude.", "You have a PIN. A new one replaces it."),
+    "account.pin_not_set": ("Je hebt nog geen pincode.", "You have no PIN yet."),
+    "account.pin_repeat": ("Herhaal pincode", "Repeat PIN"),
+    "account.pin_saved": ("Je pincode is opgeslagen.", "Your PIN has been saved."),
+    "account.tablet_setup_link": (
+        "Een apparaat instellen als groepstablet",
+        "Set up a device as a group tablet",
+    ),
+    "account.unknown_device": ("Onbekend apparaat", "Unknown device"),
+    "account.this_device": ("dit apparaat", "this device"),
+    "account.kind_tablet": ("groepstablet", "group tablet"),
+    "account.kind_app": ("app", "app"),
+    "account.last_seen": ("Laatst gebruikt: {date}", "Last used: {date}"),
+    "account.sign_out_device": ("Uitloggen", "Log out"),
+    "account.sign_out_others": ("Overal uitloggen behalve hier", "Log out everywhere but here"),
+    "account.others_signed_out": (
+        "Je bent op je andere apparaten uitgelogd.",
+        "You are logged out on your other devices.",
+    ),
     "archive.bad_range": ("Dat deel van het bestand bestaat niet.", "That part of the file does not exist."),
     "photo.blocked": (
         "Niet gedeeld: {children} mag niet op foto's. Maskeer dit kind op de foto en deel opnieuw.",

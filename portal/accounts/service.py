@@ -12,7 +12,7 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Literal
 
-from sqlalchemy import select, update
+from sqlalchemy import or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from portal.accounts.models import AuthSession, OneTimeToken, SessionKind, TokenPurpose
@@ -30,6 +30,8 @@ from portal.roster.models import Organisation, User
 from portal.settings import Settings
 
 SESSION_TOUCH_SECS = 300  # write last_seen_at at most this often per session
+TABLET_TOUCH_SECS = 15  # ... and a tablet unlock, whose idle time is minutes, this often
+TABLET_MAX_HOURS = 12  # a tablet unlock ends after a working day, however busy
 BEARER_LABEL_MAX = 200
 
 
@@ -215,14 +217,14 @@ async def resolve_session(
 
     Browser sessions slide: each use moves ``expires_at`` forward by ``idle``.
     """
-    kind = SessionKind.BROWSER if via == "cookie" else SessionKind.BEARER
+    kinds = (SessionKind.BROWSER, SessionKind.TABLET) if via == "cookie" else (SessionKind.BEARER,)
     row = (
         await session.execute(
             select(AuthSession, User)
             .join(User, User.id == AuthSession.user_id)
             .where(
                 AuthSession.token_hash == token_hash(raw),
-                AuthSession.kind == kind,
+                AuthSession.kind.in_(kinds),
                 AuthSession.revoked_at.is_(None),
                 User.organisation_id == organisation_id,
             )
@@ -234,11 +236,37 @@ async def resolve_session(
     now = utcnow()
     if auth.expires_at is not None and auth.expires_at <= now:
         return None
-    if (now - auth.last_seen_at).total_seconds() > SESSION_TOUCH_SECS:
+    if auth.kind is SessionKind.TABLET:
+        if (now - auth.last_seen_at).total_seconds() > TABLET_TOUCH_SECS:
+            touch_tablet_session(auth)
+    elif (now - auth.last_seen_at).total_seconds() > SESSION_TOUCH_SECS:
         auth.last_seen_at = now
-        if kind is SessionKind.BROWSER:
+        if auth.kind is SessionKind.BROWSER:
             auth.expires_at = now + idle
     return Principal(user=user, session=auth, via=via)
+
+
+def touch_tablet_session(auth: AuthSession) -> None:
+    """Someone used the unlocked tablet: it locks ``idle_seconds`` from now (within
+    the working-day cap)."""
+    now = utcnow()
+    auth.last_seen_at = now
+    auth.expires_at = min(
+        now + dt.timedelta(seconds=auth.idle_seconds or 0),
+        auth.created_at + dt.timedelta(hours=TABLET_MAX_HOURS),
+    )
+
+
+async def session_ends_at(session: AsyncSession, session_id: int) -> dt.datetime | None:
+    """When a session ends as things stand now (``None``: it already has; a session
+    with no end gets ``datetime.max``). Long-lived connections ask this to notice
+    a tablet locking or a session signed out elsewhere."""
+    auth = await session.get(AuthSession, session_id, populate_existing=True)
+    if auth is None or auth.revoked_at is not None:
+        return None
+    if auth.expires_at is None:
+        return dt.datetime.max.replace(tzinfo=dt.UTC)
+    return auth.expires_at if auth.expires_at > utcnow() else None
 
 
 async def list_sessions(session: AsyncSession, user: User) -> list[AuthSession]:
@@ -258,8 +286,14 @@ async def revoke_session(session: AsyncSession, user: User, session_id: int) -> 
     auth.revoked_at = utcnow()
 
 
-async def revoke_all_sessions(session: AsyncSession, user: User, keep: int | None = None) -> None:
-    statement = update(AuthSession).where(AuthSession.user_id == user.id, AuthSession.revoked_at.is_(None))
+async def revoke_all_sessions(session: AsyncSession, user: User, keep: int | None = None) -> int:
+    """End every session of ``user`` (but ``keep``); returns how many were still open."""
+    statement = update(AuthSession).where(
+        AuthSession.user_id == user.id,
+        AuthSession.revoked_at.is_(None),
+        or_(AuthSession.expires_at.is_(None), AuthSession.expires_at > utcnow()),
+    )
     if keep is not None:
         statement = statement.where(AuthSession.id != keep)
-    await session.execute(statement.values(revoked_at=utcnow()).execution_options(synchronize_session=False))
+    result = await session.execute(statement.values(revoked_at=utcnow()).execution_options(synchronize_session=False))
+    return int(result.rowcount)  # type: ignore[attr-defined]

@@ -51,6 +51,7 @@ class Organisation(Base):
     edit_window_minutes: Mapped[int] = mapped_column(Integer, default=15, server_default="15")
     opens_at: Mapped[dt.time] = mapped_column(Time, default=dt.time(7, 0), server_default="07:00:00")
     closes_at: Mapped[dt.time] = mapped_column(Time, default=dt.time(18, 30), server_default="18:30:00")
+    tablet_lock_minutes: Mapped[int] = mapped_column(Integer, default=5, server_default="5")
     timezone: Mapped[str] = mapped_column(String(64), default="Europe/Amsterdam")
     language: Mapped[str] = mapped_column(String(2), default="nl")
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
@@ -121,6 +122,7 @@ class User(Base):
     language: Mapped[str | None] = mapped_column(String(2))
     invited_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
     activated_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    pin_hash: Mapped[str | None] = mapped_column(String(255))  # staff: unlocks a group tablet
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     @property

@@ -394,6 +394,7 @@
       if (event.code === 4401) {
         stopped = true;
         setStatus("signed_out");
+        if (document.body.dataset.tabletLock) location.assign("/tablet"); // a group tablet locked
       } else if (event.code === 4400 || event.code === 4403 || event.code === 4413) {
         stopped = true;
         setStatus("offline");

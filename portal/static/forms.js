@@ -3,8 +3,9 @@
 // <form data-api="/api/children/{child_id}/messages">.
 // Fields marked data-in-path fill the {placeholders} of the address; the others
 // become the JSON body (checkboxes as booleans, data-number as numbers or null).
-// On success the form is cleared and says so; on failure the text stays where it
-// is and the server's reason is shown. Tabs ([role=tab] with aria-controls)
+// On success the form is cleared and says so (data-done: in its own words), and the
+// elements matching data-removes go; on failure the text stays where it is and the
+// server's reason is shown. data-method picks another HTTP method than POST. Tabs ([role=tab] with aria-controls)
 // switch between the forms of one card. No third-party code.
 (function () {
   "use strict";
@@ -77,11 +78,15 @@
       });
       if (response.ok) {
         for (const field of form.elements) {
-          if (field.tagName === "TEXTAREA" || (field.tagName === "INPUT" && field.type === "text")) field.value = "";
+          if (field.tagName === "TEXTAREA" || (field.tagName === "INPUT" && ["text", "password"].includes(field.type))) {
+            field.value = "";
+          }
           if (field.type === "checkbox") field.checked = false;
         }
-        status.textContent = say("feed.sent");
-        form.dispatchEvent(new CustomEvent("schriftje:sent", { bubbles: true, detail: await response.json() }));
+        status.textContent = form.dataset.done || say("feed.sent");
+        const detail = response.status === 204 ? {} : await response.json();
+        form.dispatchEvent(new CustomEvent("schriftje:sent", { bubbles: true, detail }));
+        if (form.dataset.removes) for (const gone of document.querySelectorAll(form.dataset.removes)) gone.remove();
       } else {
         let detail = response.statusText;
         try {

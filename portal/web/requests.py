@@ -22,6 +22,7 @@ from portal.tenancy import resolve_organisation
 from portal.web.csrf import FORM_FIELD, HEADER, verify_csrf
 
 SESSION_COOKIE = "schriftje_session"
+TABLET_COOKIE = "schriftje_tablet"  # a group tablet's device token (see portal.accounts.tablets)
 LANG_COOKIE = "schriftje_lang"
 UNSAFE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 MAX_FORM_FIELDS = 50
@@ -83,6 +84,8 @@ async def identify(request: Request, session: AsyncSession, *, authenticate: boo
         principal = await resolve_session(session, organisation.id, cookie, "cookie", idle)
         if principal is not None and request.method in UNSAFE_METHODS and request.url.path.startswith("/api/"):
             verify_csrf(request, request.headers.get(HEADER), rt.settings.secret_key)
+    # for render(): the page of an unlocked group tablet locks itself after this long
+    request.state.tablet_lock_secs = principal.session.idle_seconds if principal is not None else None
     return Caller(organisation, principal)
 
 

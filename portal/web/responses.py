@@ -1,4 +1,4 @@
-"""Shared response helpers: the session cookie, JSON bodies, safe redirects."""
+"""Shared response helpers: the session and tablet cookies, JSON bodies, safe redirects."""
 
 from __future__ import annotations
 
@@ -11,16 +11,18 @@ from starlette.responses import RedirectResponse, Response
 
 from portal.errors import InvalidInput, PayloadTooLarge
 from portal.settings import Settings
-from portal.web.requests import SESSION_COOKIE
+from portal.web.requests import SESSION_COOKIE, TABLET_COOKIE
 
 MAX_JSON_BYTES = 64 * 1024
+TABLET_COOKIE_DAYS = 400  # the longest a browser keeps a cookie
 
 
-def set_session_cookie(response: Response, token: str, settings: Settings) -> None:
+def set_session_cookie(response: Response, token: str, settings: Settings, *, persistent: bool = True) -> None:
+    """``persistent=False``: a cookie the browser forgets when it closes (tablet unlocks)."""
     response.set_cookie(
         SESSION_COOKIE,
         token,
-        max_age=settings.session_days * 86400,
+        max_age=settings.session_days * 86400 if persistent else None,
         httponly=True,
         samesite="lax",
         secure=settings.https,
@@ -30,6 +32,22 @@ def set_session_cookie(response: Response, token: str, settings: Settings) -> No
 
 def clear_session_cookie(response: Response, settings: Settings) -> None:
     response.delete_cookie(SESSION_COOKIE, path="/", httponly=True, samesite="lax", secure=settings.https)
+
+
+def set_tablet_cookie(response: Response, token: str, settings: Settings) -> None:
+    response.set_cookie(
+        TABLET_COOKIE,
+        token,
+        max_age=TABLET_COOKIE_DAYS * 86400,
+        httponly=True,
+        samesite="lax",
+        secure=settings.https,
+        path="/",
+    )
+
+
+def clear_tablet_cookie(response: Response, settings: Settings) -> None:
+    response.delete_cookie(TABLET_COOKIE, path="/", httponly=True, samesite="lax", secure=settings.https)
 
 
 def redirect(path: str) -> RedirectResponse:
@@ -62,7 +80,10 @@ def json_text(data: dict[str, Any], name: str, *, max_len: int = 1024) -> str:
 
 
 def to_login(request: Request) -> RedirectResponse:
-    """To the login page, which comes back here after signing in (home is where it goes anyway)."""
+    """To the login page, which comes back here after signing in (home is where it goes
+    anyway); on a group tablet to its lock screen."""
+    if request.cookies.get(TABLET_COOKIE) and request.url.path != "/tablet":
+        return redirect("/tablet")
     if request.url.path == "/":
         return redirect("/login")
     return redirect("/login?" + urlencode({"next": request.url.path}))

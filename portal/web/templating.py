@@ -1,4 +1,5 @@
-"""Jinja2 templates with the per-request language, CSRF token and user in context, and
+"""Jinja2 templates with the per-request language, CSRF token and user in context (and,
+on an unlocked group tablet, its idle time, so the page locks itself), and
 ``page_context``: what every signed-in page shows around its content (the leaving
 deadline of a guardian's departed child)."""
 
@@ -46,6 +47,7 @@ def render(
         "user": None,
         "organisation": None,
     }
+    values["tablet_lock_secs"] = getattr(request.state, "tablet_lock_secs", None)
     values.update(context or {})
     response = templates.TemplateResponse(
         request,
