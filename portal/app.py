@@ -25,6 +25,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
+from consent import pages as consent_pages
 from consent import routes as consent_routes
 from media import pages as media_pages
 from media import routes as media_routes
@@ -212,6 +213,7 @@ def create_app(settings: Settings) -> Starlette:
         *media_routes.routes,
         *media_pages.routes,
         *consent_routes.routes,
+        *consent_pages.routes,
         *consent_changes.routes,
         *archive_routes.routes,
         *leaving_routes.routes,

@@ -342,6 +342,28 @@ CATALOG: dict[str, tuple[str, str]] = {
         "No child tagged: every family of the group receives the photo",
     ),
     "consent.receives.nothing": ("ontvangt deze foto niet", "does not receive this photo"),
+    "consent.page_title": ("Toestemming voor {child}", "Consent for {child}"),
+    "consent.page_intro": (
+        "Hier geef je aan wat de opvang met foto's van je kind mag. Je kunt het altijd veranderen.",
+        "Here you choose what the childcare may do with photos of your child. You can change it at any time.",
+    ),
+    "consent.link": ("Toestemming", "Consent"),
+    "consent.my_answer": ("Jouw antwoord", "Your answer"),
+    "consent.yes": ("Ja", "Yes"),
+    "consent.no": ("Nee", "No"),
+    "consent.unanswered": (
+        "Je hebt dit nog niet beantwoord. Zolang niet elke ouder ja zegt, geldt nee.",
+        "You have not answered this yet. Until every parent says yes, the answer is no.",
+    ),
+    "consent.not_answered_yet": ("nog niet beantwoord", "not answered yet"),
+    "consent.holds": ("Geldt: ja", "In effect: yes"),
+    "consent.does_not_hold": ("Geldt: nee", "In effect: no"),
+    "consent.history": ("Geschiedenis", "History"),
+    "consent.when": ("Wanneer", "When"),
+    "consent.who": ("Door", "By"),
+    "consent.what": ("Waarvoor", "For"),
+    "consent.change": ("Verandering", "Change"),
+    "consent.no_history": ("Nog geen wijzigingen.", "No changes yet."),
     "consent.overview_title": ("Toestemming foto's", "Photo consent"),
     "consent.overview_intro": (
         "Per groep: kinderen die niet op foto's mogen, en kinderen van wie foto's alleen naar het eigen gezin gaan. "

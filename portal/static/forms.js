@@ -5,7 +5,9 @@
 // become the JSON body (checkboxes as booleans, data-number as numbers or null).
 // On success the form is cleared and says so (data-done: in its own words), and the
 // elements matching data-removes go; on failure the text stays where it is and the
-// server's reason is shown. data-method picks another HTTP method than POST. Tabs ([role=tab] with aria-controls)
+// server's reason is shown. data-method picks another HTTP method than POST;
+// data-reload shows the page afresh after success. Radio buttons send the checked
+// one's value (data-boolean: as true/false). Tabs ([role=tab] with aria-controls)
 // switch between the forms of one card. No third-party code.
 (function () {
   "use strict";
@@ -50,6 +52,8 @@
         path = path.replace("{" + field.name + "}", encodeURIComponent(field.value));
       } else if (field.type === "checkbox") {
         body[field.name] = field.checked;
+      } else if (field.type === "radio") {
+        if (field.checked) body[field.name] = "boolean" in field.dataset ? field.value === "true" : field.value;
       } else if ("number" in field.dataset) {
         body[field.name] = field.value === "" ? null : Number(field.value);
       } else {
@@ -87,6 +91,7 @@
         const detail = response.status === 204 ? {} : await response.json();
         form.dispatchEvent(new CustomEvent("schriftje:sent", { bubbles: true, detail }));
         if (form.dataset.removes) for (const gone of document.querySelectorAll(form.dataset.removes)) gone.remove();
+        if ("reload" in form.dataset) location.reload();
       } else {
         let detail = response.statusText;
         try {

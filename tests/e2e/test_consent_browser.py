@@ -1,0 +1,45 @@
+"""The consent page on a parent's phone, on both stacks: from the home page to one
+child's consents, withdraw photo consent, and the page shows what holds now and
+the change at the top of the history."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from playwright.sync_api import expect
+
+from tests.e2e.conftest import ARTIFACTS, LiveServer
+from tests.e2e.test_login_browser import PHONE
+
+pytestmark = pytest.mark.browser
+
+
+def test_a_parent_withdraws_photo_consent(browser: Any, live_server: LiveServer) -> None:
+    errors: list[str] = []
+    external: list[str] = []
+    context = browser.new_context(viewport=PHONE, locale="nl-NL")
+    try:
+        page = context.new_page()
+        page.on("request", lambda r: external.append(r.url) if not r.url.startswith(live_server.url) else None)
+        page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+        page.on("pageerror", lambda e: errors.append(str(e)))
+        page.goto(f"{live_server.url}/login/link/{live_server.logins.parent[1]}")
+        child = page.request.get(f"{live_server.url}/api/me").json()["children"][0]
+        page.get_by_test_id(f"consents-{child['id']}").click()
+        expect(page.get_by_role("heading", level=1)).to_have_text(f"Toestemming voor {child['first_name']}")
+
+        photo = page.get_by_test_id("kind-photo")
+        photo.get_by_role("radio", name="Nee").check()
+        page.get_by_role("button", name="Opslaan").click()
+        expect(page.get_by_test_id("effective-photo")).to_have_text("Geldt: nee")  # after the page reloaded
+        expect(photo.get_by_role("radio", name="Nee")).to_be_checked()
+        latest = page.get_by_test_id("history").locator("tbody tr").first
+        expect(latest).to_contain_text("Mijn kind mag op foto's")
+        expect(latest).to_contain_text("→ Nee")
+        ARTIFACTS.mkdir(exist_ok=True)
+        page.screenshot(path=str(ARTIFACTS / "parent-consents-phone.png"), full_page=True)
+    finally:
+        context.close()
+    assert external == [], f"the page requested other origins: {external}"
+    assert errors == [], f"the page logged errors: {errors}"
