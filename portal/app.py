@@ -46,6 +46,7 @@ from portal.errors import DomainError, NotFound, SignInFirst
 from portal.i18n import translate
 from portal.mail import mailer_from_settings
 from portal.ratelimit import MemoryRateLimiter, RateLimiter, RedisRateLimiter
+from portal.roster import settings_routes
 from portal.runtime import Runtime
 from portal.settings import Settings
 from portal.web.health import healthz, readyz
@@ -209,6 +210,7 @@ def create_app(settings: Settings) -> Starlette:
         *account_routes.routes,
         *profile_routes.routes,
         *tablet_routes.routes,
+        *settings_routes.routes,
         *messaging_routes.routes,
         *media_routes.routes,
         *media_pages.routes,

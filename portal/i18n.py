@@ -198,6 +198,49 @@ CATALOG: dict[str, tuple[str, str]] = {
     "leaving.set_date": ("Laatste dag (leeg laten wist hem)", "Last day (leave empty to clear it)"),
     "leaving.set_submit": ("Opslaan", "Save"),
     "leaving.saved": ("Opgeslagen.", "Saved."),
+    # organisation settings
+    "settings.title": ("Instellingen van de organisatie", "Organisation settings"),
+    "settings.link": ("Instellingen", "Settings"),
+    "settings.parents": ("Voor ouders", "For parents"),
+    "settings.absence_cutoff": ("Afmelden vóór", "Report absence before"),
+    "settings.absence_cutoff_hint": (
+        "Een afmelding vóór deze tijd op de dag zelf telt als op tijd (voor tegoed).",
+        "A report before this time on the day itself counts as on time (for credit).",
+    ),
+    "settings.opens_at": ("Open vanaf", "Open from"),
+    "settings.closes_at": ("Open tot", "Open until"),
+    "settings.hours_hint": (
+        'Berichten van ouders buiten deze tijden krijgen "wordt morgen gelezen".',
+        'Parents\' messages outside these hours show "will be read tomorrow".',
+    ),
+    "settings.staff": ("Voor medewerkers", "For staff"),
+    "settings.edit_window": (
+        "Minuten waarin een bericht nog te wijzigen of te verwijderen is",
+        "Minutes in which a post can still be edited or deleted",
+    ),
+    "settings.tablet_lock": (
+        "Minuten zonder gebruik waarna de groepstablet vergrendelt",
+        "Minutes without use after which the group tablet locks",
+    ),
+    "settings.general": ("Algemeen", "General"),
+    "settings.timezone": ("Tijdzone", "Time zone"),
+    "settings.language": ("Standaardtaal", "Default language"),
+    "settings.admins_only": ("Alleen beheerders kunnen dit wijzigen.", "Only administrators can change this."),
+    "settings.bad_time": ("Vul een tijd in als 07:30.", "Enter a time like 07:30."),
+    "settings.bad_minutes": (
+        "Vul een aantal minuten in van {low} tot en met {high}.",
+        "Enter a number of minutes from {low} to {high}.",
+    ),
+    "settings.bad_timezone": (
+        "Deze tijdzone kennen we niet. Gebruik bijvoorbeeld Europe/Amsterdam.",
+        "We do not know this time zone. Use, for example, Europe/Amsterdam.",
+    ),
+    "settings.bad_language": ("Kies Nederlands of English.", "Choose Nederlands or English."),
+    "settings.hours_order": (
+        "De openingstijd moet vóór de sluitingstijd liggen.",
+        "The opening time must be before the closing time.",
+    ),
+    "settings.unknown": ("Deze instellingen bestaan niet: {names}", "These settings do not exist: {names}"),
     # group tablets
     "tablet.title": ("Groepstablet", "Group tablet"),
     "tablet.locked_intro": (

@@ -41,7 +41,10 @@ def test_the_pages_fit_a_phone(browser: Any, live_server: LiveServer) -> None:
 
         context.clear_cookies()
         page.goto(f"{server.url}/login/link/{server.logins.admin[1]}")
-        wide |= {f"admin {path}": overflowing(page, server.url + path) for path in ("/", "/toestemming", "/vertrek")}
+        wide |= {
+            f"admin {path}": overflowing(page, server.url + path)
+            for path in ("/", "/toestemming", "/vertrek", "/instellingen")
+        }
     finally:
         context.close()
     assert {path: px for path, px in wide.items() if px > 0} == {}
