@@ -46,9 +46,9 @@ from portal.errors import DomainError, NotFound, SignInFirst
 from portal.i18n import translate
 from portal.mail import mailer_from_settings
 from portal.ratelimit import MemoryRateLimiter, RateLimiter, RedisRateLimiter
-from portal.roster import settings_routes
 from portal.runtime import Runtime
 from portal.settings import Settings
+from portal.web import settings_routes
 from portal.web.health import healthz, readyz
 from portal.web.metrics import Metrics, MetricsMiddleware, metrics_endpoint
 from portal.web.requests import language
