@@ -48,7 +48,7 @@ from portal.mail import mailer_from_settings
 from portal.ratelimit import MemoryRateLimiter, RateLimiter, RedisRateLimiter
 from portal.runtime import Runtime
 from portal.settings import Settings
-from portal.web import settings_routes
+from portal.web import roster_page, settings_routes
 from portal.web.health import healthz, readyz
 from portal.web.metrics import Metrics, MetricsMiddleware, metrics_endpoint
 from portal.web.requests import language
@@ -211,6 +211,7 @@ def create_app(settings: Settings) -> Starlette:
         *profile_routes.routes,
         *tablet_routes.routes,
         *settings_routes.routes,
+        *roster_page.routes,
         *messaging_routes.routes,
         *media_routes.routes,
         *media_pages.routes,

@@ -15,8 +15,12 @@ import datetime as dt
 import sys
 from collections.abc import Awaitable, Callable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from portal.settings import Settings, SettingsError
+
+if TYPE_CHECKING:
+    from portal.roster.file_import import Kind
 
 Command = Callable[[argparse.Namespace, Settings], int]
 
@@ -178,14 +182,11 @@ def cmd_create_org(args: argparse.Namespace, settings: Settings) -> int:
     return _run(run())
 
 
-def _import(args: argparse.Namespace, settings: Settings, kind: str) -> int:
-    from portal.accounts.invitations import invite_after_commit
+def _import(args: argparse.Namespace, settings: Settings, kind: Kind) -> int:
     from portal.app import open_runtime
     from portal.errors import DomainError
     from portal.roster.csvfile import ImportRejected
-    from portal.roster.importer import parse_roster
-    from portal.roster.service import get_organisation
-    from portal.roster.staff_import import apply_staff, parse_staff
+    from portal.roster.file_import import import_file
 
     lang = settings.language
     try:
@@ -194,27 +195,10 @@ def _import(args: argparse.Namespace, settings: Settings, kind: str) -> int:
         print(f"schriftje: cannot read {args.file}: {exc.strerror}", file=sys.stderr)
         return 1
 
-    class DryRun(Exception):
-        pass
-
     async def run() -> int:
         async with open_runtime(settings) as rt:
             try:
-                async with rt.uow() as uow:
-                    org = await get_organisation(uow.session, args.org)
-                    if kind == "roster":
-                        from portal.roster.service import apply_roster
-
-                        report = await apply_roster(uow.session, org, parse_roster(data, dt.date.today()))
-                    else:
-                        report = await apply_staff(uow.session, org, parse_staff(data))
-                    if args.dry_run:
-                        raise DryRun()
-                    invite_after_commit(uow, rt.queue, report.invite_user_ids)
-            except DryRun:
-                print("dry run: the file is valid; nothing was changed")
-                _print_report(report.as_dict())
-                return 0
+                report = await import_file(rt, args.org, kind, data, dry_run=args.dry_run, today=dt.date.today())
             except ImportRejected as exc:
                 print(
                     f"{args.file}: {len(exc.errors)} problem(s); nothing was changed.",
@@ -226,7 +210,10 @@ def _import(args: argparse.Namespace, settings: Settings, kind: str) -> int:
             except DomainError as exc:
                 print(f"schriftje: {exc.message(lang)}", file=sys.stderr)
                 return 1
-        print(f"{args.file}: imported into '{args.org}'")
+        if args.dry_run:
+            print("dry run: the file is valid; nothing was changed")
+        else:
+            print(f"{args.file}: imported into '{args.org}'")
         _print_report(report.as_dict())
         return 0
 

@@ -198,6 +198,75 @@ CATALOG: dict[str, tuple[str, str]] = {
     "leaving.set_date": ("Laatste dag (leeg laten wist hem)", "Last day (leave empty to clear it)"),
     "leaving.set_submit": ("Opslaan", "Save"),
     "leaving.saved": ("Opgeslagen.", "Saved."),
+    # the admin's roster page
+    "roster_page.title": ("Kinderen en medewerkers", "Children and staff"),
+    "roster_page.import_title": ("Een lijst inlezen", "Import a list"),
+    "roster_page.intro": (
+        "Lees de kinderlijst of de medewerkerslijst in als CSV-bestand (zoals Excel het opslaat). Eerst"
+        " controleren we het bestand en zie je wat er zou veranderen; pas daarna pas je het toe. Nieuwe"
+        " ouders en medewerkers krijgen dan een uitnodiging.",
+        "Import the child roster or the staff list as a CSV file (as Excel saves it). First we check the"
+        " file and you see what would change; only then do you apply it. New parents and staff then get"
+        " an invitation.",
+    ),
+    "roster_page.which_file": ("Welke lijst?", "Which list?"),
+    "roster_page.kind_roster": ("Kinderlijst (met ouders)", "Child roster (with parents)"),
+    "roster_page.kind_staff": ("Medewerkerslijst (met groepen)", "Staff list (with groups)"),
+    "roster_page.file": ("CSV-bestand (tot {kb} kB)", "CSV file (up to {kb} kB)"),
+    "roster_page.check": ("Controleren", "Check"),
+    "roster_page.columns_hint": (
+        "De kolommen staan in de handleiding (docs/roster-import.md). Lees eerst de kinderlijst in: die"
+        " maakt de groepen aan waar de medewerkerslijst naar verwijst.",
+        "The columns are in the manual (docs/roster-import.md). Import the child roster first: it creates"
+        " the groups the staff list refers to.",
+    ),
+    "roster_page.choose_file": ("Kies een CSV-bestand.", "Choose a CSV file."),
+    "roster_page.choose_kind": ("Kies welke lijst dit is.", "Choose which list this is."),
+    "roster_page.problems": (
+        "{count} probleem of problemen in het bestand",
+        "{count} problem(s) in the file",
+    ),
+    "roster_page.line": ("Regel {line}:", "Line {line}:"),
+    "roster_page.nothing_changed": (
+        "Er is niets veranderd. Verbeter het bestand en probeer het opnieuw.",
+        "Nothing was changed. Correct the file and try again.",
+    ),
+    "roster_page.checked": (
+        "Het bestand is in orde. Dit verandert er als je het toepast:",
+        "The file is fine. This is what applying it changes:",
+    ),
+    "roster_page.applied": ("Toegepast. Dit is er veranderd:", "Applied. This is what changed:"),
+    "roster_page.no_changes": ("Niets: alles klopt al.", "Nothing: everything is up to date."),
+    "roster_page.apply": ("Toepassen", "Apply"),
+    "roster_page.invitations_note": (
+        "Uitnodigingen voor nieuwe mensen worden nu verstuurd.",
+        "Invitations to new people are being sent now.",
+    ),
+    "roster_page.staff_title": ("Medewerkers en hun groepen", "Staff and their groups"),
+    "roster_page.col_name": ("Naam", "Name"),
+    "roster_page.col_role": ("Rol", "Role"),
+    "roster_page.col_groups": ("Groepen", "Groups"),
+    "roster_page.invited": ("uitgenodigd, nog niet actief", "invited, not active yet"),
+    "roster_page.all_groups": ("alle groepen", "all groups"),
+    "roster_page.no_groups": ("geen groep", "no group"),
+    "roster_page.staff_hint": (
+        "Groepen wijzig je met de medewerkerslijst: iemand werkt precies in de groepen die daar bij hem of haar staan.",
+        "You change groups with the staff list: a person works in exactly the groups listed for them.",
+    ),
+    "roster_page.count.locations_created": ("{count} nieuwe vestiging(en)", "{count} new location(s)"),
+    "roster_page.count.groups_created": ("{count} nieuwe groep(en)", "{count} new group(s)"),
+    "roster_page.count.groups_updated": ("{count} groep(en) gewijzigd", "{count} group(s) changed"),
+    "roster_page.count.children_created": ("{count} nieuw(e) kind(eren)", "{count} new child(ren)"),
+    "roster_page.count.children_updated": ("{count} kind(eren) gewijzigd", "{count} child(ren) changed"),
+    "roster_page.count.children_unchanged": ("{count} kind(eren) ongewijzigd", "{count} child(ren) unchanged"),
+    "roster_page.count.users_created": ("{count} nieuwe ouder(s) of medewerker(s)", "{count} new parent(s) or staff"),
+    "roster_page.count.users_updated": ("{count} persoon/personen gewijzigd", "{count} person(s) changed"),
+    "roster_page.count.links_created": ("{count} nieuwe koppeling(en)", "{count} new link(s)"),
+    "roster_page.count.links_removed": (
+        "{count} groep(en) weggehaald bij medewerkers",
+        "{count} group(s) taken away from staff",
+    ),
+    "roster_page.count.invitations": ("{count} uitnodiging(en)", "{count} invitation(s)"),
     # organisation settings
     "settings.title": ("Instellingen van de organisatie", "Organisation settings"),
     "settings.link": ("Instellingen", "Settings"),

@@ -186,3 +186,36 @@ async def deadlines_for(session: AsyncSession, user: User, organisation: Organis
         assert last is not None and child.end_date is not None
         result.append(Deadline(child.id, child.first_name, child.end_date, last, child.end_date < today))
     return result
+
+
+@dataclass(frozen=True)
+class StaffRow:
+    """A member of staff as the admin's roster page lists them."""
+
+    name: str
+    email: str
+    role: str
+    activated: bool
+    groups: list[str]
+
+
+async def staff_with_groups(session: AsyncSession, organisation: Organisation) -> list[StaffRow]:
+    """Everyone who is not a parent, by name, with the groups they work in ("Location/Group")."""
+    users = list(
+        await session.scalars(
+            select(User)
+            .where(User.organisation_id == organisation.id, User.role != Role.PARENT)
+            .order_by(User.display_name, User.id)
+        )
+    )
+    assignments = await session.execute(
+        select(StaffAssignment.user_id, Location.name, Group.name)
+        .join(Group, Group.id == StaffAssignment.group_id)
+        .join(Location, Location.id == Group.location_id)
+        .where(Group.organisation_id == organisation.id)
+        .order_by(Location.name, Group.name)
+    )
+    groups: dict[int, list[str]] = {}
+    for user_id, location, group in assignments:
+        groups.setdefault(user_id, []).append(f"{location}/{group}")
+    return [StaffRow(u.display_name, u.email, u.role.value, u.is_activated, groups.get(u.id, [])) for u in users]

@@ -39,6 +39,7 @@ class ImportReport:
     users_created: int = 0
     users_updated: int = 0
     links_created: int = 0
+    links_removed: int = 0
     invite_user_ids: list[int] = field(default_factory=list)
 
     def as_dict(self) -> dict[str, int]:

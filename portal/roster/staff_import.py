@@ -3,14 +3,16 @@
 Columns: ``name, email, role, groups``; ``role`` is staff, manager or admin;
 ``groups`` lists ``Location/Group`` pairs separated by ``|`` (or ``;`` in a
 comma-separated file). Groups must exist already (import the child roster
-first). All-or-nothing and idempotent like the child roster.
+first). A listed person works in exactly the groups listed: a group left off is
+taken away (a move to another group ends access to the old one). People not in
+the file are left as they are. All-or-nothing and idempotent like the child roster.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import select
+from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from portal.roster.csvfile import ImportRejected, RowError, RowReader, read_rows
@@ -99,6 +101,14 @@ async def apply_staff(session: AsyncSession, organisation: Organisation, plans: 
                 session.add(StaffAssignment(user_id=user.id, group_id=group_id))
                 existing.add((user.id, group_id))
                 roster.report.links_created += 1
+        # the file says where this person works now: a group left off is a group they left
+        gone = {g for (u, g) in existing if u == user.id} - set(group_ids)
+        if gone:
+            await session.execute(
+                delete(StaffAssignment).where(StaffAssignment.user_id == user.id, StaffAssignment.group_id.in_(gone))
+            )
+            existing -= {(user.id, g) for g in gone}
+            roster.report.links_removed += len(gone)
     if errors:
         raise ImportRejected(errors)
     await session.flush()

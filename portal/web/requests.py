@@ -14,7 +14,7 @@ from starlette.datastructures import FormData
 from starlette.requests import HTTPConnection, Request
 
 from portal.accounts.service import Principal, resolve_session
-from portal.errors import Forbidden, SignInFirst, Unauthenticated
+from portal.errors import CsrfFailed, Forbidden, SignInFirst, Unauthenticated
 from portal.i18n import negotiate
 from portal.roster.models import Organisation, Role
 from portal.runtime import Runtime
@@ -104,15 +104,15 @@ def require_role(caller: Caller, *roles: Role) -> Principal:
     return principal
 
 
-async def read_form(request: Request) -> FormData:
+async def read_form(request: Request, *, max_files: int = 0, max_part_size: int = 1024 * 1024) -> FormData:
     """The submitted form, after checking its CSRF token."""
-    form = await request.form(max_files=0, max_fields=MAX_FORM_FIELDS)
+    form = await request.form(max_files=max_files, max_fields=MAX_FORM_FIELDS, max_part_size=max_part_size)
     submitted = form.get(FORM_FIELD)
-    verify_csrf(
-        request,
-        submitted if isinstance(submitted, str) else None,
-        runtime(request).settings.secret_key,
-    )
+    try:
+        verify_csrf(request, submitted if isinstance(submitted, str) else None, runtime(request).settings.secret_key)
+    except CsrfFailed:
+        await form.close()  # an uploaded file's spool goes with it
+        raise
     return form
 
 

@@ -138,6 +138,19 @@ class TestGoodFile:
         assert cli.counts()["staff_assignment"] == 2
         assert "ingrid@example.nl" in cli.mails() and "wilma@example.nl" in cli.mails()
 
+    def test_a_group_left_off_the_staff_list_is_taken_away(self, cli, capsys) -> None:
+        assert cli.run("import", cli.write("roster.csv", ROSTER), "--org", "kober") == 0
+        assert cli.run("import-staff", cli.write("staff.csv", STAFF), "--org", "kober") == 0
+        moved = STAFF.replace("ingrid@example.nl,staff,Centrum/Rupsjes", "ingrid@example.nl,staff,Centrum/Vlinders")
+        assert moved != STAFF
+        capsys.readouterr()
+        assert cli.run("import-staff", cli.write("moved.csv", moved), "--org", "kober") == 0
+        out = capsys.readouterr().out
+        assert "links created: 1" in out and "links removed: 1" in out
+        assert cli.counts()["staff_assignment"] == 2  # Vlinders instead of Rupsjes, not both
+        assert cli.run("import-staff", cli.write("moved.csv", moved), "--org", "kober") == 0
+        assert "links removed: 0" in capsys.readouterr().out  # idempotent
+
 
 class TestBadFile:
     def test_bad_file_changes_nothing_and_names_each_line(self, cli, capsys) -> None:
