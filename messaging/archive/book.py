@@ -12,7 +12,7 @@ from pathlib import Path
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
 from messaging.archive.contents import Contents, PhotoItem, TextItem
-from portal.i18n import MONTHS, translate
+from portal.i18n import format_month, translate
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
 _env = Environment(
@@ -62,7 +62,7 @@ def pages(contents: Contents, lang: str) -> dict[str, bytes]:
 
     def month_title(key: str) -> str:
         year, month = key.split("-")
-        return f"{MONTHS[lang if lang in MONTHS else 'nl'][int(month) - 1]} {year}"
+        return format_month(int(year), int(month), lang)
 
     context = {"c": contents, "months": all_months, "t": t, "lang": lang, "month_title": month_title}
     files = {"index.html": _env.get_template("index.html").render(**context).encode()}

@@ -1,6 +1,6 @@
 """The organisation's own settings, as an admin changes them: the absence cut-off,
 opening hours (quiet hours for staff), the edit window, the group tablet's lock
-time, the time zone and the default language.
+time and the time zone.
 
 Each value is checked and explained in words people understand; a change is all
 or nothing. The leaving window is left out on purpose: shortening it would purge
@@ -16,7 +16,6 @@ from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from portal.errors import InvalidInput
-from portal.i18n import LANGUAGES
 from portal.roster.models import Organisation
 
 EDIT_WINDOW_MAX_MINUTES = 24 * 60
@@ -62,12 +61,6 @@ def _timezone(value: object) -> str:
     raise InvalidInput("settings.bad_timezone")
 
 
-def _language(value: object) -> str:
-    if value not in LANGUAGES:
-        raise InvalidInput("settings.bad_language")
-    return str(value)
-
-
 def _hhmm(value: dt.time) -> str:
     return value.strftime("%H:%M")
 
@@ -81,7 +74,6 @@ FIELDS = {
         Field("edit_window_minutes", _minutes(0, EDIT_WINDOW_MAX_MINUTES), int),
         Field("tablet_lock_minutes", _minutes(1, TABLET_LOCK_MAX_MINUTES), int),
         Field("timezone", _timezone, str),
-        Field("language", _language, str),
     )
 }
 
