@@ -211,3 +211,28 @@ def test_a_bad_absence_keeps_what_was_typed(pair: Pair) -> None:
     expect(items(pair.staff, "Deze tekst mag niet verloren gaan.")).to_have_count(0)
     assert [e for e in pair.errors if "422" in e] == pair.errors != []  # the refused form, nothing else
     pair.errors.clear()
+
+
+def test_older_items_load_on_request_without_duplicates(browser: Any, live_server: LiveServer) -> None:
+    """The page starts with the newest 40; "load older" brings the rest, each once."""
+    context = browser.new_context(viewport=PHONE, locale="nl-NL")
+    try:
+        page = context.new_page()
+        page.goto(f"{live_server.url}/login/link/{live_server.logins.parent[1]}")
+        child = page.request.get(f"{live_server.url}/api/me").json()["children"][0]
+        staff_member = staff_of(live_server.settings, child["id"])
+        with httpx.Client(base_url=live_server.url, headers=staff_member.auth) as api:
+            for n in range(45):
+                response = api.post(f"/api/children/{child['id']}/diary", json={"body": f"Dagboek nummer {n:02d}"})
+                assert response.status_code == 201, response.text
+        page.goto(f"{live_server.url}/")
+        diary = page.get_by_test_id("feed").locator("li.item").filter(has_text="Dagboek nummer")
+        expect(diary.filter(has_text="Dagboek nummer 44")).to_have_count(1)
+        expect(diary).to_have_count(40)
+        page.get_by_role("button", name="Oudere berichten laden").click()
+        expect(diary).to_have_count(45)
+        texts = diary.all_inner_texts()
+        numbers = [line for text in texts for line in text.splitlines() if line.startswith("Dagboek nummer")]
+        assert numbers == [f"Dagboek nummer {n:02d}" for n in reversed(range(45))]  # each once, newest first
+    finally:
+        context.close()
