@@ -14,7 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from portal.accounts.models import SessionKind, TokenPurpose
 from portal.accounts.service import issue_link_token, start_session
 from portal.database import create_sessionmaker, engine_from_settings
-from portal.roster.models import Child, Guardianship, StaffAssignment, User
+from portal.roster.models import Child, Guardianship, Role, StaffAssignment, User
 from portal.settings import Settings
 from portal.uow import UnitOfWork
 from tests.conftest import run_sync
@@ -84,3 +84,24 @@ async def _guardians_of(settings: Settings, child_id: int) -> list[Person]:
 def guardians_of(settings: Settings, child_id: int) -> list[Person]:
     """Every guardian of the child."""
     return run_sync(_guardians_of(settings, child_id))
+
+
+async def _invite_guardian(settings: Settings, child_id: int, email: str, name: str) -> str:
+    engine = engine_from_settings(settings)
+    try:
+        async with UnitOfWork(create_sessionmaker(engine)) as uow:
+            child = await uow.session.get(Child, child_id)
+            assert child is not None
+            user = User(organisation_id=child.organisation_id, email=email, display_name=name, role=Role.PARENT)
+            uow.session.add(user)
+            await uow.session.flush()
+            uow.session.add(Guardianship(user_id=user.id, child_id=child.id, relation="oma"))
+            return await issue_link_token(uow.session, user, TokenPurpose.ACTIVATE, dt.timedelta(hours=72))
+    finally:
+        await engine.dispose()
+
+
+def invite_guardian(settings: Settings, child_id: int, email: str, name: str) -> str:
+    """A new guardian of the child, invited but not activated: the activation link's token
+    (what the invitation e-mail carries)."""
+    return run_sync(_invite_guardian(settings, child_id, email, name))

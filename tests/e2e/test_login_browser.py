@@ -8,6 +8,7 @@ from playwright.sync_api import expect
 
 from portal.demo import DEMO_PASSWORD
 from tests.e2e.conftest import ARTIFACTS
+from tests.e2e.people import invite_guardian
 
 pytestmark = pytest.mark.browser
 
@@ -56,4 +57,32 @@ def test_staff_and_admin_landing_pages_on_a_tablet(browser, live_server) -> None
     page.goto(f"{live_server.url}/login/link/{live_server.logins.admin[1]}")
     expect(page.get_by_test_id("totals")).to_contain_text("50")
     page.screenshot(path=str(ARTIFACTS / "admin-home-tablet.png"), full_page=True)
+    context.close()
+
+
+def test_activation_sets_a_password_once(browser, live_server) -> None:
+    """The invitation's link: a password (with the rules explained on a mistake), then
+    the family's page; the same link a second time says it was used."""
+    context = browser.new_context(viewport=PHONE, locale="nl-NL")
+    page = context.new_page()
+    page.goto(f"{live_server.url}/login/link/{live_server.logins.parent[1]}")
+    child = page.request.get(f"{live_server.url}/api/me").json()["children"][0]
+    context.clear_cookies()
+    token = invite_guardian(live_server.settings, child["id"], "oma.test@example.nl", "Oma Test")
+
+    page.goto(f"{live_server.url}/activate/{token}")
+    expect(page.get_by_role("heading", level=1)).to_have_text("Wachtwoord instellen")
+    page.get_by_label("Wachtwoord", exact=True).fill("lange zin voor oma")
+    page.get_by_label("Herhaal wachtwoord").fill("lange zin voor opa")
+    page.get_by_role("button", name="Opslaan").click()
+    expect(page.get_by_role("alert")).to_contain_text("niet gelijk")
+    page.get_by_label("Wachtwoord", exact=True).fill("lange zin voor oma")
+    page.get_by_label("Herhaal wachtwoord").fill("lange zin voor oma")
+    page.get_by_role("button", name="Opslaan").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Hallo Oma Test")
+    expect(page.get_by_test_id("children")).to_contain_text(child["first_name"])
+
+    context.clear_cookies()
+    page.goto(f"{live_server.url}/activate/{token}")
+    expect(page.get_by_role("alert")).to_contain_text("Deze link is al gebruikt.")
     context.close()
