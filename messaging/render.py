@@ -34,6 +34,7 @@ def _common(item: Content, author: str | None) -> Data:
     return {
         "id": item.id,
         "author": author,
+        "author_id": item.author_id,
         "created_at": item.created_at.isoformat(),
         "edited_at": item.edited_at.isoformat() if item.edited_at else None,
     }

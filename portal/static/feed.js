@@ -207,7 +207,7 @@
       return; // history older than the page: not shown
     }
     cards.set(key, card);
-    if (frameSeq > unreadAtLoad && data.author !== me.name && !existing) markNew(card);
+    if (frameSeq > unreadAtLoad && data.author_id !== me.id && !existing) markNew(card);
     if (content === "message" && data.author_role !== (isParent ? "parent" : "staff")) toMarkRead.set(key, { content, id: data.id });
   }
 
