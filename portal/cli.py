@@ -343,7 +343,8 @@ def cmd_demo(args: argparse.Namespace, settings: Settings) -> int:
     host = args.host or settings.host
     port = args.port or settings.port
     changes: dict[str, object] = {"default_org": settings.default_org or DEMO_SLUG}
-    if args.port or args.host:
+    default_url = next(f.default for f in dataclasses.fields(Settings) if f.name == "public_url")
+    if args.port or args.host or settings.public_url == default_url:  # the links follow SCHRIFTJE_PORT too
         changes["public_url"] = f"http://{host}:{port}"
     settings = dataclasses.replace(settings, **changes)  # type: ignore[arg-type]
 

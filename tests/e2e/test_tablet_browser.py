@@ -64,7 +64,7 @@ def test_pin_unlock_posts_under_the_name_and_auto_lock(browser: Any, live_server
         form.get_by_label("Pincode", exact=True).fill(PIN)
         form.get_by_label("Herhaal pincode").fill(PIN)
         form.get_by_role("button", name="Opslaan").click()
-        expect(form.get_by_role("status")).to_have_text("Je pincode is opgeslagen.")
+        expect(tablet.get_by_test_id("pin-state")).to_have_text("Je hebt een pincode. Een nieuwe vervangt de oude.")
         tablet.screenshot(path=str(ARTIFACTS / "staff-account-tablet.png"), full_page=True)
 
         # 2. this device becomes the group's tablet, and nobody is signed in on it any more

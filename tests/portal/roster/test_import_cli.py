@@ -196,3 +196,13 @@ class TestOutboxCommand:
         out = capsys.readouterr().out
         assert "to anna@example.nl" in out
         assert "http://kober.localhost:8000/activate/" in out
+
+
+def test_demo_links_follow_the_port_setting(cli, monkeypatch, capsys) -> None:
+    """``SCHRIFTJE_PORT=8765 make demo`` prints links that open on port 8765."""
+    default_url = next(f.default for f in dataclasses.fields(Settings) if f.name == "public_url")
+    monkeypatch.setenv(env_name("public_url"), str(default_url))
+    monkeypatch.setenv(env_name("port"), "8765")
+    assert cli.run("demo", "--no-serve") == 0
+    links = [line.strip() for line in capsys.readouterr().out.splitlines() if "/login/link/" in line]
+    assert len(links) == 3 and all(link.startswith("http://127.0.0.1:8765/login/link/") for link in links)
