@@ -17,6 +17,14 @@ from portal.errors import InvalidInput
 from portal.uow import UnitOfWork
 
 MAX_BODY_CHARS = 10_000
+DELIVERED = "schriftje.delivered"  # session.info: the frames this unit of work delivered
+
+
+def delivered(session: AsyncSession, kind: str, ref_id: int) -> dict[str, object] | None:
+    """The frame data ``deliver`` rendered for this item in this unit of work, if it did:
+    the API answers with it instead of rendering the same item a second time."""
+    found: dict[str, object] | None = session.info.get(DELIVERED, {}).get((kind, ref_id))
+    return found
 
 
 def clean_text(text: str, *, max_chars: int = MAX_BODY_CHARS, what: str = "the message") -> str:
@@ -33,6 +41,7 @@ async def deliver(
 ) -> list[feed.FeedEvent]:
     events = await feed.append(uow.session, recipients, kind, ref_id)
     data = (await render(uow.session, [(kind, ref_id)]))[(kind, ref_id)]
+    uow.session.info.setdefault(DELIVERED, {})[(kind, ref_id)] = data
 
     message = Published(kind, json.dumps(data), tuple((e.user_id, e.seq) for e in events))
 

@@ -18,6 +18,7 @@ from starlette.routing import BaseRoute, Route
 
 from messaging import absence, acks, audience, edits, feed, news, protocol, reads, service
 from messaging.broker.base import Broker
+from messaging.delivery import delivered
 from messaging.hub import Hub
 from messaging.models import AbsenceReport, DiaryEntry, FeedItem, GroupPost, NewsItem, ThreadMessage
 from messaging.render import frames_for, render
@@ -56,6 +57,9 @@ async def acting(request: Request) -> AsyncIterator[Acting]:
 
 
 async def rendered(session: AsyncSession, kind: str, ref_id: int) -> dict[str, Any]:
+    """The item as its event frame shows it: what was just delivered, else rendered now."""
+    if (data := delivered(session, kind, ref_id)) is not None:
+        return data
     return (await render(session, [(kind, ref_id)]))[(kind, ref_id)]
 
 
