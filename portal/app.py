@@ -79,9 +79,7 @@ async def domain_error(request: Request, exc: Exception) -> Response:
             status_code=exc.status,
             headers=exc.headers(),
         )
-    response = render(request, "error.html", {"error": exc.message(lang)}, status_code=exc.status)
-    response.headers.update(exc.headers())
-    return response
+    return render(request, "error.html", {"error": exc.message(lang)}, status_code=exc.status, headers=exc.headers())
 
 
 async def http_error(request: Request, exc: Exception) -> Response:

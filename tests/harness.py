@@ -130,6 +130,19 @@ def csrf_of(html: str) -> str:
     return match.group(1)
 
 
+@asynccontextmanager
+async def logged_in(
+    harness: Harness, email: str, password: str = "correct horse battery", **kwargs: Any
+) -> AsyncIterator[tuple[httpx.AsyncClient, str]]:
+    """A client logged in with the password (an activated account), and a CSRF token for
+    its forms and cookie-authenticated API calls."""
+    async with harness.client(**kwargs) as client:
+        assert (await login(client, email, password)).status_code == 303
+        page = await client.get("/account")
+        assert page.status_code == 200
+        yield client, csrf_of(page.text)
+
+
 async def login(client: httpx.AsyncClient, email: str, password: str) -> httpx.Response:
     page = await client.get("/login")
     return await client.post("/login", data={"csrf_token": csrf_of(page.text), "email": email, "password": password})

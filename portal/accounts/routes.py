@@ -90,9 +90,7 @@ async def login_submit(request: Request) -> Response:
             "email": email,
             "next": form_text(form, "next"),
         }
-        response = render(request, "login.html", context, status_code=failure.status)
-        response.headers.update(failure.headers())
-        return response
+        return render(request, "login.html", context, status_code=failure.status, headers=failure.headers())
     response = redirect(form_text(form, "next") or "/")  # redirect() keeps it on this site
     set_session_cookie(response, token, rt.settings)
     return response

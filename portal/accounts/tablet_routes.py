@@ -118,9 +118,7 @@ async def tablet_unlock(request: Request) -> Response:
                 uow.session, caller.organisation, tablet, error=exc.message(language(request)), selected=user_id
             )
     if failure is not None:
-        response = render(request, "tablet.html", context, status_code=failure.status)
-        response.headers.update(failure.headers())
-        return response
+        return render(request, "tablet.html", context, status_code=failure.status, headers=failure.headers())
     response = redirect("/")
     set_session_cookie(response, token, rt.settings, persistent=False)
     return response

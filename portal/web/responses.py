@@ -17,37 +17,29 @@ MAX_JSON_BYTES = 64 * 1024
 TABLET_COOKIE_DAYS = 400  # the longest a browser keeps a cookie
 
 
+def _set_cookie(response: Response, name: str, value: str, settings: Settings, max_age: int | None) -> None:
+    response.set_cookie(name, value, max_age=max_age, httponly=True, samesite="lax", secure=settings.https, path="/")
+
+
+def _clear_cookie(response: Response, name: str, settings: Settings) -> None:
+    response.delete_cookie(name, path="/", httponly=True, samesite="lax", secure=settings.https)
+
+
 def set_session_cookie(response: Response, token: str, settings: Settings, *, persistent: bool = True) -> None:
     """``persistent=False``: a cookie the browser forgets when it closes (tablet unlocks)."""
-    response.set_cookie(
-        SESSION_COOKIE,
-        token,
-        max_age=settings.session_days * 86400 if persistent else None,
-        httponly=True,
-        samesite="lax",
-        secure=settings.https,
-        path="/",
-    )
+    _set_cookie(response, SESSION_COOKIE, token, settings, settings.session_days * 86400 if persistent else None)
 
 
 def clear_session_cookie(response: Response, settings: Settings) -> None:
-    response.delete_cookie(SESSION_COOKIE, path="/", httponly=True, samesite="lax", secure=settings.https)
+    _clear_cookie(response, SESSION_COOKIE, settings)
 
 
 def set_tablet_cookie(response: Response, token: str, settings: Settings) -> None:
-    response.set_cookie(
-        TABLET_COOKIE,
-        token,
-        max_age=TABLET_COOKIE_DAYS * 86400,
-        httponly=True,
-        samesite="lax",
-        secure=settings.https,
-        path="/",
-    )
+    _set_cookie(response, TABLET_COOKIE, token, settings, TABLET_COOKIE_DAYS * 86400)
 
 
 def clear_tablet_cookie(response: Response, settings: Settings) -> None:
-    response.delete_cookie(TABLET_COOKIE, path="/", httponly=True, samesite="lax", secure=settings.https)
+    _clear_cookie(response, TABLET_COOKIE, settings)
 
 
 def redirect(path: str) -> RedirectResponse:

@@ -34,6 +34,7 @@ def render(
     name: str,
     context: dict[str, Any] | None = None,
     status_code: int = 200,
+    headers: dict[str, str] | None = None,
 ) -> Response:
     rt = runtime(request)
     lang = language(request)
@@ -54,7 +55,7 @@ def render(
         name,
         values,
         status_code=status_code,
-        headers={"cache-control": "no-store"},
+        headers={"cache-control": "no-store", **(headers or {})},
     )
     set_csrf_cookie(request, response, rt.settings.https)
     return response

@@ -7,8 +7,6 @@ from __future__ import annotations
 
 import base64
 import re
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
 
 import httpx
 import pytest
@@ -16,7 +14,7 @@ from sqlalchemy import func, select
 
 from portal.roster.models import Child, StaffAssignment
 from portal.web.roster_page import MAX_IMPORT_BYTES
-from tests.harness import ROSTER, STAFF, Harness, csrf_of
+from tests.harness import ROSTER, STAFF, Harness, logged_in
 
 PASSWORD = "correct horse battery"
 ADMINS = "name,email,role,groups\nArjen Beheer,arjen@example.nl,admin,\nWilma Manders,wilma@example.nl,manager,\n"
@@ -30,14 +28,6 @@ async def org(harness: Harness) -> Harness:
         await harness.activate(client, "arjen@example.nl", PASSWORD)
         await harness.activate(client, "wilma@example.nl", PASSWORD)
     return harness
-
-
-@asynccontextmanager
-async def signed_in(harness: Harness, email: str) -> AsyncIterator[tuple[httpx.AsyncClient, str]]:
-    async with harness.client() as client:
-        page = await client.get("/login")
-        await client.post("/login", data={"csrf_token": csrf_of(page.text), "email": email, "password": PASSWORD})
-        yield client, csrf_of((await client.get("/account")).text)
 
 
 async def check(client: httpx.AsyncClient, csrf: str, kind: str, text: str | bytes) -> httpx.Response:
@@ -64,7 +54,7 @@ async def children(harness: Harness) -> int:
 
 async def test_check_then_apply(org: Harness) -> None:
     mails_before = len(org.outbox())
-    async with signed_in(org, "arjen@example.nl") as (client, csrf):
+    async with logged_in(org, "arjen@example.nl") as (client, csrf):
         checked = await check(client, csrf, "roster", ROSTER)
         assert checked.status_code == 200
         assert counts(checked.text)["children_created"] == "4 nieuw(e) kind(eren)"
@@ -80,7 +70,7 @@ async def test_check_then_apply(org: Harness) -> None:
 
 
 async def test_applying_the_same_file_again_changes_nothing(org: Harness) -> None:
-    async with signed_in(org, "arjen@example.nl") as (client, csrf):
+    async with logged_in(org, "arjen@example.nl") as (client, csrf):
         first = await check(client, csrf, "roster", ROSTER)
         await client.post("/rooster/apply", data=apply_form(first.text))
         again = await check(client, csrf, "roster", ROSTER)
@@ -93,7 +83,7 @@ async def test_a_bad_file_names_every_bad_line_and_changes_nothing(org: Harness)
         "Centrum,Rupsjes,kdv,C10,,Kind,2024-01-01,2024-06-01,,Ouder,ouder@example.nl,,,,\n"
         "Centrum,Rupsjes,kdv,C11,Kind,Drie,gisteren,2024-06-01,,Ouder Drie,drie@example.nl,,,,\n"
     )
-    async with signed_in(org, "arjen@example.nl") as (client, csrf):
+    async with logged_in(org, "arjen@example.nl") as (client, csrf):
         response = await check(client, csrf, "roster", bad)
     assert response.status_code == 422
     problems = response.text[response.text.index('data-testid="problems"') :]
@@ -105,7 +95,7 @@ async def test_a_bad_file_names_every_bad_line_and_changes_nothing(org: Harness)
 
 
 async def test_the_staff_list_decides_who_works_where(org: Harness) -> None:
-    async with signed_in(org, "arjen@example.nl") as (client, csrf):
+    async with logged_in(org, "arjen@example.nl") as (client, csrf):
         await client.post("/rooster/apply", data=apply_form((await check(client, csrf, "roster", ROSTER)).text))
         await client.post("/rooster/apply", data=apply_form((await check(client, csrf, "staff", STAFF)).text))
         moved = STAFF.replace("ingrid@example.nl,staff,Centrum/Rupsjes", "ingrid@example.nl,staff,Centrum/Vlinders")
@@ -120,7 +110,7 @@ async def test_the_staff_list_decides_who_works_where(org: Harness) -> None:
 
 
 async def test_mistakes_in_the_request_get_a_clear_answer(org: Harness) -> None:
-    async with signed_in(org, "arjen@example.nl") as (client, csrf):
+    async with logged_in(org, "arjen@example.nl") as (client, csrf):
         no_file = await client.post("/rooster/check", data={"csrf_token": csrf, "kind": "roster"})
         assert no_file.status_code == 422 and "Kies een CSV-bestand." in no_file.text
         no_kind = await check(client, csrf, "cats", ROSTER)
@@ -140,7 +130,7 @@ async def test_mistakes_in_the_request_get_a_clear_answer(org: Harness) -> None:
 
 
 async def test_managers_look_but_do_not_import(org: Harness) -> None:
-    async with signed_in(org, "wilma@example.nl") as (client, csrf):
+    async with logged_in(org, "wilma@example.nl") as (client, csrf):
         page = await client.get("/rooster")
         assert page.status_code == 200 and 'data-testid="import-form"' not in page.text
         assert "Arjen Beheer" in page.text and "alle groepen" in page.text
@@ -154,7 +144,7 @@ async def test_managers_look_but_do_not_import(org: Harness) -> None:
 
 
 async def test_staff_and_parents_have_no_roster_page(org: Harness) -> None:
-    async with signed_in(org, "arjen@example.nl") as (client, csrf):
+    async with logged_in(org, "arjen@example.nl") as (client, csrf):
         await client.post("/rooster/apply", data=apply_form((await check(client, csrf, "roster", ROSTER)).text))
         await client.post("/rooster/apply", data=apply_form((await check(client, csrf, "staff", STAFF)).text))
     await org.run_jobs()

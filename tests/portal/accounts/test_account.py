@@ -11,7 +11,7 @@ import httpx
 import pytest
 
 from portal.accounts.profile import device_name
-from tests.harness import ROSTER, STAFF, csrf_of, login
+from tests.harness import ROSTER, STAFF, logged_in, login
 
 PASSWORD = "correct horse battery"
 NEW_PASSWORD = "paarse olifant zingt"
@@ -34,11 +34,8 @@ async def people(harness):
 @asynccontextmanager
 async def signed_in(harness, email: str, **kwargs) -> AsyncIterator[tuple[httpx.AsyncClient, dict[str, str]]]:
     """A client logged in as ``email``, and the CSRF header for its API calls."""
-    async with harness.client(**kwargs) as client:
-        assert (await login(client, email, PASSWORD)).status_code == 303
-        page = await client.get("/account")
-        assert page.status_code == 200
-        yield client, {"x-csrf-token": csrf_of(page.text)}
+    async with logged_in(harness, email, PASSWORD, **kwargs) as (client, csrf):
+        yield client, {"x-csrf-token": csrf}
 
 
 class TestPassword:
