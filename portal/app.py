@@ -55,7 +55,7 @@ from portal.web.requests import language
 from portal.web.responses import to_login
 from portal.web.security import SecurityHeadersMiddleware
 from portal.web.templating import render
-from workers.arq_queue import ArqQueue
+from workers.arq_queue import ArqQueue, redis_settings
 from workers.context import sandbox_from_settings
 from workers.inline import InlineQueue
 
@@ -137,12 +137,12 @@ async def open_runtime(settings: Settings, registry: CollectorRegistry | None = 
         )
         limiter: RateLimiter
         if settings.redis_url:
-            from arq.connections import RedisSettings, create_pool
+            from arq.connections import create_pool
 
             redis = Redis.from_url(settings.redis_url)
             stack.push_async_callback(redis.aclose)
             limiter = RedisRateLimiter(redis, settings.redis_prefix)
-            pool = await create_pool(RedisSettings.from_dsn(settings.redis_url))
+            pool = await create_pool(redis_settings(settings.redis_url))
             queue: ArqQueue | InlineQueue = ArqQueue(pool, settings.redis_prefix)
 
             async def redis_ready() -> str:

@@ -3,6 +3,7 @@ the job barrier, the outbox, and shortcuts for setting up a roster."""
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 import itertools
 import re
@@ -28,6 +29,7 @@ from portal.uow import UnitOfWork
 from workers.inline import InlineQueue
 from workers.worker import build_worker
 
+RUN_JOBS_TIMEOUT_SECS = 60
 CSRF_RE = re.compile(r'name="csrf_token" value="([^"]+)"')
 _ips = itertools.count(1)
 
@@ -82,7 +84,9 @@ class Harness:
             return
         worker = build_worker(self.settings, burst=True, poll_delay=0.01)
         try:
-            await worker.main()
+            # bounded: a barrier that cannot finish (a job left "in progress" by a worker
+            # that failed) fails the test in a minute instead of waiting for the job's expiry
+            await asyncio.wait_for(worker.main(), RUN_JOBS_TIMEOUT_SECS)
         finally:
             await worker.close()
 

@@ -7,7 +7,19 @@ test runs) sharing one Redis never swallow each other's jobs as duplicates.
 
 from __future__ import annotations
 
-from arq.connections import ArqRedis
+from arq.connections import ArqRedis, RedisSettings
+
+# arq connects with a 1 s timeout by default; on a busy node (or an event loop busy
+# with other work) a new connection to Redis can take longer, and a failed connect
+# inside arq's job bookkeeping stops the worker with jobs marked in progress.
+REDIS_CONNECT_TIMEOUT_SECS = 10
+
+
+def redis_settings(url: str) -> RedisSettings:
+    """arq's connection settings for ``url``, with a connect timeout that tolerates load."""
+    settings = RedisSettings.from_dsn(url)
+    settings.conn_timeout = REDIS_CONNECT_TIMEOUT_SECS
+    return settings
 
 
 class ArqQueue:

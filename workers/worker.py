@@ -7,7 +7,6 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any, cast
 
 from arq import cron, func
-from arq.connections import RedisSettings
 from arq.worker import Worker
 
 if TYPE_CHECKING:
@@ -15,7 +14,7 @@ if TYPE_CHECKING:
 
 from messaging.retention import RETENTION
 from portal.settings import Settings
-from workers.arq_queue import queue_name
+from workers.arq_queue import queue_name, redis_settings
 from workers.context import shutdown, startup
 from workers.jobs import FUNCTIONS, MAX_TRIES, TIMEOUT_SECS
 
@@ -46,7 +45,7 @@ def build_worker(settings: Settings, *, burst: bool = False, **overrides: Any) -
                 unique=True,
             )
         ],
-        "redis_settings": RedisSettings.from_dsn(settings.redis_url),
+        "redis_settings": redis_settings(settings.redis_url),
         "queue_name": queue_name(settings.redis_prefix),
         "health_check_key": f"{settings.redis_prefix}:worker-health",
         "on_startup": startup,
