@@ -286,6 +286,14 @@ async def delivery(args, world: World, sessionmaker, port: int, pid: int, env: d
 async def writes(args, world: World, port: int, pid: int) -> dict:
     latencies: list[float] = []
     stop_at = time.perf_counter() + args.seconds
+    profiler = None
+    if args.profile:
+        profiler = subprocess.Popen(
+            [str(ROOT / ".venv/bin/py-spy"), "record", "-r", "200", "-p", str(pid), "-o", args.profile]
+            + (["-f", "raw"] if args.profile.endswith(".txt") else []),
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
     cpu0, wall0 = cpu_seconds(pid), time.perf_counter()
 
     async def client(g: int) -> None:
@@ -301,12 +309,20 @@ async def writes(args, world: World, port: int, pid: int) -> dict:
 
     await asyncio.gather(*(client(world.groups[i % len(world.groups)]) for i in range(args.writers)))
     wall = time.perf_counter() - wall0
+    cpu = cpu_seconds(pid) - cpu0
+    if profiler is not None:
+        profiler.send_signal(2)  # SIGINT: py-spy writes the flame graph and exits
+        profiler.wait()
     return {
         "posts": len(latencies),
         "posts_s": round(len(latencies) / wall),
         "p50_ms": round(pct(latencies, 50) * 1000, 1),
         "p99_ms": round(pct(latencies, 99) * 1000, 1),
-        "node_cpu": round((cpu_seconds(pid) - cpu0) / wall, 2),
+        "node_cpu": round(cpu / wall, 2),
+        # what one fully busy core would accept: independent of how much of the
+        # core the node got while PostgreSQL and the load generator shared it
+        "node_cpu_ms_per_post": round(cpu * 1000 / max(1, len(latencies)), 2),
+        "posts_s_per_core": round(len(latencies) / cpu) if cpu else None,
     }
 
 
@@ -314,10 +330,20 @@ async def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--groups", type=int, default=50)
     parser.add_argument("--per-group", type=int, default=20, help="families (sockets) per group")
-    parser.add_argument("--rates", type=lambda s: [int(x) for x in s.split(",")], default=[25, 50, 100])
+    parser.add_argument(
+        "--rates",
+        type=lambda s: [int(x) for x in s.split(",") if x],
+        default=[25, 50, 100],
+        help="offered posts/s for the delivery phase; empty (--rates '') skips it",
+    )
     parser.add_argument("--seconds", type=float, default=10)
     parser.add_argument("--writers", type=int, default=16)
     parser.add_argument("--port", type=int, default=8790)
+    parser.add_argument(
+        "--profile",
+        metavar="FILE",
+        help="record the node with py-spy during the write phase (.svg flame graph, .txt collapsed stacks)",
+    )
     args = parser.parse_args()
     schema = f"bench_{secrets.token_hex(3)}"
     conn = await asyncpg.connect(PG_DSN)
@@ -353,8 +379,10 @@ async def main() -> None:
                         break
                 except httpx.HTTPError:
                     await asyncio.sleep(0.1)
-        print("delivery (measured node on core 0, load generator on core 1):")
-        results = await delivery(args, world, sessionmaker, args.port, server.pid, env)
+        results = []
+        if args.rates:
+            print("delivery (measured node on core 0, load generator on core 1):")
+            results = await delivery(args, world, sessionmaker, args.port, server.pid, env)
         print("writes through the HTTP API:")
         w = await writes(args, world, args.port, server.pid)
         print(f"  {w}")

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import or_, select
+from sqlalchemy import bindparam, or_, select, union
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from portal.errors import Conflict, NotFound
@@ -42,13 +42,27 @@ async def group_staff(session: AsyncSession, group_id: int) -> set[int]:
     return set(rows)
 
 
+# Every group post runs these two: built once (see portal.accounts.service._CALLER_AT).
+_GROUP_AUDIENCE = union(
+    select(Guardianship.user_id)
+    .join(Child, Child.id == Guardianship.child_id)
+    .where(
+        Child.group_id == bindparam("group_id"),
+        or_(Child.end_date.is_(None), Child.end_date >= bindparam("today")),
+    ),
+    select(StaffAssignment.user_id).where(StaffAssignment.group_id == bindparam("group_id")),
+)
+_GROUP_WITH_ASSIGNMENT = select(
+    Group,
+    select(StaffAssignment.id)
+    .where(StaffAssignment.user_id == bindparam("user_id"), StaffAssignment.group_id == Group.id)
+    .exists(),
+).where(Group.id == bindparam("group_id"), Group.organisation_id == bindparam("organisation_id"))
+
+
 async def group_audience(session: AsyncSession, group: Group, today: dt.date) -> set[int]:
-    guardians = await session.scalars(
-        select(Guardianship.user_id)
-        .join(Child, Child.id == Guardianship.child_id)
-        .where(Child.group_id == group.id, or_(Child.end_date.is_(None), Child.end_date >= today))
-    )
-    return set(guardians) | await group_staff(session, group.id)
+    """The guardians of the group's current children and the group's staff."""
+    return set(await session.scalars(_GROUP_AUDIENCE, {"group_id": group.id, "today": today}))
 
 
 async def child_audience(session: AsyncSession, child: Child) -> set[int]:
@@ -57,10 +71,12 @@ async def child_audience(session: AsyncSession, child: Child) -> set[int]:
 
 
 async def group_for_posting(session: AsyncSession, user: User, group_id: int) -> Group:
-    group = await session.get(Group, group_id)
-    if group is None or group.organisation_id != user.organisation_id:
+    params = {"user_id": user.id, "group_id": group_id, "organisation_id": user.organisation_id}
+    row = (await session.execute(_GROUP_WITH_ASSIGNMENT, params)).first()
+    if row is None:
         raise NotFound()
-    if user.role in (Role.MANAGER, Role.ADMIN) or await works_in(session, user, group.id):
+    group, works_here = row
+    if user.role in (Role.MANAGER, Role.ADMIN) or (user.role.is_staff and works_here):
         return group
     raise NotFound()
 

@@ -11,7 +11,7 @@ from collections import defaultdict
 from collections.abc import Awaitable, Callable, Sequence
 from typing import Any, cast
 
-from sqlalchemy import select
+from sqlalchemy import BindParameter, bindparam, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from messaging import protocol
@@ -40,13 +40,38 @@ def _common(item: Content, author: str | None) -> Data:
     }
 
 
+# The statements run for every delivered item and every replayed page are built
+# once; ``:ids`` expands to the ids asked for.
+_IDS: BindParameter[list[int]] = bindparam("ids", expanding=True)
+_GROUP_POSTS = (
+    select(GroupPost, Group.name, User.display_name)
+    .join(Group, Group.id == GroupPost.group_id)
+    .outerjoin(User, User.id == GroupPost.author_id)
+    .where(GroupPost.id.in_(_IDS))
+)
+_ABOUT_CHILD = {
+    model: select(model, Child.first_name, Child.last_name, User.display_name, User.role)
+    .join(Child, Child.id == model.child_id)
+    .outerjoin(User, User.id == model.author_id)
+    .where(model.id.in_(_IDS))
+    for model in (DiaryEntry, ThreadMessage, AbsenceReport)
+}
+_NEWS = (
+    select(NewsItem, Location.name, User.display_name)
+    .outerjoin(Location, Location.id == NewsItem.location_id)
+    .outerjoin(User, User.id == NewsItem.author_id)
+    .where(NewsItem.id.in_(_IDS))
+)
+_ACKS = (
+    select(PostAck, Child.first_name, Child.last_name, User.display_name)
+    .join(Child, Child.id == PostAck.child_id)
+    .outerjoin(User, User.id == PostAck.user_id)
+    .where(PostAck.id.in_(_IDS))
+)
+
+
 async def _group_posts(session: AsyncSession, ids: set[int]) -> dict[int, Data]:
-    rows = await session.execute(
-        select(GroupPost, Group.name, User.display_name)
-        .join(Group, Group.id == GroupPost.group_id)
-        .outerjoin(User, User.id == GroupPost.author_id)
-        .where(GroupPost.id.in_(ids))
-    )
+    rows = await session.execute(_GROUP_POSTS, {"ids": list(ids)})
     return {
         post.id: _tombstone(post)
         or {
@@ -62,14 +87,7 @@ async def _group_posts(session: AsyncSession, ids: set[int]) -> dict[int, Data]:
 async def _about_child(
     session: AsyncSession, model: type[DiaryEntry] | type[ThreadMessage] | type[AbsenceReport], ids: set[int]
 ) -> dict[int, Data]:
-    rows = list(
-        await session.execute(
-            select(model, Child.first_name, Child.last_name, User.display_name, User.role)
-            .join(Child, Child.id == model.child_id)
-            .outerjoin(User, User.id == model.author_id)
-            .where(model.id.in_(ids))
-        )
-    )
+    rows = list(await session.execute(_ABOUT_CHILD[model], {"ids": list(ids)}))
     result: dict[int, Data] = {}
     seen_by_staff = await read_by_staff(session, list(ids)) if model is ThreadMessage else {}
     for row in rows:
@@ -105,12 +123,7 @@ async def _about_child(
 
 
 async def _news(session: AsyncSession, ids: set[int]) -> dict[int, Data]:
-    rows = await session.execute(
-        select(NewsItem, Location.name, User.display_name)
-        .outerjoin(Location, Location.id == NewsItem.location_id)
-        .outerjoin(User, User.id == NewsItem.author_id)
-        .where(NewsItem.id.in_(ids))
-    )
+    rows = await session.execute(_NEWS, {"ids": list(ids)})
     return {
         item.id: _tombstone(item)
         or {
@@ -136,12 +149,7 @@ async def _absences(session: AsyncSession, ids: set[int]) -> dict[int, Data]:
 
 
 async def _acks(session: AsyncSession, ids: set[int]) -> dict[int, Data]:
-    rows = await session.execute(
-        select(PostAck, Child.first_name, Child.last_name, User.display_name)
-        .join(Child, Child.id == PostAck.child_id)
-        .outerjoin(User, User.id == PostAck.user_id)
-        .where(PostAck.id.in_(ids))
-    )
+    rows = await session.execute(_ACKS, {"ids": list(ids)})
     return {
         ack.id: {
             "id": ack.id,

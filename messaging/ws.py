@@ -19,10 +19,9 @@ from starlette.websockets import WebSocket, WebSocketDisconnect
 from messaging import protocol
 from messaging.hub import Connection, Hub, close_quietly
 from portal.accounts.models import SessionKind
-from portal.accounts.service import Principal, resolve_session, session_ends_at
+from portal.accounts.service import Principal, resolve_caller, session_ends_at
 from portal.database import utcnow
 from portal.errors import NotFound
-from portal.tenancy import resolve_organisation
 from portal.web.requests import SESSION_COOKIE, runtime
 
 log = logging.getLogger(__name__)
@@ -56,19 +55,22 @@ async def _authenticate(websocket: WebSocket, token: object) -> Principal | int:
     """The principal, or the close code to refuse with."""
     rt = runtime(websocket)
     idle = dt.timedelta(days=rt.settings.session_days)
+    bearer = token if isinstance(token, str) and token else None
+    cookie = None if bearer else websocket.cookies.get(SESSION_COOKIE)
+    if cookie and not _same_origin(websocket):
+        return protocol.CLOSE_FORBIDDEN
     async with rt.uow() as uow:
         try:
-            organisation = await resolve_organisation(uow.session, websocket.headers.get("host", ""), rt.settings)
+            _, principal = await resolve_caller(
+                uow.session,
+                websocket.headers.get("host", ""),
+                rt.settings,
+                bearer or cookie,
+                "bearer" if bearer else "cookie",
+                idle,
+            )
         except NotFound:
             return protocol.CLOSE_FORBIDDEN
-        if isinstance(token, str) and token:
-            principal = await resolve_session(uow.session, organisation.id, token, "bearer", idle)
-        elif cookie := websocket.cookies.get(SESSION_COOKIE):
-            if not _same_origin(websocket):
-                return protocol.CLOSE_FORBIDDEN
-            principal = await resolve_session(uow.session, organisation.id, cookie, "cookie", idle)
-        else:
-            principal = None
     return principal if principal is not None else protocol.CLOSE_UNAUTHENTICATED
 
 

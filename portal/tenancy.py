@@ -36,8 +36,14 @@ def slug_from_host(host: str, settings: Settings) -> str | None:
     return None
 
 
+def organisation_slug(host: str, settings: Settings) -> str | None:
+    """The organisation this Host names, or None when only the database can tell (the
+    only organisation there is)."""
+    return slug_from_host(host, settings) or settings.default_org or None
+
+
 async def resolve_organisation(session: AsyncSession, host: str, settings: Settings) -> Organisation:
-    slug = slug_from_host(host, settings) or settings.default_org
+    slug = organisation_slug(host, settings)
     if slug:
         organisation = await session.scalar(select(Organisation).where(Organisation.slug == slug))
         if organisation is None:

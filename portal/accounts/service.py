@@ -12,7 +12,7 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Literal
 
-from sqlalchemy import or_, select, update
+from sqlalchemy import ColumnElement, Select, and_, bindparam, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from portal.accounts.models import AuthSession, OneTimeToken, SessionKind, TokenPurpose
@@ -28,6 +28,7 @@ from portal.errors import BadCredentials, Gone, NotFound, RateLimited
 from portal.ratelimit import RateLimiter
 from portal.roster.models import Organisation, User
 from portal.settings import Settings
+from portal.tenancy import organisation_slug, resolve_organisation
 
 SESSION_TOUCH_SECS = 300  # write last_seen_at at most this often per session
 TABLET_TOUCH_SECS = 15  # ... and a tablet unlock, whose idle time is minutes, this often
@@ -39,7 +40,7 @@ BEARER_LABEL_MAX = 200
 class Principal:
     user: User
     session: AuthSession
-    via: Literal["cookie", "bearer"]
+    via: Via
 
 
 def normalise_email(email: str) -> str:
@@ -206,33 +207,43 @@ async def start_session(
     return raw, auth
 
 
-async def resolve_session(
-    session: AsyncSession,
-    organisation_id: int,
-    raw: str,
-    via: Literal["cookie", "bearer"],
-    idle: dt.timedelta,
-) -> Principal | None:
-    """The principal behind a cookie or bearer token at this organisation, if still valid.
+Via = Literal["cookie", "bearer"]
+_KINDS: dict[Via, tuple[SessionKind, ...]] = {
+    "cookie": (SessionKind.BROWSER, SessionKind.TABLET),
+    "bearer": (SessionKind.BEARER,),
+}
 
-    Browser sessions slide: each use moves ``expires_at`` forward by ``idle``.
-    """
-    kinds = (SessionKind.BROWSER, SessionKind.TABLET) if via == "cookie" else (SessionKind.BEARER,)
-    row = (
-        await session.execute(
-            select(AuthSession, User)
-            .join(User, User.id == AuthSession.user_id)
-            .where(
-                AuthSession.token_hash == token_hash(raw),
-                AuthSession.kind.in_(kinds),
-                AuthSession.revoked_at.is_(None),
-                User.organisation_id == organisation_id,
-            )
-        )
-    ).first()
-    if row is None:
+
+def _live_session(via: Via) -> ColumnElement[bool]:
+    return and_(
+        AuthSession.token_hash == bindparam("token_hash"),
+        AuthSession.kind.in_(_KINDS[via]),
+        AuthSession.revoked_at.is_(None),
+    )
+
+
+# Every authenticated request runs one of these: built once, so a request pays for
+# executing them and not for building and hashing the statement again.
+_SESSION_AT: dict[Via, Select[AuthSession, User]] = {
+    via: select(AuthSession, User)
+    .join(User, User.id == AuthSession.user_id)
+    .where(_live_session(via), User.organisation_id == bindparam("organisation_id"))
+    for via in _KINDS
+}
+_CALLER_AT: dict[Via, Select[Organisation, AuthSession, User]] = {
+    via: select(Organisation, AuthSession, User)
+    .select_from(Organisation)
+    .outerjoin(AuthSession, _live_session(via))
+    .outerjoin(User, and_(User.id == AuthSession.user_id, User.organisation_id == Organisation.id))
+    .where(Organisation.slug == bindparam("slug"))
+    for via in _KINDS
+}
+
+
+def _principal(auth: AuthSession | None, user: User | None, via: Via, idle: dt.timedelta) -> Principal | None:
+    """The principal of a session row, if it has not expired; a use slides it forward."""
+    if auth is None or user is None:
         return None
-    auth, user = row
     now = utcnow()
     if auth.expires_at is not None and auth.expires_at <= now:
         return None
@@ -244,6 +255,43 @@ async def resolve_session(
         if auth.kind is SessionKind.BROWSER:
             auth.expires_at = now + idle
     return Principal(user=user, session=auth, via=via)
+
+
+async def resolve_session(
+    session: AsyncSession,
+    organisation_id: int,
+    raw: str,
+    via: Via,
+    idle: dt.timedelta,
+) -> Principal | None:
+    """The principal behind a cookie or bearer token at this organisation, if still valid.
+
+    Browser sessions slide: each use moves ``expires_at`` forward by ``idle``.
+    """
+    params = {"token_hash": token_hash(raw), "organisation_id": organisation_id}
+    row = (await session.execute(_SESSION_AT[via], params)).first()
+    return _principal(row[0], row[1], via, idle) if row is not None else None
+
+
+async def resolve_caller(
+    session: AsyncSession,
+    host: str,
+    settings: Settings,
+    raw: str | None,
+    via: Via,
+    idle: dt.timedelta,
+) -> tuple[Organisation, Principal | None]:
+    """The organisation of ``host`` and, if ``raw`` is a live session there, its
+    principal: one query for both, as every authenticated request needs them."""
+    slug = organisation_slug(host, settings)
+    if raw is None or slug is None:
+        organisation = await resolve_organisation(session, host, settings)
+        return organisation, await resolve_session(session, organisation.id, raw, via, idle) if raw else None
+    row = (await session.execute(_CALLER_AT[via], {"token_hash": token_hash(raw), "slug": slug})).first()
+    if row is None:
+        raise NotFound("error.org_not_found")
+    organisation, auth, user = row
+    return organisation, _principal(auth, user, via, idle)
 
 
 def touch_tablet_session(auth: AuthSession) -> None:

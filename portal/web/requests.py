@@ -13,7 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from starlette.datastructures import FormData
 from starlette.requests import HTTPConnection, Request
 
-from portal.accounts.service import Principal, resolve_session
+from portal.accounts.service import Principal, resolve_caller
 from portal.errors import CsrfFailed, Forbidden, SignInFirst, Unauthenticated
 from portal.i18n import negotiate
 from portal.roster.models import Organisation, Role
@@ -70,20 +70,19 @@ async def identify(request: Request, session: AsyncSession, *, authenticate: boo
     by other means (a password) pass ``authenticate=False``.
     """
     rt = runtime(request)
-    organisation = await resolve_organisation(session, request.headers.get("host", ""), rt.settings)
+    host = request.headers.get("host", "")
     if not authenticate:
-        return Caller(organisation, None)
+        return Caller(await resolve_organisation(session, host, rt.settings), None)
     idle = dt.timedelta(days=rt.settings.session_days)
-    principal: Principal | None = None
     token = bearer_token(request)
-    if token:
-        principal = await resolve_session(session, organisation.id, token, "bearer", idle)
-        if principal is None:
-            raise Unauthenticated()
-    elif cookie := request.cookies.get(SESSION_COOKIE):
-        principal = await resolve_session(session, organisation.id, cookie, "cookie", idle)
-        if principal is not None and request.method in UNSAFE_METHODS and request.url.path.startswith("/api/"):
-            verify_csrf(request, request.headers.get(HEADER), rt.settings.secret_key)
+    cookie = None if token else request.cookies.get(SESSION_COOKIE)
+    organisation, principal = await resolve_caller(
+        session, host, rt.settings, token or cookie, "bearer" if token else "cookie", idle
+    )
+    if token and principal is None:
+        raise Unauthenticated()
+    if cookie and principal is not None and request.method in UNSAFE_METHODS and request.url.path.startswith("/api/"):
+        verify_csrf(request, request.headers.get(HEADER), rt.settings.secret_key)
     # for render(): the page of an unlocked group tablet locks itself after this long
     request.state.tablet_lock_secs = principal.session.idle_seconds if principal is not None else None
     return Caller(organisation, principal)
