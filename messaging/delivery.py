@@ -12,7 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from messaging import feed
 from messaging.broker.base import Broker, Published
 from messaging.models import FeedItem
-from messaging.render import render
+from messaging.render import Data, render
 from portal.errors import InvalidInput
 from portal.uow import UnitOfWork
 
@@ -37,10 +37,13 @@ def clean_text(text: str, *, max_chars: int = MAX_BODY_CHARS, what: str = "the m
 
 
 async def deliver(
-    uow: UnitOfWork, broker: Broker, recipients: set[int], kind: str, ref_id: int
+    uow: UnitOfWork, broker: Broker, recipients: set[int], kind: str, ref_id: int, data: Data | None = None
 ) -> list[feed.FeedEvent]:
+    """Append ``(kind, ref_id)`` to every recipient's feed and publish it after commit.
+    ``data`` is the item as ``render`` would show it, when the caller has it at hand."""
     events = await feed.append(uow.session, recipients, kind, ref_id)
-    data = (await render(uow.session, [(kind, ref_id)]))[(kind, ref_id)]
+    if data is None:
+        data = (await render(uow.session, [(kind, ref_id)]))[(kind, ref_id)]
     uow.session.info.setdefault(DELIVERED, {})[(kind, ref_id)] = data
 
     message = Published(kind, json.dumps(data), tuple((e.user_id, e.seq) for e in events))

@@ -19,7 +19,7 @@ from messaging.archive.service import render_archives
 from messaging.models import AbsenceReport, DiaryEntry, FeedItem, GroupPost, NewsItem, PostAck, ThreadMessage
 from messaging.photo_render import render_photos, render_retractions, render_uploads
 from messaging.reads_query import read_by_staff
-from portal.roster.models import Child, Group, Location, User
+from portal.roster.models import Child, Group, Location, Role, User
 
 Data = dict[str, Any]
 Content = GroupPost | DiaryEntry | ThreadMessage | NewsItem | AbsenceReport
@@ -72,15 +72,17 @@ _ACKS = (
 
 async def _group_posts(session: AsyncSession, ids: set[int]) -> dict[int, Data]:
     rows = await session.execute(_GROUP_POSTS, {"ids": list(ids)})
-    return {
-        post.id: _tombstone(post)
-        or {
-            **_common(post, author),
-            "group": {"id": post.group_id, "name": group_name},
-            "body": post.body,
-            "requires_ack": post.requires_ack,
-        }
-        for post, group_name, author in rows
+    return {post.id: group_post_data(post, group_name, author) for post, group_name, author in rows}
+
+
+def group_post_data(post: GroupPost, group_name: str, author: str | None) -> Data:
+    """A group post's data from the post and the names it shows; a write that has them
+    at hand renders with this instead of loading the post again."""
+    return _tombstone(post) or {
+        **_common(post, author),
+        "group": {"id": post.group_id, "name": group_name},
+        "body": post.body,
+        "requires_ack": post.requires_ack,
     }
 
 
@@ -96,11 +98,7 @@ async def _about_child(
         if (tombstone := _tombstone(item)) is not None:
             result[item.id] = tombstone
             continue
-        data = {
-            **_common(item, author),
-            "child": {"id": item.child_id, "name": f"{first} {last}"},
-            "author_role": "staff" if role is not None and role.is_staff else "parent",
-        }
+        data = _about_child_common(item, f"{first} {last}", author, role)
         if isinstance(item, AbsenceReport):
             data.update(
                 start_date=item.start_date.isoformat(),
@@ -120,6 +118,25 @@ async def _about_child(
             data["read_by_staff_at"] = seen_by_staff.get(item.id)
         result[item.id] = data
     return result
+
+
+def _about_child_common(
+    item: DiaryEntry | ThreadMessage | AbsenceReport, child_name: str, author: str | None, role: Role | None
+) -> Data:
+    return {
+        **_common(item, author),
+        "child": {"id": item.child_id, "name": child_name},
+        "author_role": "staff" if role is not None and role.is_staff else "parent",
+    }
+
+
+def diary_entry_data(entry: DiaryEntry, child: Child, author: User) -> Data:
+    """A diary entry's data from objects at hand (see ``group_post_data``)."""
+    return _tombstone(entry) or {
+        **_about_child_common(entry, f"{child.first_name} {child.last_name}", author.display_name, author.role),
+        "body": entry.body,
+        "media_ids": list(entry.media_ids or []),
+    }
 
 
 async def _news(session: AsyncSession, ids: set[int]) -> dict[int, Data]:

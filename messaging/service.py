@@ -18,6 +18,7 @@ from messaging import audience, protocol
 from messaging.broker.base import Broker
 from messaging.delivery import clean_text, deliver
 from messaging.models import DiaryEntry, GroupPost, ThreadMessage
+from messaging.render import diary_entry_data, group_post_data
 from portal.errors import InvalidInput
 from portal.roster.models import Organisation, User
 from portal.uow import UnitOfWork
@@ -53,7 +54,8 @@ async def post_to_group(
     await session.flush()
     today = audience.today_for(await organisation_of(session, user))
     recipients = await audience.group_audience(session, group, today) | {user.id}
-    await deliver(uow, broker, recipients, protocol.GROUP_POST_CREATED, post.id)
+    data = group_post_data(post, group.name, user.display_name)
+    await deliver(uow, broker, recipients, protocol.GROUP_POST_CREATED, post.id, data)
     return post
 
 
@@ -75,7 +77,8 @@ async def write_diary_entry(
     )
     session.add(entry)
     await session.flush()
-    await deliver(uow, broker, await audience.child_audience(session, child), protocol.DIARY_ENTRY_CREATED, entry.id)
+    recipients = await audience.child_audience(session, child)
+    await deliver(uow, broker, recipients, protocol.DIARY_ENTRY_CREATED, entry.id, diary_entry_data(entry, child, user))
     return entry
 
 

@@ -46,6 +46,25 @@ class TestResume:
         history = await world.feed(ANNA)
         assert replayed == history
 
+    async def test_what_a_write_delivers_is_what_the_database_renders(self, world: World, port: int) -> None:
+        """Writes render their own frame from the objects at hand (no second query);
+        it must equal what replay and history render from the rows."""
+        noor = world.children["Noor"]
+        writes = [
+            ("ingrid@example.nl", f"/api/groups/{world.groups['Rupsjes']}/posts", {"body": "zwemkleding mee"}),
+            ("ingrid@example.nl", f"/api/groups/{world.groups['Rupsjes']}/posts", {"body": "?", "requires_ack": True}),
+            ("ingrid@example.nl", f"/api/children/{noor}/diary", {"body": "Noor sliep goed"}),
+            (ANNA, f"/api/children/{noor}/diary", {"body": "thuis gevallen", "media_ids": []}),
+            (ANNA, f"/api/children/{noor}/messages", {"body": "oma haalt op"}),
+        ]
+        async with ws(port, token=world.tokens[ANNA]) as socket:
+            await socket.until("ready")
+            answers = [(await world.post(email, path, body)) for email, path, body in writes]
+            live = await socket.events(len(writes))
+        assert [a.status_code for a in answers] == [201] * len(writes)
+        assert [f["data"] for f in live] == [a.json() for a in answers]
+        assert live == await world.feed(ANNA)
+
     async def test_cursor_from_the_future_gets_reset(self, world: World, port: int) -> None:
         await post(world, 2)
         async with ws(port, token=world.tokens[ANNA], after=99) as socket:
