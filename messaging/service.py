@@ -19,6 +19,7 @@ from messaging.broker.base import Broker
 from messaging.delivery import clean_text, deliver
 from messaging.models import DiaryEntry, GroupPost, ThreadMessage
 from messaging.render import diary_entry_data, group_post_data
+from portal.database import insert_row
 from portal.errors import InvalidInput
 from portal.roster.models import Organisation, User
 from portal.uow import UnitOfWork
@@ -50,8 +51,7 @@ async def post_to_group(
         body=clean_text(body),
         requires_ack=requires_ack,
     )
-    session.add(post)
-    await session.flush()
+    await insert_row(session, post)
     today = audience.today_for(await organisation_of(session, user))
     recipients = await audience.group_audience(session, group, today) | {user.id}
     data = group_post_data(post, group.name, user.display_name)
@@ -75,8 +75,7 @@ async def write_diary_entry(
         body=clean_text(body),
         media_ids=media,
     )
-    session.add(entry)
-    await session.flush()
+    await insert_row(session, entry)
     recipients = await audience.child_audience(session, child)
     await deliver(uow, broker, recipients, protocol.DIARY_ENTRY_CREATED, entry.id, diary_entry_data(entry, child, user))
     return entry
