@@ -41,7 +41,11 @@ class Settings:
         "SQLAlchemy async URL (postgresql+asyncpg://… or sqlite+aiosqlite://…). Empty: SQLite in DATA_DIR.",
     )
     database_schema: str = _setting("", "PostgreSQL schema for all tables (search_path). Empty: the default schema.")
-    database_pool_size: int = _setting(10, "PostgreSQL connections each process keeps open (twice as many at peak).")
+    database_pool_size: int = _setting(
+        20,
+        "PostgreSQL connections each process keeps open; a burst beyond them opens up to as many again,"
+        " each closed after one use (slow), so size it for a busy moment's concurrent requests.",
+    )
     redis_url: str = _setting(
         "",
         "Redis URL for queue, pub/sub and rate limits. Empty: in-process queue and broker.",
