@@ -13,8 +13,12 @@ tokens), starts one real ``schriftje serve`` pinned to core 0, pins itself
   for a 20-family group, publish) from concurrent clients, and measures posts/s
   and request latency.
 
-Usage (see docs/benchmarks.md for results):
-  .venv/bin/python bench/hub_fanout.py --groups 50 --rates 25,50,100 --seconds 10
+Both report the node's CPU per delivery or per post, and so what one fully busy
+core would carry: core 1 also runs PostgreSQL and Redis and saturates first.
+The clients are bare sockets (bench/wire.py) on uvloop, to keep core 1 free.
+
+Usage (see docs/benchmarks.md for the commands and results):
+  .venv/bin/python bench/hub_fanout.py --groups 300 --rates 1,100,200,300,1000 --seconds 10
 """
 
 from __future__ import annotations
@@ -33,11 +37,13 @@ from pathlib import Path
 
 import asyncpg
 import httpx
+import uvloop
 from sqlalchemy import insert
-from websockets.asyncio.client import connect
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
+
+from wire import BareWebSocket
 
 from messaging import service
 from messaging.broker import RedisBroker
@@ -158,8 +164,47 @@ async def seed(sessionmaker, n_groups: int, per_group: int) -> World:
 
 
 def cpu_seconds(pid: int) -> float:
+    user, system = cpu_split(pid)
+    return user + system
+
+
+def cpu_split(pid: int) -> tuple[float, float]:
+    """(user, system) CPU seconds of a process."""
     fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    tick = os.sysconf("SC_CLK_TCK")
+    return int(fields[11]) / tick, int(fields[12]) / tick
+
+
+def core_ticks(core: int) -> tuple[int, int]:
+    """(busy, total) jiffies of one core since boot, from /proc/stat."""
+    for line in Path("/proc/stat").read_text().splitlines():
+        if line.startswith(f"cpu{core} "):
+            ticks = [int(x) for x in line.split()[1:]]
+            idle = ticks[3] + ticks[4]  # idle + iowait
+            return sum(ticks) - idle, sum(ticks)
+    raise LookupError(core)
+
+
+def core_busy(before: tuple[int, int], after: tuple[int, int]) -> float:
+    return (after[0] - before[0]) / max(1, after[1] - before[1])
+
+
+def start_profile(path: str | None, pid: int) -> subprocess.Popen | None:
+    """py-spy recording the node until stop_profile(): .svg flame graph or .txt collapsed stacks."""
+    if not path:
+        return None
+    return subprocess.Popen(
+        [str(ROOT / ".venv/bin/py-spy"), "record", "-r", "200", "-p", str(pid), "-o", path]
+        + (["-f", "raw"] if path.endswith(".txt") else []),
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+
+
+def stop_profile(profiler: subprocess.Popen | None) -> None:
+    if profiler is not None:
+        profiler.send_signal(2)  # SIGINT: py-spy writes its output and exits
+        profiler.wait()
 
 
 @dataclass
@@ -172,25 +217,28 @@ class Receiver:
 async def run_socket(
     port: int, index: int, token: str, rx: Receiver, all_ready: asyncio.Event, total: int, stop: asyncio.Event
 ) -> None:
-    async with connect(
-        f"ws://bench.localhost:{port}/ws", host="127.0.0.1", port=port, open_timeout=120, max_queue=None
-    ) as ws:
-        await ws.send(json.dumps({"type": "hello", "after": 0, "token": token}))
-        while True:
-            frame = json.loads(await ws.recv())
-            if frame["type"] == "ready":
-                break
-        rx.ready += 1
-        if rx.ready == total:
-            all_ready.set()
-        while True:  # cancelled at the end; no per-socket timers to wake
-            raw = await ws.recv()
+    # a bare client (bench/wire.py): the websockets library's per-frame cost on the
+    # load generator's core capped what could be offered to the node
+    ws = await BareWebSocket.connect(port, "bench.localhost")
+    try:
+        ws.send_text(json.dumps({"type": "hello", "after": 0, "token": token}))
+        ready = False
+        async for texts in ws.batches():  # cancelled at the end; no per-socket timers to wake
             now = time.perf_counter()
-            frame = json.loads(raw)
-            if frame.get("type") == "event":
-                post_id = frame["data"]["id"]
-                rx.received[post_id].append(now)
-                rx.per_socket[index].append(post_id)
+            for raw in texts:
+                frame = json.loads(raw)
+                kind = frame.get("type")
+                if kind == "event" and ready:
+                    post_id = frame["data"]["id"]
+                    rx.received[post_id].append(now)
+                    rx.per_socket[index].append(post_id)
+                elif kind == "ready":
+                    ready = True
+                    rx.ready += 1
+                    if rx.ready == total:
+                        all_ready.set()
+    finally:
+        ws.close()
 
 
 def pct(values: list[float], p: float) -> float:
@@ -217,7 +265,8 @@ async def delivery(args, world: World, sessionmaker, port: int, pid: int, env: d
     results = []
     for rate in args.rates:
         committed: dict[int, tuple[float, int]] = {}  # post id -> (commit time, group)
-        cpu0, wall0 = cpu_seconds(pid), time.perf_counter()
+        profiler = start_profile(args.profile_delivery, pid) if rate == args.rates[-1] else None
+        split0, core0, wall0 = cpu_split(pid), core_ticks(1), time.perf_counter()
         interval = 1.0 / rate
         next_at = time.perf_counter()
         n = 0
@@ -256,7 +305,11 @@ async def delivery(args, world: World, sessionmaker, port: int, pid: int, env: d
         while sum(len(rx.received[p]) for p in committed) < expected and time.perf_counter() < deadline:
             await asyncio.sleep(0.1)
         wall = time.perf_counter() - wall0
-        cpu = cpu_seconds(pid) - cpu0
+        split1 = cpu_split(pid)
+        cpu = sum(split1) - sum(split0)
+        kernel = split1[1] - split0[1]
+        generator_core = core_busy(core0, core_ticks(1))
+        stop_profile(profiler)
         lat = [t - committed[p][0] for p in committed for t in rx.received[p]]
         got = sum(len(rx.received[p]) for p in committed)
         dups = sum(max(0, len(rx.received[p]) - args.per_group) for p in committed)
@@ -272,6 +325,13 @@ async def delivery(args, world: World, sessionmaker, port: int, pid: int, env: d
                 "lost": expected - got + dups,
                 "duplicated": dups,
                 "node_cpu": round(cpu / wall, 2),
+                # what one fully busy core would deliver, from the node's own CPU time
+                "node_cpu_us_per_delivery": round(cpu * 1e6 / max(1, got), 1),
+                "deliveries_s_per_core": round(got / cpu) if cpu else None,
+                # on loopback, a send's system time includes the receiving side's TCP work
+                "node_kernel_share": round(kernel / cpu, 2) if cpu else None,
+                # core 1: PostgreSQL, Redis, the writers and 6,000 receiving sockets
+                "generator_core_busy": round(generator_core, 2),
             }
         )
         print(f"  {results[-1]}", flush=True)
@@ -286,14 +346,7 @@ async def delivery(args, world: World, sessionmaker, port: int, pid: int, env: d
 async def writes(args, world: World, port: int, pid: int) -> dict:
     latencies: list[float] = []
     stop_at = time.perf_counter() + args.seconds
-    profiler = None
-    if args.profile:
-        profiler = subprocess.Popen(
-            [str(ROOT / ".venv/bin/py-spy"), "record", "-r", "200", "-p", str(pid), "-o", args.profile]
-            + (["-f", "raw"] if args.profile.endswith(".txt") else []),
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-        )
+    profiler = start_profile(args.profile, pid)
     cpu0, wall0 = cpu_seconds(pid), time.perf_counter()
 
     async def client(g: int) -> None:
@@ -325,9 +378,7 @@ async def writes(args, world: World, port: int, pid: int) -> dict:
     await asyncio.gather(*(client(world.groups[i % len(world.groups)]) for i in range(args.writers)))
     wall = time.perf_counter() - wall0
     cpu = cpu_seconds(pid) - cpu0
-    if profiler is not None:
-        profiler.send_signal(2)  # SIGINT: py-spy writes the flame graph and exits
-        profiler.wait()
+    stop_profile(profiler)
     return {
         "posts": len(latencies),
         "posts_s": round(len(latencies) / wall),
@@ -358,6 +409,11 @@ async def main() -> None:
         "--profile",
         metavar="FILE",
         help="record the node with py-spy during the write phase (.svg flame graph, .txt collapsed stacks)",
+    )
+    parser.add_argument(
+        "--profile-delivery",
+        metavar="FILE",
+        help="record the node with py-spy during the last offered rate of the delivery phase",
     )
     args = parser.parse_args()
     schema = f"bench_{secrets.token_hex(3)}"
@@ -422,4 +478,6 @@ async def main() -> None:
 
 
 if __name__ == "__main__":
-    asyncio.run(main())
+    # uvloop (installed with uvicorn[standard], which the node uses too): the load
+    # generator's core also runs PostgreSQL and Redis, so its per-read cost matters
+    uvloop.run(main())
