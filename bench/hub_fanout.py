@@ -214,9 +214,7 @@ class Receiver:
     ready: int = 0
 
 
-async def run_socket(
-    port: int, index: int, token: str, rx: Receiver, all_ready: asyncio.Event, total: int, stop: asyncio.Event
-) -> None:
+async def run_socket(port: int, index: int, token: str, rx: Receiver, all_ready: asyncio.Event, total: int) -> None:
     # a bare client (bench/wire.py): the websockets library's per-frame cost on the
     # load generator's core capped what could be offered to the node
     ws = await BareWebSocket.connect(port, "bench.localhost")
@@ -250,9 +248,9 @@ def pct(values: list[float], p: float) -> float:
 
 async def delivery(args, world: World, sessionmaker, port: int, pid: int, env: dict[str, str]) -> list[dict]:
     rx = Receiver()
-    stop, all_ready = asyncio.Event(), asyncio.Event()
+    all_ready = asyncio.Event()
     sockets = [
-        asyncio.create_task(run_socket(port, i, tok, rx, all_ready, len(world.guardians), stop))
+        asyncio.create_task(run_socket(port, i, tok, rx, all_ready, len(world.guardians)))
         for i, (_, _, tok) in enumerate(world.guardians)
     ]
     t0 = time.perf_counter()
@@ -335,7 +333,6 @@ async def delivery(args, world: World, sessionmaker, port: int, pid: int, env: d
             }
         )
         print(f"  {results[-1]}", flush=True)
-    stop.set()
     for task in sockets:
         task.cancel()
     await asyncio.gather(*sockets, return_exceptions=True)
