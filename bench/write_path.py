@@ -1,4 +1,5 @@
-"""Cost of one group post on the write path, measured in-process and without noise.
+"""Cost of one group post (or family-thread message) on the write path, measured
+in-process and without noise.
 
 Not a test. Needs PostgreSQL and Redis (the test machine's). It seeds a 20-family
 group in a schema of its own, builds the real app (PostgreSQL, Redis broker) and
@@ -9,9 +10,12 @@ callgrind: the same count run after run whatever else the machine does, so a cha
 of a few percent shows, which CPU time on a shared 2-core machine cannot tell.
 Both include the in-process HTTP client (``GET /healthz`` is measured too, as its floor).
 
+``--kind message`` has the group's staff member write to one child's family thread
+instead (audience: that child's guardians and the group's staff).
+
 Usage (see docs/benchmarks.md):
   .venv/bin/python bench/write_path.py --posts 1000
-  .venv/bin/python bench/write_path.py --posts 100 --instructions
+  .venv/bin/python bench/write_path.py --posts 100 --instructions [--kind message]
 """
 
 from __future__ import annotations
@@ -48,7 +52,7 @@ def callgrind(on: bool) -> None:
         subprocess.run(["callgrind_control", "-i", "on" if on else "off", str(os.getpid())], capture_output=True)
 
 
-async def measure(posts: int) -> dict[str, float]:
+async def measure(posts: int, kind: str) -> dict[str, float]:
     schema = f"wp_{secrets.token_hex(3)}"
     admin = await asyncpg.connect(PG_DSN)
     await admin.execute(f'CREATE SCHEMA "{schema}"')
@@ -72,6 +76,12 @@ async def measure(posts: int) -> dict[str, float]:
         )
         app = create_app(settings)
         group = world.groups[0]
+        child = await admin.fetchval(f'SELECT id FROM "{schema}".child WHERE group_id = $1 LIMIT 1', group)
+        path, body = (
+            (f"/api/groups/{group}/posts", {"body": "bench write"})
+            if kind == "post"
+            else (f"/api/children/{child}/messages", {"body": "bench write"})
+        )
         async with (
             app.router.lifespan_context(app),
             httpx.AsyncClient(
@@ -82,7 +92,7 @@ async def measure(posts: int) -> dict[str, float]:
         ):
 
             async def post() -> None:
-                response = await client.post(f"/api/groups/{group}/posts", json={"body": "bench write"})
+                response = await client.post(path, json=body)
                 assert response.status_code == 201, response.text
 
             async def health() -> None:
@@ -107,7 +117,7 @@ async def measure(posts: int) -> dict[str, float]:
     return results
 
 
-def instructions(posts: int) -> None:
+def instructions(posts: int, kind: str) -> None:
     if not shutil.which("valgrind"):
         sys.exit("--instructions needs valgrind (Debian package valgrind)")
     with tempfile.TemporaryDirectory() as tmp:
@@ -122,24 +132,28 @@ def instructions(posts: int) -> None:
                 __file__,
                 "--posts",
                 str(posts),
+                "--kind",
+                kind,
             ],
             env={**os.environ, "WRITE_PATH_CALLGRIND": "1"},
             check=True,
             capture_output=True,
         )
         total = next(int(line.split()[1]) for line in out.read_text().splitlines() if line.startswith("totals:"))
-    print(f"instructions per group post (in-process client included): {total / posts / 1e6:.2f} M")
+    what = "group post" if kind == "post" else "family message"
+    print(f"instructions per {what} (in-process client included): {total / posts / 1e6:.2f} M")
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--posts", type=int, default=1000)
     parser.add_argument("--instructions", action="store_true", help="count instructions with callgrind (~30 s)")
+    parser.add_argument("--kind", choices=("post", "message"), default="post")
     args = parser.parse_args()
     if args.instructions:
-        instructions(args.posts)
+        instructions(args.posts, args.kind)
         return
-    print(asyncio.run(measure(args.posts)))
+    print(asyncio.run(measure(args.posts, args.kind)))
 
 
 if __name__ == "__main__":

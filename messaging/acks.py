@@ -18,7 +18,9 @@ from messaging import audience, protocol
 from messaging.broker.base import Broker
 from messaging.delivery import clean_text, deliver
 from messaging.models import GroupPost, PostAck, ThreadMessage
+from messaging.render import thread_message_data
 from messaging.service import is_outside_hours, organisation_of
+from portal.database import insert_row
 from portal.errors import InvalidInput, NotFound
 from portal.roster.models import Child, Guardianship, Role, User
 from portal.uow import UnitOfWork
@@ -136,7 +138,8 @@ async def reply_to_post(
         reply_to_post_id=post.id,
         outside_hours=is_outside_hours(organisation, dt.datetime.now(dt.UTC)),
     )
-    session.add(message)
-    await session.flush()
-    await deliver(uow, broker, await audience.child_audience(session, child), protocol.MESSAGE_CREATED, message.id)
+    await insert_row(session, message)
+    recipients = await audience.child_audience(session, child)
+    data = thread_message_data(message, child, user)
+    await deliver(uow, broker, recipients, protocol.MESSAGE_CREATED, message.id, data)
     return message

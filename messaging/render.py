@@ -139,6 +139,18 @@ def diary_entry_data(entry: DiaryEntry, child: Child, author: User) -> Data:
     }
 
 
+def thread_message_data(message: ThreadMessage, child: Child, author: User) -> Data:
+    """A new family-thread message's data from objects at hand (see ``group_post_data``):
+    nobody has read it yet."""
+    return _tombstone(message) or {
+        **_about_child_common(message, f"{child.first_name} {child.last_name}", author.display_name, author.role),
+        "body": message.body,
+        "outside_hours": message.outside_hours,
+        "reply_to_post_id": message.reply_to_post_id,
+        "read_by_staff_at": None,
+    }
+
+
 async def _news(session: AsyncSession, ids: set[int]) -> dict[int, Data]:
     rows = await session.execute(_NEWS, {"ids": list(ids)})
     return {

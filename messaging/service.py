@@ -18,7 +18,7 @@ from messaging import audience, protocol
 from messaging.broker.base import Broker
 from messaging.delivery import clean_text, deliver
 from messaging.models import DiaryEntry, GroupPost, ThreadMessage
-from messaging.render import diary_entry_data, group_post_data
+from messaging.render import diary_entry_data, group_post_data, thread_message_data
 from portal.database import insert_row
 from portal.errors import InvalidInput
 from portal.roster.models import Organisation, User
@@ -92,7 +92,8 @@ async def send_family_message(uow: UnitOfWork, broker: Broker, user: User, child
         body=clean_text(body),
         outside_hours=not user.role.is_staff and is_outside_hours(organisation, dt.datetime.now(dt.UTC)),
     )
-    session.add(message)
-    await session.flush()
-    await deliver(uow, broker, await audience.child_audience(session, child), protocol.MESSAGE_CREATED, message.id)
+    await insert_row(session, message)
+    recipients = await audience.child_audience(session, child)
+    data = thread_message_data(message, child, user)
+    await deliver(uow, broker, recipients, protocol.MESSAGE_CREATED, message.id, data)
     return message

@@ -4,13 +4,15 @@ the handshake's close codes."""
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 
 import pytest
+from sqlalchemy import update
 from websockets.exceptions import ConnectionClosed
 
 from messaging import protocol, service
-from portal.roster.models import User
+from portal.roster.models import Organisation, User
 from tests.messaging.conftest import World, ws
 
 ANNA = "anna@example.nl"
@@ -50,20 +52,28 @@ class TestResume:
         """Writes render their own frame from the objects at hand (no second query);
         it must equal what replay and history render from the rows."""
         noor = world.children["Noor"]
+        async with world.harness.uow() as uow:  # never open: a parent's message is marked outside hours
+            await uow.session.execute(update(Organisation).values(opens_at=dt.time(0), closes_at=dt.time(0)))
         writes = [
             ("ingrid@example.nl", f"/api/groups/{world.groups['Rupsjes']}/posts", {"body": "zwemkleding mee"}),
             ("ingrid@example.nl", f"/api/groups/{world.groups['Rupsjes']}/posts", {"body": "?", "requires_ack": True}),
             ("ingrid@example.nl", f"/api/children/{noor}/diary", {"body": "Noor sliep goed"}),
             (ANNA, f"/api/children/{noor}/diary", {"body": "thuis gevallen", "media_ids": []}),
             (ANNA, f"/api/children/{noor}/messages", {"body": "oma haalt op"}),
+            ("ingrid@example.nl", f"/api/children/{noor}/messages", {"body": "prima"}),
         ]
         async with ws(port, token=world.tokens[ANNA]) as socket:
             await socket.until("ready")
             answers = [(await world.post(email, path, body)) for email, path, body in writes]
-            live = await socket.events(len(writes))
-        assert [a.status_code for a in answers] == [201] * len(writes)
+            reply = {"body": "komt goed", "child_id": noor}
+            answers.append(await world.post(ANNA, f"/api/posts/{answers[1].json()['id']}/replies", reply))
+            live = await socket.events(len(answers))
+        assert [a.status_code for a in answers] == [201] * len(answers)
         assert [f["data"] for f in live] == [a.json() for a in answers]
         assert live == await world.feed(ANNA)
+        parent, staff, replied = (f["data"] for f in live[-3:])
+        assert (parent["outside_hours"], staff["outside_hours"], replied["outside_hours"]) == (True, False, True)
+        assert replied["reply_to_post_id"] == answers[1].json()["id"]
 
     async def test_cursor_from_the_future_gets_reset(self, world: World, port: int) -> None:
         await post(world, 2)
