@@ -60,14 +60,30 @@ _GROUP_WITH_ASSIGNMENT = select(
 ).where(Group.id == bindparam("group_id"), Group.organisation_id == bindparam("organisation_id"))
 
 
+# Every diary entry and family message runs these two.
+_CHILD_AUDIENCE = union(
+    select(Guardianship.user_id).where(Guardianship.child_id == bindparam("child_id")),
+    select(StaffAssignment.user_id).where(StaffAssignment.group_id == bindparam("group_id")),
+)
+_CHILD_WITH_RELATION = select(
+    Child,
+    select(Guardianship.id)
+    .where(Guardianship.user_id == bindparam("user_id"), Guardianship.child_id == Child.id)
+    .exists(),
+    select(StaffAssignment.id)
+    .where(StaffAssignment.user_id == bindparam("user_id"), StaffAssignment.group_id == Child.group_id)
+    .exists(),
+).where(Child.id == bindparam("child_id"), Child.organisation_id == bindparam("organisation_id"))
+
+
 async def group_audience(session: AsyncSession, group: Group, today: dt.date) -> set[int]:
     """The guardians of the group's current children and the group's staff."""
     return set(await session.scalars(_GROUP_AUDIENCE, {"group_id": group.id, "today": today}))
 
 
 async def child_audience(session: AsyncSession, child: Child) -> set[int]:
-    guardians = await session.scalars(select(Guardianship.user_id).where(Guardianship.child_id == child.id))
-    return set(guardians) | await group_staff(session, child.group_id)
+    """The child's guardians and its group's staff."""
+    return set(await session.scalars(_CHILD_AUDIENCE, {"child_id": child.id, "group_id": child.group_id}))
 
 
 async def group_for_posting(session: AsyncSession, user: User, group_id: int) -> Group:
@@ -93,15 +109,17 @@ async def child_for_posting(session: AsyncSession, user: User, child_id: int, to
 
 
 async def readable_child(session: AsyncSession, user: User, child_id: int, today: dt.date) -> Child:
-    child = await session.get(Child, child_id)
-    if child is None or child.organisation_id != user.organisation_id:
+    params = {"child_id": child_id, "user_id": user.id, "organisation_id": user.organisation_id}
+    row = (await session.execute(_CHILD_WITH_RELATION, params)).first()
+    if row is None:
         raise NotFound()
-    if await is_guardian(session, user, child.id):
+    child, guardian, assigned = row
+    if guardian:
         organisation = await session.get(Organisation, child.organisation_id)
         if organisation is not None and within_leaving_window(child, organisation, today):
             return child
         raise NotFound()
-    if is_current(child, today) and await works_in(session, user, child.group_id):
+    if is_current(child, today) and user.role.is_staff and assigned:
         return child
     raise NotFound()
 
