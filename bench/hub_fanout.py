@@ -163,6 +163,20 @@ async def seed(sessionmaker, n_groups: int, per_group: int) -> World:
         return World(list(groups), staff, {g: tokens[staff[g]] for g in groups}, guardians)
 
 
+def node_env(url: str, schema: str, data_dir: str) -> dict[str, str]:
+    """A node's settings for the bench's own schema (PostgreSQL and Redis of this machine)."""
+    return {
+        "SCHRIFTJE_DATABASE_URL": url,
+        "SCHRIFTJE_DATABASE_SCHEMA": schema,
+        "SCHRIFTJE_REDIS_URL": REDIS_URL,
+        "SCHRIFTJE_REDIS_PREFIX": f"bench-{schema}",
+        "SCHRIFTJE_SECRET_KEY": "bench",
+        "SCHRIFTJE_DEFAULT_ORG": "bench",
+        "SCHRIFTJE_LOG_LEVEL": "WARNING",
+        "SCHRIFTJE_DATA_DIR": data_dir,
+    }
+
+
 def cpu_seconds(pid: int) -> float:
     user, system = cpu_split(pid)
     return user + system
@@ -425,17 +439,7 @@ async def main() -> None:
         t = time.perf_counter()
         world = await seed(sessionmaker, args.groups, args.per_group)
         print(f"seeded {len(world.groups)} groups, {len(world.guardians)} guardians in {time.perf_counter() - t:.1f} s")
-        env = {
-            **os.environ,
-            "SCHRIFTJE_DATABASE_URL": url,
-            "SCHRIFTJE_DATABASE_SCHEMA": schema,
-            "SCHRIFTJE_REDIS_URL": REDIS_URL,
-            "SCHRIFTJE_REDIS_PREFIX": f"bench-{schema}",
-            "SCHRIFTJE_SECRET_KEY": "bench",
-            "SCHRIFTJE_DEFAULT_ORG": "bench",
-            "SCHRIFTJE_LOG_LEVEL": "WARNING",
-            "SCHRIFTJE_DATA_DIR": f"/tmp/{schema}",
-        }
+        env = {**os.environ, **node_env(url, schema, f"/tmp/{schema}")}
         server = subprocess.Popen(
             ["taskset", "-c", "0", str(ROOT / ".venv/bin/schriftje"), "serve", "--port", str(args.port)], env=env
         )

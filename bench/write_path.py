@@ -38,7 +38,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
-from hub_fanout import PG_DSN, REDIS_URL, seed
+from hub_fanout import PG_DSN, node_env, seed
 
 from portal.app import create_app
 from portal.database import create_engine, create_sessionmaker, migrate
@@ -62,18 +62,7 @@ async def measure(posts: int, kind: str) -> dict[str, float]:
     try:
         await migrate(engine)
         world = await seed(create_sessionmaker(engine), 1, 20)
-        settings = Settings.from_env(
-            {
-                "SCHRIFTJE_DATABASE_URL": url,
-                "SCHRIFTJE_DATABASE_SCHEMA": schema,
-                "SCHRIFTJE_REDIS_URL": REDIS_URL,
-                "SCHRIFTJE_REDIS_PREFIX": f"bench-{schema}",
-                "SCHRIFTJE_SECRET_KEY": "bench",
-                "SCHRIFTJE_DEFAULT_ORG": "bench",
-                "SCHRIFTJE_LOG_LEVEL": "WARNING",
-                "SCHRIFTJE_DATA_DIR": tempfile.mkdtemp(prefix="schriftje-bench-"),
-            }
-        )
+        settings = Settings.from_env(node_env(url, schema, tempfile.mkdtemp(prefix="schriftje-bench-")))
         app = create_app(settings)
         group = world.groups[0]
         child = await admin.fetchval(f'SELECT id FROM "{schema}".child WHERE group_id = $1 LIMIT 1', group)

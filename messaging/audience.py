@@ -18,8 +18,9 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import bindparam, or_, select, union
+from sqlalchemy import Exists, bindparam, or_, select, union
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import InstrumentedAttribute
 
 from portal.errors import Conflict, NotFound
 from portal.i18n import format_date
@@ -37,12 +38,20 @@ async def is_guardian(session: AsyncSession, user: User, child_id: int) -> bool:
     return found is not None
 
 
-async def group_staff(session: AsyncSession, group_id: int) -> set[int]:
-    rows = await session.scalars(select(StaffAssignment.user_id).where(StaffAssignment.group_id == group_id))
-    return set(rows)
+# The statements every group post, diary entry and family message runs: built once
+# (see portal.accounts.service._CALLER_AT).
+_GROUP_STAFF = select(StaffAssignment.user_id).where(StaffAssignment.group_id == bindparam("group_id"))
 
 
-# Every group post runs these two: built once (see portal.accounts.service._CALLER_AT).
+def _assigned_to(group_id: InstrumentedAttribute[int]) -> Exists:
+    """Whether the user (``:user_id``) works in the group."""
+    return (
+        select(StaffAssignment.id)
+        .where(StaffAssignment.user_id == bindparam("user_id"), StaffAssignment.group_id == group_id)
+        .exists()
+    )
+
+
 _GROUP_AUDIENCE = union(
     select(Guardianship.user_id)
     .join(Child, Child.id == Guardianship.child_id)
@@ -50,30 +59,26 @@ _GROUP_AUDIENCE = union(
         Child.group_id == bindparam("group_id"),
         or_(Child.end_date.is_(None), Child.end_date >= bindparam("today")),
     ),
-    select(StaffAssignment.user_id).where(StaffAssignment.group_id == bindparam("group_id")),
+    _GROUP_STAFF,
 )
-_GROUP_WITH_ASSIGNMENT = select(
-    Group,
-    select(StaffAssignment.id)
-    .where(StaffAssignment.user_id == bindparam("user_id"), StaffAssignment.group_id == Group.id)
-    .exists(),
-).where(Group.id == bindparam("group_id"), Group.organisation_id == bindparam("organisation_id"))
-
-
-# Every diary entry and family message runs these two.
+_GROUP_WITH_ASSIGNMENT = select(Group, _assigned_to(Group.id)).where(
+    Group.id == bindparam("group_id"), Group.organisation_id == bindparam("organisation_id")
+)
 _CHILD_AUDIENCE = union(
     select(Guardianship.user_id).where(Guardianship.child_id == bindparam("child_id")),
-    select(StaffAssignment.user_id).where(StaffAssignment.group_id == bindparam("group_id")),
+    _GROUP_STAFF,
 )
 _CHILD_WITH_RELATION = select(
     Child,
     select(Guardianship.id)
     .where(Guardianship.user_id == bindparam("user_id"), Guardianship.child_id == Child.id)
     .exists(),
-    select(StaffAssignment.id)
-    .where(StaffAssignment.user_id == bindparam("user_id"), StaffAssignment.group_id == Child.group_id)
-    .exists(),
+    _assigned_to(Child.group_id),
 ).where(Child.id == bindparam("child_id"), Child.organisation_id == bindparam("organisation_id"))
+
+
+async def group_staff(session: AsyncSession, group_id: int) -> set[int]:
+    return set(await session.scalars(_GROUP_STAFF, {"group_id": group_id}))
 
 
 async def group_audience(session: AsyncSession, group: Group, today: dt.date) -> set[int]:
