@@ -18,7 +18,7 @@ from messaging import audience, protocol
 from messaging.broker.base import Broker
 from messaging.delivery import clean_text, deliver
 from messaging.models import GroupPost, PostAck, ThreadMessage
-from messaging.render import thread_message_data
+from messaging.render import about_child_data
 from messaging.service import is_outside_hours, organisation_of
 from portal.database import insert_row
 from portal.errors import InvalidInput, NotFound
@@ -140,6 +140,6 @@ async def reply_to_post(
     )
     await insert_row(session, message)
     recipients = await audience.child_audience(session, child)
-    data = thread_message_data(message, child, user)
+    data = about_child_data(message, child, user)
     await deliver(uow, broker, recipients, protocol.MESSAGE_CREATED, message.id, data)
     return message

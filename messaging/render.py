@@ -90,65 +90,53 @@ async def _about_child(
     session: AsyncSession, model: type[DiaryEntry] | type[ThreadMessage] | type[AbsenceReport], ids: set[int]
 ) -> dict[int, Data]:
     rows = list(await session.execute(_ABOUT_CHILD[model], {"ids": list(ids)}))
-    result: dict[int, Data] = {}
     seen_by_staff = await read_by_staff(session, list(ids)) if model is ThreadMessage else {}
+    result: dict[int, Data] = {}
     for row in rows:
         item = cast("DiaryEntry | ThreadMessage | AbsenceReport", row[0])
         first, last, author, role = row[1:]
-        if (tombstone := _tombstone(item)) is not None:
-            result[item.id] = tombstone
-            continue
-        data = _about_child_common(item, f"{first} {last}", author, role)
-        if isinstance(item, AbsenceReport):
-            data.update(
-                start_date=item.start_date.isoformat(),
-                end_date=item.end_date.isoformat(),
-                reason=item.reason,
-                note=item.note,
-                on_time=item.on_time,
-                cutoff=item.cutoff.strftime("%H:%M"),
-            )
-        else:
-            data["body"] = item.body
-        if isinstance(item, DiaryEntry):
-            data["media_ids"] = list(item.media_ids or [])
-        if isinstance(item, ThreadMessage):
-            data["outside_hours"] = item.outside_hours
-            data["reply_to_post_id"] = item.reply_to_post_id
-            data["read_by_staff_at"] = seen_by_staff.get(item.id)
-        result[item.id] = data
+        result[item.id] = _about_child_data(item, f"{first} {last}", author, role, seen_by_staff.get(item.id))
     return result
 
 
-def _about_child_common(
-    item: DiaryEntry | ThreadMessage | AbsenceReport, child_name: str, author: str | None, role: Role | None
+def about_child_data(item: DiaryEntry | ThreadMessage, child: Child, author: User) -> Data:
+    """A new diary entry's or family message's data from objects at hand (see
+    ``group_post_data``); nobody has read it yet."""
+    return _about_child_data(item, f"{child.first_name} {child.last_name}", author.display_name, author.role, None)
+
+
+def _about_child_data(
+    item: DiaryEntry | ThreadMessage | AbsenceReport,
+    child_name: str,
+    author: str | None,
+    role: Role | None,
+    read_by_staff_at: str | None,
 ) -> Data:
-    return {
+    if (tombstone := _tombstone(item)) is not None:
+        return tombstone
+    data = {
         **_common(item, author),
         "child": {"id": item.child_id, "name": child_name},
         "author_role": "staff" if role is not None and role.is_staff else "parent",
     }
-
-
-def diary_entry_data(entry: DiaryEntry, child: Child, author: User) -> Data:
-    """A diary entry's data from objects at hand (see ``group_post_data``)."""
-    return _tombstone(entry) or {
-        **_about_child_common(entry, f"{child.first_name} {child.last_name}", author.display_name, author.role),
-        "body": entry.body,
-        "media_ids": list(entry.media_ids or []),
-    }
-
-
-def thread_message_data(message: ThreadMessage, child: Child, author: User) -> Data:
-    """A new family-thread message's data from objects at hand (see ``group_post_data``):
-    nobody has read it yet."""
-    return _tombstone(message) or {
-        **_about_child_common(message, f"{child.first_name} {child.last_name}", author.display_name, author.role),
-        "body": message.body,
-        "outside_hours": message.outside_hours,
-        "reply_to_post_id": message.reply_to_post_id,
-        "read_by_staff_at": None,
-    }
+    if isinstance(item, AbsenceReport):
+        data.update(
+            start_date=item.start_date.isoformat(),
+            end_date=item.end_date.isoformat(),
+            reason=item.reason,
+            note=item.note,
+            on_time=item.on_time,
+            cutoff=item.cutoff.strftime("%H:%M"),
+        )
+    else:
+        data["body"] = item.body
+    if isinstance(item, DiaryEntry):
+        data["media_ids"] = list(item.media_ids or [])
+    if isinstance(item, ThreadMessage):
+        data["outside_hours"] = item.outside_hours
+        data["reply_to_post_id"] = item.reply_to_post_id
+        data["read_by_staff_at"] = read_by_staff_at
+    return data
 
 
 async def _news(session: AsyncSession, ids: set[int]) -> dict[int, Data]:

@@ -18,7 +18,7 @@ from messaging import audience, protocol
 from messaging.broker.base import Broker
 from messaging.delivery import clean_text, deliver
 from messaging.models import DiaryEntry, GroupPost, ThreadMessage
-from messaging.render import diary_entry_data, group_post_data, thread_message_data
+from messaging.render import about_child_data, group_post_data
 from portal.database import insert_row
 from portal.errors import InvalidInput
 from portal.roster.models import Organisation, User
@@ -77,7 +77,7 @@ async def write_diary_entry(
     )
     await insert_row(session, entry)
     recipients = await audience.child_audience(session, child)
-    await deliver(uow, broker, recipients, protocol.DIARY_ENTRY_CREATED, entry.id, diary_entry_data(entry, child, user))
+    await deliver(uow, broker, recipients, protocol.DIARY_ENTRY_CREATED, entry.id, about_child_data(entry, child, user))
     return entry
 
 
@@ -94,6 +94,6 @@ async def send_family_message(uow: UnitOfWork, broker: Broker, user: User, child
     )
     await insert_row(session, message)
     recipients = await audience.child_audience(session, child)
-    data = thread_message_data(message, child, user)
+    data = about_child_data(message, child, user)
     await deliver(uow, broker, recipients, protocol.MESSAGE_CREATED, message.id, data)
     return message
