@@ -5,10 +5,12 @@ PDF go to test-artifacts/."""
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import uuid
 import zipfile
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import httpx
 import pytest
@@ -24,7 +26,9 @@ pytestmark = pytest.mark.browser
 
 
 def post_content(server: LiveServer, child_id: int) -> None:
-    """A diary entry and an activity photo (untagged: every family of the group), processed."""
+    """A diary entry and an activity photo (untagged: every family of the group), processed.
+    The photo is taken the moment the entry was written (by the server's clock, in the
+    organisation's time zone), so both land on the same page of the book on any day."""
     staff = staff_of(server.settings, child_id)
     group_id, token, auth = staff.group_id, staff.token, staff.auth
     ws_url = server.url.replace("http://", "ws://") + "/ws"
@@ -32,8 +36,9 @@ def post_content(server: LiveServer, child_id: int) -> None:
         socket.send(json.dumps({"type": "hello", "after": 0, "token": token}))
         diary = http.post(f"/api/children/{child_id}/diary", json={"body": "Vandaag hutten gebouwd in de tuin."})
         assert diary.status_code == 201, diary.text
+        written = dt.datetime.fromisoformat(diary.json()["created_at"]).astimezone(ZoneInfo("Europe/Amsterdam"))
         spec = [{"key": str(uuid.uuid4()), "children": [], "caption": "De hut"}]
-        files = [("file", ("IMG_0001.JPG", images.jpeg(), "image/jpeg"))]
+        files = [("file", ("IMG_0001.JPG", images.jpeg(taken=written), "image/jpeg"))]
         uploaded = http.post(f"/api/groups/{group_id}/photos", data={"photos": json.dumps(spec)}, files=files)
         assert uploaded.status_code == 201, uploaded.text
         while True:  # the uploader hears when the photo is processed and shared

@@ -4,6 +4,7 @@ hostile variants. Nothing is downloaded; everything is generated here."""
 
 from __future__ import annotations
 
+import datetime as dt
 import io
 import struct
 import zlib
@@ -78,6 +79,12 @@ def planted_exif(orientation: int = 1, taken: str = "2026:11:20 10:11:12", offse
     return exif.tobytes()
 
 
+def exif_time(moment: dt.datetime) -> tuple[str, str]:
+    """A camera's ``DateTimeOriginal`` and ``OffsetTimeOriginal`` for an aware moment."""
+    offset = moment.strftime("%z")
+    return moment.strftime("%Y:%m:%d %H:%M:%S"), f"{offset[:3]}:{offset[3:]}"
+
+
 XMP = (
     b'<?xpacket begin="" id="W5M0MpCehiHzreSzNTczkc9d"?><x:xmpmeta xmlns:x="adobe:ns:meta/">'
     b"<rdf:RDF><rdf:Description>MARKER-XMP 52.0907N</rdf:Description></rdf:RDF></x:xmpmeta><?xpacket end='w'?>"
@@ -99,10 +106,13 @@ def jpeg(
     quality: int = 90,
     trailer: bytes = b"MARKER-TRAILER <html><script>alert(1)</script></html>",
     progressive: bool = False,
+    taken: dt.datetime | None = None,
 ) -> bytes:
+    """A JPEG full of metadata to strip; ``taken`` (aware) replaces the planted capture time."""
     out = io.BytesIO()
     raw = stored_for(orientation, image)
-    options: dict[str, object] = {"quality": quality, "exif": planted_exif(orientation), "comment": b"MARKER-COMMENT"}
+    exif = planted_exif(orientation) if taken is None else planted_exif(orientation, *exif_time(taken))
+    options: dict[str, object] = {"quality": quality, "exif": exif, "comment": b"MARKER-COMMENT"}
     if icc:
         options["icc_profile"] = icc
     if progressive:
