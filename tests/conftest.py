@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import concurrent.futures
+import datetime as dt
 import os
 import secrets
 import shutil
@@ -23,6 +24,7 @@ from typing import Any, NoReturn, TypeVar
 import pytest
 
 from portal.settings import Settings
+from tests import clock
 
 T = TypeVar("T")
 REQUIRE_SERVICES = os.environ.get("REQUIRE_SERVICES", "") not in ("", "0")
@@ -30,6 +32,22 @@ PG_DSN = os.environ.get("TEST_POSTGRES_DSN", "postgresql://postgres@127.0.0.1:54
 REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
 SECRET = "test-secret-" + "x" * 40
 PUBLIC_URL = "http://localhost:8000"
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    clock.start()  # TEST_NOW: the whole run at another moment (tests/clock.py)
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    clock.stop()
+
+
+@pytest.fixture
+def noon() -> Iterator[dt.date]:
+    """For tests about days: the clock at ``tests.clock.NOON`` (a Monday, 12:00 in
+    Amsterdam, time flowing on) for the whole test, fixtures included; its date."""
+    with clock.at_noon() as day:
+        yield day
 
 
 def run_sync(coro: Coroutine[Any, Any, T]) -> T:

@@ -20,6 +20,7 @@ from portal.database import create_sessionmaker, engine_from_settings
 from portal.demo import DemoLogins, demo_login_links, seed_demo
 from portal.settings import Settings
 from portal.uow import UnitOfWork
+from tests import clock
 from tests.conftest import run_sync, unavailable
 from workers.worker import build_worker
 
@@ -89,6 +90,9 @@ def browser() -> Iterator[object]:
     assert not _loop_running()
     with sync_playwright() as playwright:
         instance = playwright.chromium.launch(executable_path=chromium, args=CHROMIUM_ARGS)
+        if clock.fake_start() is not None:  # every page on the run's clock (tests/clock.py)
+            new_context = instance.new_context
+            instance.new_context = lambda **kw: clock.browser_follows(new_context(**kw))  # type: ignore[method-assign]
         yield instance
         instance.close()
 

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import datetime as dt
 from email.message import EmailMessage
-from zoneinfo import ZoneInfo
 
 import pytest
 from sqlalchemy import select, update
@@ -18,10 +17,12 @@ from messaging.retention import RETENTION
 from portal.accounts.models import SessionKind
 from portal.accounts.service import start_session
 from portal.roster.models import Child, Role, User
+from tests.clock import NOON
 from tests.harness import csrf_of
 from tests.messaging.conftest import World
 
-TODAY = dt.datetime.now(ZoneInfo("Europe/Amsterdam")).date()  # the organisation's today
+pytestmark = pytest.mark.usefixtures("noon")  # days and windows: never across a midnight
+TODAY = NOON.date()  # the organisation's today, for the whole module
 WINDOW = 90
 
 
