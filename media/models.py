@@ -1,10 +1,12 @@
 """Photo tables: the uploaded photo, its tags, its renditions and who may see which.
 
-* ``Photo``: one upload (idempotency key unique per organisation), its status
+* ``Photo``: one upload (idempotency key unique per uploader, with the bytes' SHA-256
+  so the same key with other bytes is refused), its status
   (uploaded -> processing -> ready | blocked | failed with a reason) and what the
   worker read from it (upright size, ``taken_at``). Its original is stored at
   ``original_key`` and never served.
-* ``PhotoTag``: a child shown in the photo, optionally with a mask rectangle.
+* ``PhotoTag``: a child shown in the photo, optionally with a mask rectangle; after
+  the child is purged, an anonymous tombstone (no child, the mask kept).
 * ``PhotoRendition``: the photo with one set of children masked (``mask_key``
   lists their ids; ``""`` is unmasked); its derivatives live under
   ``org/<org>/photos/<photo>/<rendition>/``.
@@ -39,7 +41,7 @@ class PhotoStatus(enum.StrEnum):
 
 class Photo(Base):
     __tablename__ = "photo"
-    __table_args__ = (UniqueConstraint("organisation_id", "idempotency_key"),)
+    __table_args__ = (UniqueConstraint("uploader_id", "idempotency_key"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     organisation_id: Mapped[int] = mapped_column(ForeignKey("organisation.id", ondelete="CASCADE"), index=True)
@@ -51,6 +53,7 @@ class Photo(Base):
     diary_entry_id: Mapped[int | None] = mapped_column(ForeignKey("diary_entry.id", ondelete="SET NULL"))
     kind: Mapped[str] = mapped_column(String(10))
     byte_size: Mapped[int] = mapped_column(Integer)
+    content_sha256: Mapped[str] = mapped_column(String(64), default="", server_default="")
     original_key: Mapped[str] = mapped_column(String(200), default="")
     status: Mapped[PhotoStatus] = mapped_column(str_enum(PhotoStatus, "photo_status"))
     failure_reason: Mapped[str | None] = mapped_column(String(60))
@@ -67,12 +70,23 @@ class PhotoTag(Base):
     __table_args__ = (UniqueConstraint("photo_id", "child_id"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    photo_id: Mapped[int] = mapped_column(ForeignKey("photo.id", ondelete="CASCADE"))
-    child_id: Mapped[int] = mapped_column(ForeignKey("child.id", ondelete="CASCADE"), index=True)
+    photo_id: Mapped[int] = mapped_column(ForeignKey("photo.id", ondelete="CASCADE"), index=True)
+    # ``None``: a tombstone of a purged child's tag. Its mask stays, and it counts as a
+    # child without consent and without family (``former_child_id``, a number with no
+    # row behind it, keeps mask keys as they were), so a purge never widens who sees it
+    child_id: Mapped[int | None] = mapped_column(ForeignKey("child.id", ondelete="SET NULL"), index=True)
+    former_child_id: Mapped[int | None] = mapped_column(Integer)
     mask_x: Mapped[float | None] = mapped_column(Float)
     mask_y: Mapped[float | None] = mapped_column(Float)
     mask_w: Mapped[float | None] = mapped_column(Float)
     mask_h: Mapped[float | None] = mapped_column(Float)
+
+    @property
+    def shown(self) -> int:
+        """Whom the tag stands for in consent decisions and mask keys."""
+        shown = self.child_id if self.child_id is not None else self.former_child_id
+        assert shown is not None
+        return shown
 
 
 class PhotoRendition(Base):

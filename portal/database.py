@@ -8,15 +8,18 @@ behaves like the real thing.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import enum
 import functools
+from collections.abc import AsyncIterator
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, cast
+from typing import TYPE_CHECKING, Any, TypeGuard, cast
 
 from sqlalchemy import DateTime, Enum, Insert, MetaData, Table, event, insert, inspect
 from sqlalchemy.engine import Connection, Dialect
 from sqlalchemy.ext.asyncio import (
+    AsyncConnection,
     AsyncEngine,
     AsyncSession,
     async_sessionmaker,
@@ -24,6 +27,8 @@ from sqlalchemy.ext.asyncio import (
 )
 from sqlalchemy.orm import DeclarativeBase, Mapper
 from sqlalchemy.types import TypeDecorator
+
+from portal.private_files import make_private, private_dir
 
 if TYPE_CHECKING:
     from portal.settings import Settings
@@ -62,6 +67,19 @@ class UTCDateTime(TypeDecorator[dt.datetime]):
         return value.replace(tzinfo=dt.UTC) if value.tzinfo is None else value.astimezone(dt.UTC)
 
 
+MAX_ID = 2**31 - 1  # ids and counters are 32-bit integers in the database
+
+
+def is_id(value: object) -> TypeGuard[int]:
+    """A JSON value that can name a row: an int from 1 to ``MAX_ID`` (not a bool, not a float)."""
+    return type(value) is int and 0 < value <= MAX_ID
+
+
+def is_count(value: object) -> TypeGuard[int]:
+    """A JSON value that can be a cursor or count: an int from 0 to ``MAX_ID``."""
+    return type(value) is int and 0 <= value <= MAX_ID
+
+
 def utcnow() -> dt.datetime:
     return dt.datetime.now(dt.UTC)
 
@@ -76,10 +94,13 @@ def create_engine(url: str, *, schema: str | None = None, **kwargs: Any) -> Asyn
     """An async engine; ``schema`` sets PostgreSQL's search_path (tests use one per run)."""
     if url.startswith("sqlite"):
         path = url.split("///", 1)[-1]
-        if path and path != ":memory:":
-            Path(path).parent.mkdir(parents=True, exist_ok=True)
+        private = path and path != ":memory:"
+        if private:
+            private_dir(Path(path).parent)
         engine = create_async_engine(url, connect_args={"timeout": 30}, **kwargs)
         event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
+        if private:  # SQLite gives its -wal and -shm files the database file's mode
+            event.listen(engine.sync_engine, "connect", lambda *_: make_private(Path(path)))
         return engine
     connect_args: dict[str, Any] = {}
     if schema:
@@ -140,7 +161,7 @@ async def migrate(engine: AsyncEngine, revision: str = "head") -> None:
     def upgrade(connection: Connection) -> None:
         command.upgrade(alembic_config(connection), revision)
 
-    async with engine.begin() as connection:
+    async with _without_sqlite_cascades(engine) as connection, connection.begin():
         await connection.run_sync(upgrade)
 
 
@@ -150,8 +171,28 @@ async def downgrade(engine: AsyncEngine, revision: str = "base") -> None:
     def run(connection: Connection) -> None:
         command.downgrade(alembic_config(connection), revision)
 
-    async with engine.begin() as connection:
+    async with _without_sqlite_cascades(engine) as connection, connection.begin():
         await connection.run_sync(run)
+
+
+@contextlib.asynccontextmanager
+async def _without_sqlite_cascades(engine: AsyncEngine) -> AsyncIterator[AsyncConnection]:
+    """A connection for migrating. On SQLite, foreign keys are off while it runs: a batch
+    migration copies a table and drops the old one, and with them on that DROP would
+    cascade into every table that refers to it. They are checked once it is done."""
+    async with engine.connect() as connection:
+        sqlite = engine.dialect.name == "sqlite"
+        if sqlite:
+            await connection.exec_driver_sql("PRAGMA foreign_keys=OFF")
+            await connection.commit()
+        try:
+            yield connection
+        finally:
+            if sqlite:
+                await connection.exec_driver_sql("PRAGMA foreign_keys=ON")
+                await connection.commit()
+        if sqlite and (await connection.exec_driver_sql("PRAGMA foreign_key_check")).first() is not None:
+            raise RuntimeError("the migration left rows that refer to nothing (PRAGMA foreign_key_check)")
 
 
 def engine_from_settings(settings: Settings) -> AsyncEngine:

@@ -20,6 +20,8 @@ from typing import TYPE_CHECKING, Protocol
 
 import aiosmtplib
 
+from portal.private_files import open_private, private_dir
+
 if TYPE_CHECKING:
     from portal.settings import Settings
 
@@ -50,11 +52,12 @@ class OutboxMailer:
         self.directory = Path(directory)
 
     async def send(self, message: EmailMessage) -> None:
-        self.directory.mkdir(parents=True, exist_ok=True)
+        private_dir(self.directory)
         stamp = dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%S%f")
         path = self.directory / f"{stamp}-{uuid.uuid4().hex[:8]}.eml"
         tmp = path.with_suffix(".tmp")
-        tmp.write_bytes(bytes(message))
+        with open_private(tmp) as handle:
+            handle.write(bytes(message))
         tmp.rename(path)  # readers never see half a message
         log.info("mail written to outbox", extra={"to_domain": _domain(message["To"])})
 

@@ -13,6 +13,7 @@ from portal.roster.models import (
     Location,
     Organisation,
     Role,
+    RosterChange,
     StaffAssignment,
     User,
 )
@@ -27,6 +28,7 @@ __all__ = [
     "OneTimeToken",
     "Organisation",
     "Role",
+    "RosterChange",
     "StaffAssignment",
     "User",
 ]

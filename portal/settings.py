@@ -19,6 +19,8 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
+from portal.private_files import private_dir
+
 PREFIX = "SCHRIFTJE_"
 
 
@@ -85,6 +87,7 @@ class Settings:
     activation_token_hours: int = _setting(72, "How long an activation link stays valid, in hours.")
     reset_token_minutes: int = _setting(60, "How long a password-reset link stays valid, in minutes.")
     session_days: int = _setting(30, "How long a browser session lasts without use, in days.")
+    token_days: int = _setting(90, "How long an app token (bearer) lasts without use, in days; each use extends it.")
     leaving_window_days: int = _setting(90, "Default read-only window after a child leaves, for new organisations.")
     upload_max_bytes: int = _setting(50 * 1024 * 1024, "Largest accepted upload, in bytes.")
     upload_max_pixels: int = _setting(100_000_000, "Largest accepted image, in pixels (width x height).")
@@ -227,7 +230,7 @@ def _embedded_secret(data_dir: Path) -> str:
     path = data_dir / "secret_key"
     if path.exists():
         return path.read_text().strip()
-    data_dir.mkdir(parents=True, exist_ok=True)
+    private_dir(data_dir)
     key = secrets.token_urlsafe(48)
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     with os.fdopen(fd, "w") as handle:

@@ -10,6 +10,7 @@ from collections.abc import AsyncIterable, AsyncIterator
 from pathlib import Path
 
 from media.storage.base import CHUNK_BYTES, check_key
+from portal.private_files import open_private, private_dir
 
 
 class LocalStorage:
@@ -28,11 +29,11 @@ class LocalStorage:
         content_type: str = "application/octet-stream",
     ) -> int:
         path = self._path(key)
-        path.parent.mkdir(parents=True, exist_ok=True)
+        private_dir(path.parent)
         tmp = path.with_name(f".{path.name}.{uuid.uuid4().hex}.part")
         size = 0
         try:
-            with tmp.open("wb") as handle:
+            with open_private(tmp) as handle:
                 if isinstance(data, bytes):
                     await asyncio.to_thread(handle.write, data)
                     size = len(data)

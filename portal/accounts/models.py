@@ -52,9 +52,10 @@ class AuthSession(Base):
     label: Mapped[str] = mapped_column(String(200), default="")
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
     last_seen_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
-    expires_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
-    revoked_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
-    # tablet unlocks only: the device, and the idle time after which the session locks
+    expires_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime, index=True)
+    revoked_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime, index=True)
+    # tablet unlocks: the device, and the idle time after which the session locks;
+    # app tokens: the lifetime each use moves the end forward by (TOKEN_DAYS)
     device_id: Mapped[int | None] = mapped_column(ForeignKey("tablet_device.id", ondelete="CASCADE"), index=True)
     idle_seconds: Mapped[int | None] = mapped_column(Integer)
 

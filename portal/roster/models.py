@@ -90,6 +90,8 @@ class Child(Base):
             "last_name",
             "birth_date",
         ),
+        # a purged child's id lives on in anonymous photo tags: never give it to another child
+        {"sqlite_autoincrement": True},
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -123,11 +125,20 @@ class User(Base):
     invited_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
     activated_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
     pin_hash: Mapped[str | None] = mapped_column(String(255))  # staff: unlocks a group tablet
+    # wrong PINs in a row, on any tablet; at the limit the PIN locks until the password is entered
+    pin_failures: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    pin_locked_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # an ended account (a colleague who left): no sign-in, no session, no link, nothing delivered
+    deactivated_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
 
     @property
     def is_activated(self) -> bool:
         return self.activated_at is not None and self.password_hash is not None
+
+    @property
+    def is_active(self) -> bool:
+        return self.deactivated_at is None
 
 
 class Guardianship(Base):
@@ -138,6 +149,29 @@ class Guardianship(Base):
     user_id: Mapped[int] = mapped_column(ForeignKey("app_user.id", ondelete="CASCADE"), index=True)
     child_id: Mapped[int] = mapped_column(ForeignKey("child.id", ondelete="CASCADE"), index=True)
     relation: Mapped[str] = mapped_column(String(50), default="ouder")
+
+
+class RosterChange(Base):
+    """One line of the roster's audit log: who ended or changed whose access, when and why.
+
+    Names are copied so a line stays readable after the actor's account is gone; a
+    line about a child or a person goes with them when they are purged."""
+
+    __tablename__ = "roster_change"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    organisation_id: Mapped[int] = mapped_column(ForeignKey("organisation.id", ondelete="CASCADE"), index=True)
+    at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    action: Mapped[str] = mapped_column(String(40))
+    actor_id: Mapped[int | None] = mapped_column(ForeignKey("app_user.id", ondelete="SET NULL"))
+    actor_name: Mapped[str] = mapped_column(String(200), default="")
+    subject_id: Mapped[int | None] = mapped_column(ForeignKey("app_user.id", ondelete="CASCADE"), index=True)
+    subject_name: Mapped[str] = mapped_column(String(200), default="")
+    child_id: Mapped[int | None] = mapped_column(ForeignKey("child.id", ondelete="CASCADE"), index=True)
+    child_name: Mapped[str] = mapped_column(String(200), default="")
+    group_id: Mapped[int | None] = mapped_column(ForeignKey("care_group.id", ondelete="SET NULL"))
+    group_name: Mapped[str] = mapped_column(String(200), default="")
+    reason: Mapped[str] = mapped_column(String(500), default="")
 
 
 class StaffAssignment(Base):
