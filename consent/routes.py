@@ -18,6 +18,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
 
 from sqlalchemy import select
 from starlette.requests import Request
@@ -28,6 +29,7 @@ from consent import service
 from consent.evaluate import facts_for
 from consent.policy import decide
 from consent.views import answers_view, change_view, child_ref, preview_view
+from portal.database import is_id
 from portal.errors import InvalidInput, NotFound
 from portal.i18n import translate
 from portal.roster.dates import today_for
@@ -88,7 +90,7 @@ def _preview_tags(raw: object, group_children: dict[int, Child]) -> list[dict[in
     for index, item in enumerate(raw, start=1):
         children = item.get("children", []) if isinstance(item, dict) else None
         masks = item.get("masks", {}) if isinstance(item, dict) else None
-        if not isinstance(children, list) or not all(type(c) is int for c in children) or not isinstance(masks, dict):
+        if not isinstance(children, list) or not all(is_id(c) for c in children) or not isinstance(masks, dict):
             raise InvalidInput(detail=f"photo {index}: 'children' must be child ids and 'masks' an object")
         if any(c not in group_children for c in children):
             raise InvalidInput("photo.bad_tags")
@@ -128,20 +130,29 @@ async def export_history(request: Request) -> Response:
         body = json.dumps({"child": child_ref(child), "changes": rows}, ensure_ascii=False, indent=2)
         return Response(body, media_type="application/json", headers=headers)
     out = io.StringIO()
-    writer = csv.DictWriter(out, fieldnames=EXPORT_FIELDS)
+    writer = csv.DictWriter(out, fieldnames=EXPORT_FIELDS, quoting=csv.QUOTE_ALL)
     writer.writeheader()
     for row in rows:
         writer.writerow({k: _csv_cell(v) for k, v in row.items()})
     return Response(out.getvalue(), media_type="text/csv; charset=utf-8", headers=headers)
 
 
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+# a cell that starts a formula once a spreadsheet splits the text at ';' (Dutch Excel) or ','
+_FORMULA_AFTER_SEPARATOR = re.compile(r"([;,]\s*)([=+\-@\t\r])")
+
+
 def _csv_cell(value: object) -> object:
-    """Neutralise spreadsheet formulas in free text (names, client strings)."""
-    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
-        return "'" + value
+    """Neutralise spreadsheet formulas in free text (names, client strings): a cell that
+    would start with ``= + - @``, a tab or a carriage return gets a leading ``'``, also
+    where a spreadsheet that splits at ``;`` or ``,`` would start a cell; every cell is
+    quoted too, so neither separator splits one."""
     if value is None:
         return ""
-    return value
+    if not isinstance(value, str):
+        return value
+    text = _FORMULA_AFTER_SEPARATOR.sub(r"\1'\2", value)
+    return "'" + text if text.lstrip(" ")[:1] in FORMULA_START else text
 
 
 async def overview_page(request: Request) -> Response:

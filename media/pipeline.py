@@ -74,7 +74,7 @@ async def tags_of_many(session: AsyncSession, photo_ids: list[int]) -> dict[int,
     result: dict[int, dict[int, Rect | None]] = {photo_id: {} for photo_id in photo_ids}
     for t in await session.scalars(select(PhotoTag).where(PhotoTag.photo_id.in_(photo_ids))):
         rect = Rect(t.mask_x, t.mask_y, t.mask_w, t.mask_h) if t.mask_x is not None else None  # type: ignore[arg-type]
-        result[t.photo_id][t.child_id] = rect
+        result[t.photo_id][t.shown] = rect
     return result
 
 

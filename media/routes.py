@@ -2,11 +2,9 @@
 place photo bytes leave the server.
 
 ``GET /media/photos/<rendition>/<size>.webp`` is authorised on every request
-against ``PhotoAccess`` (or the caller working in the photo's group, for the plain
-rendition), so a URL
-is no capability: it stops working the moment the entitlement goes, it works
-for nobody else, and there is no public or share URL at all. Originals are
-never served.
+from current facts (``media.access``), so a URL is no capability: it stops
+working the moment the entitlement goes, it works for nobody else, and there is
+no public or share URL at all. Originals are never served.
 """
 
 from __future__ import annotations
@@ -23,16 +21,17 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 
 from media import upload
-from media.models import Photo, PhotoAccess, PhotoRendition, PhotoStatus, PhotoTag
+from media.access import may_fetch
+from media.models import Photo, PhotoRendition, PhotoStatus, PhotoTag
 from media.pipeline import derivative_key
 from media.processing import SIZES
 from media.status import blocked_children, upload_status
 from media.storage import Storage
 from portal.errors import InvalidInput, NotFound, PayloadTooLarge
 from portal.roster.models import User
-from portal.roster.queries import staff_group_ids, works_in
+from portal.roster.queries import staff_group_ids
 from portal.web.requests import identify, language, require_role, runtime
-from portal.web.responses import json_body
+from portal.web.responses import content_length, json_body
 
 FORM_OVERHEAD_BYTES = 1024 * 1024
 MAX_LIST = 200
@@ -78,7 +77,7 @@ async def upload_photos(request: Request) -> Response:
         user = require_role(await identify(request, uow.session)).user
         await upload.check_group(uow, user, group_id)  # refuse before reading a byte of the body
     limit = settings.upload_max_bytes * settings.upload_max_files + FORM_OVERHEAD_BYTES
-    if int(request.headers.get("content-length") or 0) > limit:
+    if content_length(request) > limit:
         raise _too_large(settings.upload_max_files, limit)
     form = await _capped(request, limit).form(max_files=settings.upload_max_files, max_fields=10)
     storage: Storage = rt.extras["storage"]
@@ -124,7 +123,7 @@ async def _visible_upload(request: Request, user: User, photo_id: int) -> Photo:
         photo = await uow.session.get(Photo, photo_id)
         if photo is None or photo.organisation_id != user.organisation_id:
             raise NotFound()
-        if photo.uploader_id != user.id and photo.group_id not in await staff_group_ids(uow.session, user):
+        if photo.group_id not in await staff_group_ids(uow.session, user):  # the uploader too: only while there
             raise NotFound()
         return photo
 
@@ -134,9 +133,9 @@ async def photo_status(request: Request) -> Response:
         user = require_role(await identify(request, uow.session)).user
     photo = await _visible_upload(request, user, request.path_params["photo_id"])
     async with runtime(request).uow() as uow:
-        children = list(await uow.session.scalars(select(PhotoTag.child_id).where(PhotoTag.photo_id == photo.id)))
+        children = [t.shown for t in await uow.session.scalars(select(PhotoTag).where(PhotoTag.photo_id == photo.id))]
         [status] = await _statuses(uow.session, [photo], language(request))
-    return JSONResponse({**status, "children": sorted(children), "group_id": photo.group_id})
+    return JSONResponse({**status, "children": sorted(children)})
 
 
 async def group_photos(request: Request) -> Response:
@@ -197,10 +196,7 @@ async def serve_photo(request: Request) -> Response:
         if row is None:
             raise NotFound()
         rendition, photo = row
-        granted = await uow.session.scalar(
-            select(PhotoAccess.id).where(PhotoAccess.user_id == user.id, PhotoAccess.rendition_id == rendition.id)
-        )
-        if granted is None and not (rendition.mask_key == "" and await works_in(uow.session, user, photo.group_id)):
+        if not await may_fetch(uow.session, user, caller.organisation, photo, rendition):
             raise NotFound()
     etag = f'"r{rendition.id}-{name}"'
     if request.headers.get("if-none-match") == etag:

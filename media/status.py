@@ -43,6 +43,7 @@ def upload_status(
         text = translate(reason, lang, children=", ".join(str(c["name"]) for c in blocked))
     return {
         "id": photo.id,
+        "group_id": photo.group_id,
         "key": photo.idempotency_key,
         "file_name": photo.file_name,
         "status": photo.status.value,

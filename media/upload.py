@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
+import hashlib
 import re
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
@@ -26,6 +27,7 @@ from media.formats import NotAPhoto, read_header
 from media.models import Photo, PhotoStatus, PhotoTag
 from media.processing import Rect
 from media.storage import Storage, object_key
+from portal.database import is_id
 from portal.errors import Conflict, InvalidInput, NotFound, PayloadTooLarge, UnsupportedMediaType
 from portal.roster.models import Child, Group, Organisation, User
 from portal.roster.queries import staff_group_ids
@@ -92,13 +94,13 @@ def parse_specs(raw: object) -> list[PhotoSpec]:
         caption, diary = item.get("caption", ""), item.get("diary_entry_id")
         if not isinstance(key, str) or not KEY_PATTERN.match(key):
             raise InvalidInput(detail=f"photo {index}: 'key' must be 8-100 letters, digits, '-' or '_'")
-        if not isinstance(children, list) or not all(type(c) is int for c in children) or len(children) > MAX_TAGS:
+        if not isinstance(children, list) or not all(is_id(c) for c in children) or len(children) > MAX_TAGS:
             raise InvalidInput(detail=f"photo {index}: 'children' must be a list of child ids")
         if not isinstance(caption, str) or len(caption) > MAX_CAPTION_CHARS:
             raise InvalidInput(
                 detail=f"photo {index}: 'caption' must be text of at most {MAX_CAPTION_CHARS} characters"
             )
-        if diary is not None and type(diary) is not int:
+        if diary is not None and not is_id(diary):
             raise InvalidInput(detail=f"photo {index}: 'diary_entry_id' must be a number")
         specs.append(PhotoSpec(key, sorted(set(children)), caption.strip(), diary, _masks(index, item, children)))
     keys = [s.key for s in specs]
@@ -170,19 +172,23 @@ async def upload_batch(
     session = uow.session
     group = await check_group(uow, user, group_id)
     await _check_children(uow, user, specs)
-    await _check_diary_entries(uow, user, specs)
+    await _check_diary_entries(uow, user, group_id, specs)
     existing = {
         photo.idempotency_key: photo
         for photo in await session.scalars(
-            select(Photo).where(
-                Photo.organisation_id == user.organisation_id, Photo.idempotency_key.in_([s.key for s in specs])
-            )
+            select(Photo).where(Photo.uploader_id == user.id, Photo.idempotency_key.in_([s.key for s in specs]))
         )
     }
-    fresh = [(spec, incoming) for spec, incoming in zip(specs, files, strict=True) if spec.key not in existing]
-    kinds = await check_files([incoming for _, incoming in fresh], settings)
+    digests = [await asyncio.to_thread(_sha256, incoming.file) for incoming in files]
+    for spec, incoming, digest in zip(specs, files, digests, strict=True):
+        if (same := existing.get(spec.key)) is not None and (
+            same.group_id != group.id or same.content_sha256 != digest
+        ):
+            raise Conflict("photo.key_reused", name=_clean_name(incoming.name))
+    fresh = [(s, f, d) for s, f, d in zip(specs, files, digests, strict=True) if s.key not in existing]
+    kinds = await check_files([incoming for _, incoming, _ in fresh], settings)
     created: list[Photo] = []
-    for (spec, incoming), kind in zip(fresh, kinds, strict=True):
+    for (spec, incoming, digest), kind in zip(fresh, kinds, strict=True):
         photo = Photo(
             organisation_id=user.organisation_id,
             group_id=group.id,
@@ -193,6 +199,7 @@ async def upload_batch(
             diary_entry_id=spec.diary_entry_id,
             kind=kind,
             byte_size=incoming.size,
+            content_sha256=digest,
             status=PhotoStatus.UPLOADED,
         )
         session.add(photo)
@@ -201,7 +208,7 @@ async def upload_batch(
         await session.flush()
     except IntegrityError:
         raise Conflict("photo.upload_race") from None
-    for photo, (spec, incoming) in zip(created, fresh, strict=True):
+    for photo, (spec, incoming, _) in zip(created, fresh, strict=True):
         for child_id in spec.children:
             mask = spec.masks.get(child_id)
             session.add(
@@ -243,18 +250,33 @@ async def _check_children(uow: UnitOfWork, user: User, specs: list[PhotoSpec]) -
 
 
 _DIARY_ENTRIES = text(
-    "SELECT id FROM diary_entry WHERE organisation_id = :org AND deleted_at IS NULL AND id IN :ids"
+    "SELECT d.id, d.child_id FROM diary_entry d JOIN child c ON c.id = d.child_id"
+    " WHERE d.organisation_id = :org AND d.deleted_at IS NULL AND c.group_id = :group AND d.id IN :ids"
 ).bindparams(bindparam("ids", expanding=True))
 
 
-async def _check_diary_entries(uow: UnitOfWork, user: User, specs: list[PhotoSpec]) -> None:
-    """A linked diary entry exists in the organisation (messaging owns the table; no import upwards)."""
+async def _check_diary_entries(uow: UnitOfWork, user: User, group_id: int, specs: list[PhotoSpec]) -> None:
+    """A linked diary entry is one about a child of this group, and if the photo shows
+    children, that child is one of them (messaging owns the table; no import upwards)."""
     wanted = {s.diary_entry_id for s in specs if s.diary_entry_id is not None}
     if not wanted:
         return
-    rows = await uow.session.execute(_DIARY_ENTRIES, {"org": user.organisation_id, "ids": sorted(wanted)})
-    if {row[0] for row in rows} != wanted:
-        raise InvalidInput(detail="a photo links to a diary entry that does not exist")
+    params = {"org": user.organisation_id, "group": group_id, "ids": sorted(wanted)}
+    about = {entry: child for entry, child in await uow.session.execute(_DIARY_ENTRIES, params)}
+    for spec in specs:
+        entry = spec.diary_entry_id
+        if entry is not None and (entry not in about or (spec.children and about[entry] not in spec.children)):
+            raise InvalidInput("photo.bad_diary_entry")
+
+
+def _sha256(handle: IO[bytes]) -> str:
+    """The SHA-256 of a spooled upload, read in chunks (the file is left at its start)."""
+    digest = hashlib.sha256()
+    handle.seek(0)
+    while chunk := handle.read(CHUNK_BYTES):
+        digest.update(chunk)
+    handle.seek(0)
+    return digest.hexdigest()
 
 
 def _clean_name(name: str) -> str:
@@ -279,7 +301,7 @@ async def add_masks(uow: UnitOfWork, user: User, photo_id: int, raw: object) -> 
         raise NotFound()
     if not photo.status.is_final or photo.status is PhotoStatus.FAILED:
         raise Conflict("photo.not_shareable")
-    tags = {t.child_id: t for t in await session.scalars(select(PhotoTag).where(PhotoTag.photo_id == photo.id))}
+    tags = {t.shown: t for t in await session.scalars(select(PhotoTag).where(PhotoTag.photo_id == photo.id))}
     masks = _masks(1, {"masks": raw}, list(tags))
     for child_id, rect in masks.items():
         tag = tags[child_id]

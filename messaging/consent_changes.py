@@ -42,7 +42,7 @@ async def change_consents(request: Request) -> Response:
             uow, user, request.path_params["child_id"], data, client_label(request)
         )
         if withdrawn:
-            for photo_id in await photos.withdraw(uow, hub.broker, child.id):
+            for photo_id in await photos.withdraw(uow, hub.broker, child.id, rt.extras["storage"]):
                 uow.after_commit(_enqueue_share(request, photo_id))
         _, current = await service.guardian_child(uow.session, user, child.id)
         answers = await service.answers(uow.session, user, child)

@@ -14,6 +14,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from messaging import acks, feed, protocol, reads
+from messaging.entitlement import viewer_of
 from messaging.models import FeedCounter
 from messaging.render import frames_for, render
 from portal.roster.models import Location, Organisation, Role, User
@@ -28,7 +29,7 @@ async def home_state(session: AsyncSession, user: User, organisation: Organisati
     counter = await session.get(FeedCounter, user.id)
     state: dict[str, Any] = {
         "user": {"id": user.id, "role": user.role.value, "name": user.display_name},
-        "items": await frames_for(session, items[-FIRST_PAGE:]),
+        "items": await frames_for(session, items[-FIRST_PAGE:], await viewer_of(session, user.id, today)),
         "more": len(items) > FIRST_PAGE,
         "seq": last,
         "read_seq": counter.read_seq if counter else 0,

@@ -10,6 +10,15 @@ missed, so the gap is replayed from the database first. A cursor from the
 future, or one too far behind, gets ``reset``. Queues are bounded: a socket
 whose queue overflows is dropped with 4408 and never slows the others. The hub
 knows nothing of HTTP; a socket is anything with ``send_text`` and ``close``.
+
+Sessions end anywhere (logout on another node, a password change, a deactivated
+account, the ``schriftje`` command, a tablet that locked itself): every node looks
+every ``SESSION_SWEEP_SECS`` for sessions revoked or expired since its last look
+(one indexed query, whatever the number of sockets) and closes their sockets
+with 4401, also one still replaying. Every ``SESSION_FULL_CHECK_SWEEPS``-th look
+also asks which of its sockets' sessions still exist at all (a purged account's
+are deleted, not revoked). A socket also looks at its own session right after it
+was registered, so one that ended just before is not missed.
 """
 
 from __future__ import annotations
@@ -17,6 +26,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import datetime as dt
+import itertools
 import json
 import logging
 import time
@@ -28,11 +38,17 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from messaging import feed, protocol
 from messaging.broker.base import Broker, Published
+from messaging.entitlement import Viewer, viewer_of
 from messaging.render import frames_for
+from portal.accounts.service import live_sessions, session_ends_at, sessions_ended_between
+from portal.database import utcnow
 
 log = logging.getLogger(__name__)
 
 REPLAY_PAGE = 500
+SESSION_SWEEP_SECS = 1.0  # how often a node looks for sessions that ended
+SESSION_SWEEP_OVERLAP = dt.timedelta(seconds=30)
+SESSION_FULL_CHECK_SWEEPS = 4  # every 4th look: are the sockets' sessions still there at all
 
 
 class Socket(Protocol):
@@ -87,8 +103,13 @@ class Connection:
     socket: Socket
     last_seq: int
     queue: asyncio.Queue[QueueItem]
-    dropped: bool = False
+    session_id: int | None = None  # the sign-in it belongs to; ``None``: not checked (tests, tools)
+    close_code: int | None = None  # set when the hub ends it: 4408 slow, 4401 signed out
     last_sent: float = field(default_factory=time.monotonic)
+
+    @property
+    def dropped(self) -> bool:
+        return self.close_code is not None
 
     def offer(self, item: QueueItem) -> bool:
         """Queue without waiting; False when the socket cannot keep up."""
@@ -110,12 +131,15 @@ class Hub:
         metrics: HubMetrics | None = None,
         heartbeat_secs: float = protocol.HEARTBEAT_SECS,
         max_queued: int = protocol.MAX_QUEUED_EVENTS,
+        session_sweep_secs: float = SESSION_SWEEP_SECS,
     ) -> None:
         self.broker = broker
         self.sessionmaker = sessionmaker
         self.metrics = metrics or HubMetrics()
         self.heartbeat_secs = heartbeat_secs
         self.max_queued = max_queued
+        self.session_sweep_secs = session_sweep_secs
+        self._sweeper: asyncio.Task[None] | None = None
         self._by_user: dict[int, set[Connection]] = {}
         self._pumps: dict[Connection, asyncio.Task[None]] = {}
         self._ticker: asyncio.Task[None] | None = None
@@ -124,12 +148,14 @@ class Hub:
         broker.on_message(self._dispatch)
         broker.on_reconnect(self.catch_up_all)
 
-    async def attach(self, user_id: int, socket: Socket, after: int) -> Connection:
+    async def attach(self, user_id: int, socket: Socket, after: int, session_id: int | None = None) -> Connection:
         """Register a socket before its replay: live events that arrive meanwhile are queued,
         so nothing falls between the replay and the live stream."""
-        conn = Connection(user_id, socket, max(0, after), asyncio.Queue(self.max_queued))
+        conn = Connection(user_id, socket, max(0, after), asyncio.Queue(self.max_queued), session_id)
         if self._ticker is None:
             self._ticker = asyncio.create_task(self._heartbeats(), name="hub-heartbeats")
+        if self._sweeper is None and session_id is not None:
+            self._sweeper = asyncio.create_task(self._sweep_sessions(), name="hub-session-sweep")
         self._by_user.setdefault(user_id, set()).add(conn)
         self.metrics.open_sockets.inc()
         return conn
@@ -148,13 +174,16 @@ class Hub:
         self._pumps[conn] = asyncio.current_task()  # type: ignore[assignment]
         try:
             await self._initial_sync(conn, requested_after)
-            while True:  # no timer per get: heartbeats come from one hub-wide ticker
+            while not conn.dropped:  # no timer per get: heartbeats come from one hub-wide ticker
                 await self._handle(conn, await conn.queue.get())
         finally:
             self._pumps.pop(conn, None)
 
     async def _initial_sync(self, conn: Connection, after: int) -> None:
         async with self.handshake_slots, self.sessionmaker() as session:
+            # registered before this look: a session that ended after it is told by the broker
+            if not await self._still_signed_in(session, conn):
+                return
             current = await feed.last_seq(session, conn.user_id)
         if after > current or current - after > protocol.REPLAY_LIMIT:
             self.metrics.resets.inc()
@@ -165,6 +194,13 @@ class Hub:
             conn.last_seq = after
             await self._replay(conn)
         await self._send(conn, json.dumps({"type": protocol.READY, "seq": conn.last_seq}))
+
+    async def _still_signed_in(self, session: AsyncSession, conn: Connection) -> bool:
+        """False (and the socket ended with 4401) when its session is over."""
+        if conn.session_id is None or await session_ends_at(session, conn.session_id) is not None:
+            return True
+        self.end(conn, protocol.CLOSE_UNAUTHENTICATED)
+        return False
 
     async def _handle(self, conn: Connection, item: QueueItem) -> None:
         if item is CATCH_UP:
@@ -195,10 +231,13 @@ class Hub:
 
     async def _replay(self, conn: Connection) -> None:
         replayed = 0
+        viewer: Viewer | None = None  # what the user may see now; read once, and only if anything is replayed
         while True:
             async with self.sessionmaker() as session:
                 items = await feed.items_after(session, conn.user_id, conn.last_seq, REPLAY_PAGE)
-                frames = await frames_for(session, items)
+                if items and viewer is None:
+                    viewer = await viewer_of(session, conn.user_id)
+                frames = await frames_for(session, items, viewer) if viewer is not None else []
             for frame in frames:
                 await self._send(conn, json.dumps(frame))
                 conn.last_seq = frame["seq"]
@@ -262,12 +301,44 @@ class Hub:
         """Stop feeding a socket that does not keep up; it resumes later from its cursor."""
         if conn.dropped:
             return
-        conn.dropped = True
         self.metrics.slow_drops.inc()
         log.info("slow consumer dropped", extra={"user_id": conn.user_id})
+        self.end(conn, protocol.CLOSE_SLOW_CONSUMER)
+
+    def end(self, conn: Connection, code: int) -> None:
+        """Stop the socket's pump now (also mid-replay); its endpoint closes it with ``code``."""
+        if conn.dropped:
+            return
+        conn.close_code = code
         pump = self._pumps.get(conn)
-        if pump is not None:
+        if pump is not None and pump is not asyncio.current_task():  # the pump itself stops after its step
             pump.cancel()
+
+    async def _sweep_sessions(self) -> None:
+        """Every SESSION_SWEEP_SECS: close the sockets of sessions that ended since the last look."""
+        since = utcnow() - SESSION_SWEEP_OVERLAP
+        for sweep in itertools.count(1):
+            await asyncio.sleep(self.session_sweep_secs)
+            now = utcnow()
+            try:
+                async with self.sessionmaker() as session:
+                    ended = await sessions_ended_between(session, since, now)
+                    if sweep % SESSION_FULL_CHECK_SWEEPS == 0:
+                        held = {c.session_id for p in self._by_user.values() for c in p if c.session_id is not None}
+                        ended |= held - await live_sessions(session, held)
+            except Exception:  # the database is away for a moment: the next look covers this one
+                log.warning("could not look for ended sessions; will look again", exc_info=True)
+                continue
+            since = now - SESSION_SWEEP_OVERLAP  # clocks of nodes differ a little: look back a bit
+            if ended:
+                self.end_sessions(ended)
+
+    def end_sessions(self, session_ids: set[int]) -> None:
+        for peers in list(self._by_user.values()):
+            for conn in list(peers):
+                if conn.session_id in session_ids:
+                    log.info("socket closed: its session ended", extra={"user_id": conn.user_id})
+                    self.end(conn, protocol.CLOSE_UNAUTHENTICATED)
 
     async def catch_up_all(self) -> None:
         """After a broker outage: every socket replays what it may have missed."""
@@ -277,8 +348,9 @@ class Hub:
                     self.drop_slow(conn)
 
     async def close(self) -> None:
-        if self._ticker is not None:
-            self._ticker.cancel()
+        for task in (self._ticker, self._sweeper):
+            if task is not None:
+                task.cancel()
         for pump in list(self._pumps.values()):
             pump.cancel()
 

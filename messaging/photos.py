@@ -35,7 +35,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from consent.policy import Decision, narrowed
 from media.models import Photo, PhotoAccess, PhotoRendition, PhotoStatus, PhotoTag
 from media.pipeline import decisions_for, mask_key, parse_mask_key
+from media.storage import Storage
 from messaging import audience, protocol
+from messaging.archive import stale
 from messaging.broker.base import Broker
 from messaging.delivery import deliver, deliver_many
 from messaging.models import FeedItem
@@ -60,9 +62,9 @@ async def share(uow: UnitOfWork, broker: Broker, photo: Photo) -> set[str]:
     return await apply(uow, broker, photo.id, Mode.SHARE)
 
 
-async def apply(uow: UnitOfWork, broker: Broker, photo_id: int, mode: Mode) -> set[str]:
+async def apply(uow: UnitOfWork, broker: Broker, photo_id: int, mode: Mode, storage: Storage | None = None) -> set[str]:
     """Make who-sees-what for this photo match the policy; returns mask keys still to render."""
-    return (await apply_many(uow, broker, [photo_id], mode)).get(photo_id, set())
+    return (await apply_many(uow, broker, [photo_id], mode, storage)).get(photo_id, set())
 
 
 @dataclass
@@ -74,8 +76,12 @@ class _Changes:
     blocked: dict[int, set[int]] = field(default_factory=dict)  # newly blocked photo -> its staff
 
 
-async def apply_many(uow: UnitOfWork, broker: Broker, photo_ids: list[int], mode: Mode) -> dict[int, set[str]]:
+async def apply_many(
+    uow: UnitOfWork, broker: Broker, photo_ids: list[int], mode: Mode, storage: Storage | None = None
+) -> dict[int, set[str]]:
     """``apply`` for many photos, reading everything once and delivering in one go.
+    Archives holding a photo someone lost (or now gets more masked) go stale, their
+    ZIPs deleted from ``storage`` after commit.
 
     Returns, per photo, the mask keys recipients still wait for (photos with none left out)."""
     session = uow.session
@@ -117,6 +123,11 @@ async def apply_many(uow: UnitOfWork, broker: Broker, photo_ids: list[int], mode
         by_users[frozenset(retracted_from)].append(rendition_id)
     for people, rendition_ids in by_users.items():
         await _rewrite_as_retracted(session, people, rendition_ids)
+    if changes.retractions:
+        photo_of = {r.id: r.photo_id for by_key in renditions.values() for r in by_key.values()}
+        touched = {photo_of[r] for r in changes.retractions if r in photo_of}
+        losers = {u for users in changes.retractions.values() for u in users}
+        await stale.invalidate(uow, losers, photos=touched, storage=storage)
     await deliver_many(
         uow,
         broker,
@@ -202,13 +213,14 @@ async def photos_showing(session: AsyncSession, child_id: int) -> list[int]:
     return sorted(set(rows))
 
 
-async def withdraw(uow: UnitOfWork, broker: Broker, child_id: int) -> list[int]:
-    """A consent for this child was withdrawn: re-apply the policy to every photo showing it.
+async def withdraw(uow: UnitOfWork, broker: Broker, child_id: int, storage: Storage | None = None) -> list[int]:
+    """A consent for this child was withdrawn: re-apply the policy to every photo showing it
+    (and make the archives holding one stale).
 
     Returns the photos that now wait for a masked rendition to be made."""
     photo_ids = await photos_showing(uow.session, child_id)
     waiting: list[int] = []
     for start in range(0, len(photo_ids), WITHDRAW_CHUNK):
         chunk = photo_ids[start : start + WITHDRAW_CHUNK]
-        waiting.extend(sorted(await apply_many(uow, broker, chunk, Mode.NARROW)))
+        waiting.extend(sorted(await apply_many(uow, broker, chunk, Mode.NARROW, storage)))
     return waiting

@@ -31,6 +31,8 @@ POST_ACK = "post_ack"
 PHOTO = "photo"  # ref: a photo rendition, so each recipient's frame names the rendition they may see
 PHOTO_UPLOAD = "photo_upload"  # ref: the photo; its processing status, for the uploader
 ARCHIVE = "archive"  # ref: an archive ("download everything"), for the guardian who asked
+CHILD = "child"  # ref: a child; only in ``child.retracted``
+GROUP = "group"  # ref: a group; only in ``group.retracted``
 
 CREATED = "created"
 EDITED = "edited"
@@ -61,8 +63,10 @@ PHOTO_UPLOAD_BLOCKED = kind(PHOTO_UPLOAD, BLOCKED)
 ARCHIVE_READY = kind(ARCHIVE, FINISHED)
 PHOTO_RETRACTED = kind(PHOTO, RETRACTED)  # ref: the rendition taken back; sent as a ``retract`` frame
 ARCHIVE_PROGRESS = kind(ARCHIVE, ADVANCED)  # transient: a build's percentage, sent as a ``progress`` frame
+CHILD_RETRACTED = kind(CHILD, RETRACTED)  # a guardian was taken off the child: all of it goes
+GROUP_RETRACTED = kind(GROUP, RETRACTED)  # a staff member left the group: all of it goes
 
-RETRACT_KINDS = (PHOTO_RETRACTED,)
+RETRACT_KINDS = (PHOTO_RETRACTED, CHILD_RETRACTED, GROUP_RETRACTED)
 TRANSIENT_KINDS = (ARCHIVE_PROGRESS,)  # not in the feed: no ``seq``, lost when no socket is open
 
 
@@ -84,6 +88,8 @@ EVENT_KINDS = (
     PHOTO_UPLOAD_FAILED,
     PHOTO_UPLOAD_BLOCKED,
     PHOTO_RETRACTED,
+    CHILD_RETRACTED,
+    GROUP_RETRACTED,
     ARCHIVE_READY,
     ARCHIVE_PROGRESS,
     *(kind(c, EDITED) for c in EDITABLE),
@@ -98,9 +104,11 @@ CLOSE_TOO_BIG = 4413
 CLOSE_RATE_LIMITED = 4429
 CLOSE_PROTOCOL_ERROR = 4400
 CLOSE_TRY_AGAIN = 1013  # the standard "try again later": the node could not finish the handshake now
+CLOSE_BAD_DATA = 1007  # the standard "invalid frame payload data": JSON nested too deeply to read
 
 CLOSE_CODES = (
     CLOSE_TRY_AGAIN,
+    CLOSE_BAD_DATA,
     CLOSE_PROTOCOL_ERROR,
     CLOSE_UNAUTHENTICATED,
     CLOSE_FORBIDDEN,

@@ -16,6 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from messaging import protocol
 from messaging.archive.service import render_archives
+from messaging.entitlement import Viewer, withhold
 from messaging.models import AbsenceReport, DiaryEntry, FeedItem, GroupPost, NewsItem, PostAck, ThreadMessage
 from messaging.photo_render import render_photos, render_retractions, render_uploads
 from messaging.reads_query import read_by_staff
@@ -192,8 +193,25 @@ RENDERERS: dict[str, Renderer] = {
 }
 
 
+async def _scope_retractions(content: str, ids: set[int]) -> dict[int, Data]:
+    """``child.retracted`` / ``group.retracted``: only what is taken back, by id."""
+    return {i: {"id": i, "ref": {"content": content, "id": i}} for i in ids}
+
+
+async def _child_retractions(session: AsyncSession, ids: set[int]) -> dict[int, Data]:
+    return await _scope_retractions(protocol.CHILD, ids)
+
+
+async def _group_retractions(session: AsyncSession, ids: set[int]) -> dict[int, Data]:
+    return await _scope_retractions(protocol.GROUP, ids)
+
+
 # kinds whose data is not the content itself: a retraction names what it takes back
-KIND_RENDERERS: dict[str, Renderer] = {protocol.PHOTO_RETRACTED: render_retractions}
+KIND_RENDERERS: dict[str, Renderer] = {
+    protocol.PHOTO_RETRACTED: render_retractions,
+    protocol.CHILD_RETRACTED: _child_retractions,
+    protocol.GROUP_RETRACTED: _group_retractions,
+}
 
 
 def _renderer_key(kind: str) -> str:
@@ -222,6 +240,11 @@ def event_frame(seq: int, kind: str, data: Data) -> Data:
     return {"type": protocol.frame_type(kind), "seq": seq, "kind": kind, "data": data}
 
 
-async def frames_for(session: AsyncSession, items: Sequence[FeedItem]) -> list[Data]:
+async def frames_for(session: AsyncSession, items: Sequence[FeedItem], viewer: Viewer) -> list[Data]:
+    """Stored feed items as event frames, with what ``viewer`` may no longer see withheld
+    (``messaging.entitlement``)."""
+    if not items:
+        return []
     rendered = await render(session, [(i.kind, i.ref_id) for i in items])
-    return [event_frame(i.seq, i.kind, rendered[(i.kind, i.ref_id)]) for i in items]
+    frames = [event_frame(i.seq, i.kind, rendered[(i.kind, i.ref_id)]) for i in items]
+    return await withhold(session, viewer, frames)

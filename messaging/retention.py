@@ -2,14 +2,18 @@
 expire, and a child is purged once its leaving window has passed.
 
 The purge removes, for that child: every photo showing only that child (its
-original and every rendition in storage, and its rows); the child's tag on
-photos that show other children too (those families keep what they were
-given); its diary, family thread, absences, confirmations, consents and their
-audit trail, archives (objects and rows); the child itself; and the accounts of
-guardians who have no other child here. Group posts stay. Storage goes
-first and the rows after it in one transaction, so a rerun after a failure
-finishes the job; a child already purged is simply not found (idempotent).
-A ``PurgeLog`` row keeps the counts, never content.
+original and every rendition in storage, and its rows); its diary, family
+thread, absences, confirmations, consents and their audit trail, archives
+(objects and rows); the child itself; and the accounts of guardians who have no
+other child here (their sockets close within seconds: the hubs notice the
+sessions are gone). On a photo that shows other children too, the child's tag
+becomes an anonymous tombstone: its mask rectangle stays, it has no name and no
+consent, so every later decision still masks it (or blocks the photo) and a
+purge never widens who sees a photo. Guardians who keep an account lose what
+they had through this child (``messaging.takeback``, as if taken off it). Group
+posts stay. Storage goes first and the rows after it in one transaction, so a
+rerun after a failure finishes the job; a child already purged is simply not
+found (idempotent). A ``PurgeLog`` row keeps the counts, never content.
 """
 
 from __future__ import annotations
@@ -18,14 +22,17 @@ import datetime as dt
 import logging
 from dataclasses import dataclass, field
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import delete, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from media.models import Photo, PhotoTag
 from media.storage import Storage, object_key
 from messaging.archive.build import archive_key
 from messaging.archive.models import Archive, ArchiveStatus
+from messaging.archive.stale import delete_stale_objects
+from messaging.broker.base import Broker
 from messaging.models import AbsenceReport, DiaryEntry, PurgeLog, ThreadMessage
+from messaging.takeback import TakeBackService
 from portal.database import utcnow
 from portal.roster.dates import today_for
 from portal.roster.models import Child, Guardianship, Organisation, User
@@ -84,7 +91,7 @@ async def _count(
 
 
 async def purge_child(
-    sessionmaker: async_sessionmaker[AsyncSession], storage: Storage, child_id: int
+    sessionmaker: async_sessionmaker[AsyncSession], storage: Storage, broker: Broker, child_id: int
 ) -> dict[str, int] | None:
     """Purge one child whose window has passed; ``None`` if it is gone already or not due."""
     async with UnitOfWork(sessionmaker) as uow:
@@ -120,7 +127,17 @@ async def purge_child(
         }
         if plan.photos:
             await session.execute(delete(Photo).where(Photo.id.in_(plan.photos)))
-        # the database cascades: tags, diary, thread, absences, acks, guardianships, consents, trail, archives
+        # the tags that stay (other children are in those photos) keep their mask, anonymously
+        await session.execute(update(PhotoTag).where(PhotoTag.child_id == child_id).values(former_child_id=child_id))
+        staying = sorted(
+            set(await session.scalars(select(Guardianship.user_id).where(Guardianship.child_id == child_id)))
+            - set(plan.guardians_leaving)
+        )
+        await session.execute(delete(Guardianship).where(Guardianship.child_id == child_id))
+        take_back = TakeBackService(broker, storage)
+        for user_id in staying:
+            await take_back.guardian_removed(uow, user_id, child_id)
+        # the database cascades: diary, thread, absences, acks, consents, trail, archives (tags: set to null)
         await session.execute(delete(Child).where(Child.id == child_id))
         if plan.guardians_leaving:
             await session.execute(delete(User).where(User.id.in_(plan.guardians_leaving)))
@@ -147,12 +164,14 @@ async def expire_archives(sessionmaker: async_sessionmaker[AsyncSession], storag
     return len(expired)
 
 
-async def run(sessionmaker: async_sessionmaker[AsyncSession], storage: Storage) -> dict[str, int]:
-    """The hourly housekeeping: expire archives, purge every child that is due."""
+async def run(sessionmaker: async_sessionmaker[AsyncSession], storage: Storage, broker: Broker) -> dict[str, int]:
+    """The hourly housekeeping: expire archives, delete stale ones that are still stored,
+    purge every child that is due."""
     expired = await expire_archives(sessionmaker, storage)
+    stale_deleted = await delete_stale_objects(sessionmaker, storage)
     async with sessionmaker() as session:
         due = await due_children(session)
     purged = 0
     for child_id in due:
-        purged += await purge_child(sessionmaker, storage, child_id) is not None
-    return {"archives_expired": expired, "children_purged": purged}
+        purged += await purge_child(sessionmaker, storage, broker, child_id) is not None
+    return {"archives_expired": expired, "stale_archives_deleted": stale_deleted, "children_purged": purged}

@@ -19,9 +19,11 @@ from starlette.routing import BaseRoute, Route
 from messaging import absence, acks, audience, edits, feed, news, protocol, reads, service
 from messaging.broker.base import Broker
 from messaging.delivery import delivered
+from messaging.entitlement import viewer_of
 from messaging.hub import Hub
 from messaging.models import AbsenceReport, DiaryEntry, FeedItem, GroupPost, NewsItem, ThreadMessage
 from messaging.render import frames_for, render
+from portal.database import MAX_ID, is_count, is_id
 from portal.errors import InvalidInput
 from portal.roster.models import User
 from portal.uow import UnitOfWork
@@ -73,6 +75,8 @@ def _int_param(request: Request, name: str, default: int, maximum: int | None = 
         raise InvalidInput(detail=f"'{name}' must be a whole number") from None
     if value < 0:
         raise InvalidInput(detail=f"'{name}' must not be negative")
+    if value > MAX_ID:
+        raise InvalidInput(detail=f"'{name}' is larger than any {name} can be")
     return min(value, maximum) if maximum is not None else value
 
 
@@ -100,7 +104,7 @@ async def feed_history(request: Request) -> Response:
         else:
             items = await feed.items_after(act.session, act.user.id, _int_param(request, "after", 0), limit + 1)
             more, items = len(items) > limit, items[:limit]
-        frames = await frames_for(act.session, items)
+        frames = await frames_for(act.session, items, await viewer_of(act.session, act.user.id, act.today))
         current = await feed.last_seq(act.session, act.user.id)
     return JSONResponse({"items": frames, "last_seq": current, "more": more})
 
@@ -220,7 +224,7 @@ async def delete_item(request: Request) -> Response:
 async def create_news(request: Request) -> Response:
     data = await json_body(request)
     location_id = data.get("location_id")
-    if location_id is not None and type(location_id) is not int:
+    if location_id is not None and not is_id(location_id):
         raise InvalidInput(detail="'location_id' must be a number or null")
     async with acting(request) as act:
         item = await news.publish_news(
@@ -294,7 +298,7 @@ async def pinned(request: Request) -> Response:
 async def reply_to_post(request: Request) -> Response:
     data = await json_body(request)
     child_id = data.get("child_id")
-    if type(child_id) is not int:
+    if not is_id(child_id):
         raise InvalidInput(detail="'child_id' must be a number")
     async with acting(request) as act:
         message = await acks.reply_to_post(
@@ -316,10 +320,10 @@ async def mark_read(request: Request) -> Response:
     raw_items = data.get("items", [])
     feed_seq = data.get("feed_seq")
     if not isinstance(raw_items, list) or not all(
-        isinstance(i, dict) and isinstance(i.get("content"), str) and type(i.get("id")) is int for i in raw_items
+        isinstance(i, dict) and isinstance(i.get("content"), str) and is_id(i.get("id")) for i in raw_items
     ):
         raise InvalidInput(detail="'items' must be a list of {content, id}")
-    if feed_seq is not None and (type(feed_seq) is not int or feed_seq < 0):
+    if feed_seq is not None and not is_count(feed_seq):
         raise InvalidInput(detail="'feed_seq' must be a whole number")
     async with acting(request) as act:
         await reads.mark_read(act.uow, act.broker, act.user, [(i["content"], i["id"]) for i in raw_items])

@@ -12,20 +12,43 @@ from __future__ import annotations
 import datetime as dt
 from zoneinfo import ZoneInfo
 
+from sqlalchemy import exists, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from media.models import Photo, PhotoTag
 from messaging import audience, protocol
 from messaging.broker.base import Broker
 from messaging.delivery import clean_text, deliver
 from messaging.models import DiaryEntry, GroupPost, ThreadMessage
 from messaging.render import about_child_data, group_post_data
-from portal.database import insert_row
+from portal.database import insert_row, is_id
 from portal.errors import InvalidInput
-from portal.roster.models import Organisation, User
+from portal.roster.models import Child, Organisation, User
 from portal.uow import UnitOfWork
 
 MAX_MEDIA_PER_ENTRY = 50
 WEEKEND = (5, 6)
+
+
+async def _check_media(session: AsyncSession, child: Child, media: list[int]) -> None:
+    """A diary entry's photos are photos of the child's group that show the child (or
+    no child at all): never another group's, never one only of other children."""
+    if not media:
+        return
+    shows_other = exists().where(PhotoTag.photo_id == Photo.id, PhotoTag.child_id != child.id)
+    shows_child = exists().where(PhotoTag.photo_id == Photo.id, PhotoTag.child_id == child.id)
+    found = set(
+        await session.scalars(
+            select(Photo.id).where(
+                Photo.id.in_(media),
+                Photo.organisation_id == child.organisation_id,
+                Photo.group_id == child.group_id,
+                or_(shows_child, ~shows_other),
+            )
+        )
+    )
+    if found != set(media):
+        raise InvalidInput("diary.bad_media")
 
 
 async def organisation_of(session: AsyncSession, user: User) -> Organisation:
@@ -66,8 +89,9 @@ async def write_diary_entry(
     today = audience.today_for(await organisation_of(session, user))
     child = await audience.child_for_posting(session, user, child_id, today)
     media = list(media_ids or [])
-    if len(media) > MAX_MEDIA_PER_ENTRY or not all(isinstance(m, int) and m > 0 for m in media):
+    if len(media) > MAX_MEDIA_PER_ENTRY or not all(is_id(m) for m in media):
         raise InvalidInput(detail="media_ids must be a short list of photo ids")
+    await _check_media(session, child, media)
     entry = DiaryEntry(
         organisation_id=user.organisation_id,
         child_id=child.id,

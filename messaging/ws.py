@@ -1,11 +1,12 @@
 """The ``/ws`` endpoint: the hello handshake (cookie with an Origin check, or a bearer
 token), then the hub's pump for that socket and a receive loop for client frames
-(pings, within size and rate limits), and the close code when it ends."""
+(pings, within size and rate limits), and the close code when it ends: the
+hub's (4408 too slow, 4401 its session ended: logout, a locked tablet, ...)
+or the receive loop's."""
 
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import datetime as dt
 import json
 import logging
@@ -18,15 +19,12 @@ from starlette.websockets import WebSocket, WebSocketDisconnect
 
 from messaging import protocol
 from messaging.hub import Connection, Hub, close_quietly
-from portal.accounts.models import SessionKind
-from portal.accounts.service import Principal, resolve_caller, session_ends_at
-from portal.database import utcnow
+from portal.accounts.service import Principal, resolve_caller
+from portal.database import is_count
 from portal.errors import NotFound
 from portal.web.requests import SESSION_COOKIE, runtime
 
 log = logging.getLogger(__name__)
-
-SESSION_RECHECK_SECS = 60.0  # a tablet unlock's socket looks at its session at least this often
 
 
 def _hub(websocket: WebSocket) -> Hub:
@@ -88,8 +86,10 @@ async def _receive_hello(websocket: WebSocket) -> dict[str, Any] | int:
         hello = json.loads(raw)
     except ValueError:
         return protocol.CLOSE_PROTOCOL_ERROR
+    except RecursionError:  # nested too deeply to read: not data this protocol has
+        return protocol.CLOSE_BAD_DATA
     after = hello.get("after", 0) if isinstance(hello, dict) else None
-    if not isinstance(hello, dict) or hello.get("type") != protocol.HELLO or type(after) is not int or after < 0:
+    if not isinstance(hello, dict) or hello.get("type") != protocol.HELLO or not is_count(after):
         return protocol.CLOSE_PROTOCOL_ERROR
     return hello
 
@@ -110,25 +110,14 @@ async def _receive_loop(websocket: WebSocket, hub: Hub, conn: Connection) -> int
             return protocol.CLOSE_RATE_LIMITED
         if len(raw.encode()) > protocol.MAX_CLIENT_FRAME_BYTES:
             return protocol.CLOSE_TOO_BIG
-        with contextlib.suppress(ValueError, AttributeError):
-            if json.loads(raw).get("type") == protocol.PING:
-                hub.ping(conn)
-
-
-async def _session_watch(websocket: WebSocket, principal: Principal) -> int:
-    """For a tablet unlock: wait until the session would end (it slides while people
-    use the tablet), then look again; close with 4401 once it has (the tablet locked)."""
-    rt = runtime(websocket)
-    ends_at: dt.datetime | None = principal.session.expires_at
-    while ends_at is not None:
-        await asyncio.sleep(min(SESSION_RECHECK_SECS, max(0.0, (ends_at - utcnow()).total_seconds())))
         try:
-            async with rt.uow() as uow:
-                ends_at = await session_ends_at(uow.session, principal.session.id)
-        except Exception:  # the database is away for a moment: look again later
-            log.warning("could not check a tablet session; will look again", exc_info=True)
-            ends_at = utcnow() + dt.timedelta(seconds=SESSION_RECHECK_SECS)
-    return protocol.CLOSE_UNAUTHENTICATED
+            frame = json.loads(raw)
+        except ValueError:
+            continue
+        except RecursionError:
+            return protocol.CLOSE_BAD_DATA
+        if isinstance(frame, dict) and frame.get("type") == protocol.PING:
+            hub.ping(conn)
 
 
 async def websocket_endpoint(websocket: WebSocket) -> None:
@@ -148,12 +137,10 @@ async def websocket_endpoint(websocket: WebSocket) -> None:
         await close_quietly(_StarletteSocket(websocket), principal, 5)
         return
     socket = _StarletteSocket(websocket)
-    conn = await hub.attach(principal.user.id, socket, hello["after"])
+    conn = await hub.attach(principal.user.id, socket, hello["after"], principal.session.id)
     pump = asyncio.create_task(hub.run(conn, hello["after"]))
     receiver = asyncio.create_task(_receive_loop(websocket, hub, conn))
     tasks: set[asyncio.Task[Any]] = {pump, receiver}
-    if principal.session.kind is SessionKind.TABLET:
-        tasks.add(asyncio.create_task(_session_watch(websocket, principal)))
     code: int | None = None
     try:
         done, _ = await asyncio.wait(tasks, return_when=asyncio.FIRST_COMPLETED)
@@ -164,8 +151,8 @@ async def websocket_endpoint(websocket: WebSocket) -> None:
             task.cancel()
         await asyncio.gather(*tasks, return_exceptions=True)
         await hub.detach(conn)
-    if conn.dropped:
-        code = protocol.CLOSE_SLOW_CONSUMER
+    if conn.close_code is not None:  # the hub ended it: too slow (4408), or its session ended (4401)
+        code = conn.close_code
     if code is not None:
         await close_quietly(socket, code, protocol.SLOW_CLOSE_TIMEOUT_SECS)
 

@@ -39,6 +39,7 @@ from messaging.broker import LocalBroker, RedisBroker
 from messaging.hub import Hub, HubMetrics
 from messaging.leaving import routes as leaving_routes
 from messaging.retention import RETENTION
+from messaging.takeback import TakeBackService
 from portal.accounts import profile_routes, tablet_routes
 from portal.accounts import routes as account_routes
 from portal.database import create_sessionmaker, engine_from_settings
@@ -48,7 +49,7 @@ from portal.mail import mailer_from_settings
 from portal.ratelimit import MemoryRateLimiter, RateLimiter, RedisRateLimiter
 from portal.runtime import Runtime
 from portal.settings import Settings
-from portal.web import roster_page, settings_routes
+from portal.web import people_routes, roster_page, settings_routes
 from portal.web.health import healthz, readyz
 from portal.web.metrics import Metrics, MetricsMiddleware, metrics_endpoint
 from portal.web.requests import language
@@ -188,6 +189,7 @@ async def open_runtime(settings: Settings, registry: CollectorRegistry | None = 
                 "storage": storage.ping,
             },
             extras={"storage": storage, "hub": hub},
+            take_back=TakeBackService(broker, storage),
         )
 
 
@@ -210,6 +212,7 @@ def create_app(settings: Settings) -> Starlette:
         *tablet_routes.routes,
         *settings_routes.routes,
         *roster_page.routes,
+        *people_routes.routes,
         *messaging_routes.routes,
         *media_routes.routes,
         *media_pages.routes,

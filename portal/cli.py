@@ -15,12 +15,17 @@ import datetime as dt
 import sys
 from collections.abc import Awaitable, Callable
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TextIO
 
 from portal.settings import Settings, SettingsError
 
 if TYPE_CHECKING:
+    import uvicorn
+
     from portal.roster.file_import import Kind
+    from portal.roster.models import Organisation, User
+    from portal.runtime import Runtime
+    from portal.uow import UnitOfWork
 
 Command = Callable[[argparse.Namespace, Settings], int]
 
@@ -92,6 +97,11 @@ def _parser() -> argparse.ArgumentParser:
         action="store_true",
         help="Validate and report without changing anything.",
     )
+    p.add_argument(
+        "--confirm-removals",
+        action="store_true",
+        help="Take guardians the file no longer names off their children (run with --dry-run first to see who).",
+    )
     p = add(
         "import-staff",
         cmd_import_staff,
@@ -100,6 +110,28 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("file", type=Path)
     p.add_argument("--org", required=True)
     p.add_argument("--dry-run", action="store_true")
+    p = add(
+        "deactivate",
+        cmd_deactivate,
+        "End an account (someone who left): no sign-in, every session and socket closed, off every child and group.",
+    )
+    p.add_argument("email")
+    p.add_argument("--org", required=True)
+    p.add_argument("--reason", required=True, help="Why (kept in the roster's audit log).")
+    p = add(
+        "reactivate", cmd_reactivate, "Let a deactivated account sign in again (children and groups: via the roster)."
+    )
+    p.add_argument("email")
+    p.add_argument("--org", required=True)
+    p = add(
+        "remove-guardian",
+        cmd_remove_guardian,
+        "Take a guardian off a child (a court order, a wrong address): their access to the child ends at once.",
+    )
+    p.add_argument("email")
+    p.add_argument("--org", required=True)
+    p.add_argument("--child", required=True, help="The child's reference from the roster (child_ref) or its id.")
+    p.add_argument("--reason", required=True, help="Why (kept in the roster's audit log).")
     p = add(
         "outbox",
         cmd_outbox,
@@ -187,6 +219,7 @@ def _import(args: argparse.Namespace, settings: Settings, kind: Kind) -> int:
     from portal.errors import DomainError
     from portal.roster.csvfile import ImportRejected
     from portal.roster.file_import import import_file
+    from portal.roster.service import RemovalsNeedConfirming
 
     lang = settings.language
     try:
@@ -198,7 +231,19 @@ def _import(args: argparse.Namespace, settings: Settings, kind: Kind) -> int:
     async def run() -> int:
         async with open_runtime(settings) as rt:
             try:
-                report = await import_file(rt, args.org, kind, data, dry_run=args.dry_run, today=dt.date.today())
+                report = await import_file(
+                    rt,
+                    args.org,
+                    kind,
+                    data,
+                    dry_run=args.dry_run,
+                    confirm_removals=getattr(args, "confirm_removals", False),
+                )
+            except RemovalsNeedConfirming as exc:
+                print(f"schriftje: {exc.message(lang)} Nothing was changed.", file=sys.stderr)
+                _print_people("guardian to remove", exc.report.guardians_removed, sys.stderr)
+                print("Run again with --confirm-removals to apply.", file=sys.stderr)
+                return 1
             except ImportRejected as exc:
                 print(
                     f"{args.file}: {len(exc.errors)} problem(s); nothing was changed.",
@@ -215,6 +260,10 @@ def _import(args: argparse.Namespace, settings: Settings, kind: Kind) -> int:
         else:
             print(f"{args.file}: imported into '{args.org}'")
         _print_report(report.as_dict())
+        _print_people("guardian removed" if not args.dry_run else "guardian to remove", report.guardians_removed)
+        _print_people("guardian added (new photos of the child wait for their consent)", report.guardians_added)
+        for person in report.deactivated:
+            print(f"  account deactivated: {person}")
         return 0
 
     return _run(run())
@@ -225,12 +274,101 @@ def _print_report(report: dict[str, int]) -> None:
         print(f"  {key.replace('_', ' ')}: {value}")
 
 
+def _print_people(what: str, pairs: list[tuple[str, str]], out: TextIO = sys.stdout) -> None:
+    for child, person in pairs:
+        print(f"  {what}: {person} of {child}", file=out)
+
+
 def cmd_import(args: argparse.Namespace, settings: Settings) -> int:
     return _import(args, settings, "roster")
 
 
 def cmd_import_staff(args: argparse.Namespace, settings: Settings) -> int:
     return _import(args, settings, "staff")
+
+
+# ---- ending access -------------------------------------------------------------------
+
+
+def _with_member(
+    settings: Settings,
+    org_slug: str,
+    email: str,
+    act: Callable[[Runtime, UnitOfWork, Organisation, User], Awaitable[str]],
+) -> int:
+    """Run ``act`` on one member of an organisation in one transaction; print what it says."""
+    from portal.accounts.service import find_user_by_email
+    from portal.app import open_runtime
+    from portal.errors import DomainError
+    from portal.roster.service import get_organisation
+
+    async def run() -> int:
+        async with open_runtime(settings) as rt:
+            try:
+                async with rt.uow() as uow:
+                    org = await get_organisation(uow.session, org_slug)
+                    user = await find_user_by_email(uow.session, org.id, email)
+                    if user is None:
+                        print(f"schriftje: no user {email} in '{org_slug}'", file=sys.stderr)
+                        return 1
+                    done = await act(rt, uow, org, user)
+            except DomainError as exc:
+                print(f"schriftje: {exc.message(settings.language)}", file=sys.stderr)
+                return 1
+        print(done)
+        return 0
+
+    return _run(run())
+
+
+def cmd_deactivate(args: argparse.Namespace, settings: Settings) -> int:
+    from portal.accounts.deactivation import deactivate
+    from portal.roster.membership import check_reason
+
+    async def act(rt: Runtime, uow: UnitOfWork, org: Organisation, user: User) -> str:
+        ended = await deactivate(uow.session, org, None, user, check_reason(args.reason))
+        await rt.take_back(uow, ended)
+        return (
+            f"{user.email}: deactivated; every session ends within seconds"
+            if ended
+            else f"{user.email}: already deactivated"
+        )
+
+    return _with_member(settings, args.org, args.email, act)
+
+
+def cmd_reactivate(args: argparse.Namespace, settings: Settings) -> int:
+    from portal.accounts.deactivation import reactivate
+
+    async def act(rt: Runtime, uow: UnitOfWork, org: Organisation, user: User) -> str:
+        await reactivate(uow.session, org, None, user)
+        return f"{user.email}: may sign in again; add children or groups through the roster"
+
+    return _with_member(settings, args.org, args.email, act)
+
+
+def cmd_remove_guardian(args: argparse.Namespace, settings: Settings) -> int:
+    from sqlalchemy import or_, select
+
+    from portal.errors import NotFound
+    from portal.roster.membership import check_reason, remove_guardian
+    from portal.roster.models import Child
+
+    async def act(rt: Runtime, uow: UnitOfWork, org: Organisation, user: User) -> str:
+        ref = args.child
+        child = await uow.session.scalar(
+            select(Child).where(
+                Child.organisation_id == org.id,
+                or_(Child.external_ref == ref, Child.id == (int(ref) if ref.isdigit() else -1)),
+            )
+        )
+        if child is None:
+            raise NotFound()
+        ended = await remove_guardian(uow.session, org, None, child.id, user.id, check_reason(args.reason))
+        await rt.take_back(uow, ended)
+        return f"{user.email}: no longer a guardian of {child.full_name}"
+
+    return _with_member(settings, args.org, args.email, act)
 
 
 # ---- mail and links ------------------------------------------------------------------
@@ -284,12 +422,14 @@ def cmd_settings(args: argparse.Namespace, settings: Settings) -> int:
 # ---- serving -------------------------------------------------------------------------
 
 
-def _serve(settings: Settings, host: str, port: int) -> int:
+def uvicorn_config(settings: Settings, host: str, port: int) -> uvicorn.Config:
+    """How ``schriftje serve`` runs the app. ``X-Forwarded-For`` and ``-Proto`` count only
+    from ``FORWARDED_ALLOW_IPS`` (the proxy in front); from anyone else they are ignored."""
     import uvicorn
 
     from portal.app import create_app
 
-    config = uvicorn.Config(
+    return uvicorn.Config(
         create_app(settings),
         host=host,
         port=port,
@@ -301,7 +441,12 @@ def _serve(settings: Settings, host: str, port: int) -> int:
         ws_max_size=64 * 1024,
         ws_per_message_deflate=False,  # frames are small JSON; compressing each cost ~19 % of a node's CPU
     )
-    uvicorn.Server(config).run()
+
+
+def _serve(settings: Settings, host: str, port: int) -> int:
+    import uvicorn
+
+    uvicorn.Server(uvicorn_config(settings, host, port)).run()
     return 0
 
 

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import datetime as dt
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 from babel.dates import format_date as babel_format_date
 from babel.messages.pofile import read_po
@@ -46,6 +47,12 @@ def texts_with_prefix(prefix: str, lang: str = DEFAULT_LANGUAGE) -> dict[str, st
 def format_date(day: dt.date, lang: str = DEFAULT_LANGUAGE) -> str:
     """``31 januari 2027`` / ``31 January 2027``: how dates read in texts for people."""
     return str(babel_format_date(day, "d MMMM y", locale=lang if lang in LANGUAGES else DEFAULT_LANGUAGE))
+
+
+def format_moment(moment: dt.datetime, zone: str, lang: str = DEFAULT_LANGUAGE) -> str:
+    """``4 december 2026 14:05`` in the organisation's time zone."""
+    local = moment.astimezone(ZoneInfo(zone))
+    return f"{format_date(local.date(), lang)} {local:%H:%M}"
 
 
 def format_month(year: int, month: int, lang: str = DEFAULT_LANGUAGE) -> str:

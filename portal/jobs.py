@@ -16,3 +16,4 @@ class JobQueue(Protocol):
 
 SEND_INVITATION = "accounts.send_invitation"
 SEND_PASSWORD_RESET = "accounts.send_password_reset"  # noqa: S105 (a job name)
+SEND_PIN_LOCKED = "accounts.send_pin_locked"

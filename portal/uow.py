@@ -24,6 +24,11 @@ class UnitOfWork:
         self._callbacks: list[AfterCommit] = []
         self.session: AsyncSession
 
+    @property
+    def sessionmaker(self) -> async_sessionmaker[AsyncSession]:
+        """For side effects after commit that need a transaction of their own."""
+        return self._sessionmaker
+
     def after_commit(self, callback: AfterCommit) -> None:
         self._callbacks.append(callback)
 

@@ -24,9 +24,9 @@ from messaging.archive import build as archive_build
 from messaging.archive.service import BUILD_ARCHIVE
 from messaging.leaving import notices as leaving_notices
 from messaging.retention import RETENTION
-from portal.accounts.invitations import prepare_link_mail
+from portal.accounts.invitations import prepare_link_mail, prepare_pin_locked_mail
 from portal.accounts.models import TokenPurpose
-from portal.jobs import SEND_INVITATION, SEND_PASSWORD_RESET
+from portal.jobs import SEND_INVITATION, SEND_PASSWORD_RESET, SEND_PIN_LOCKED
 from portal.uow import UnitOfWork
 from workers.context import JobContext
 
@@ -51,6 +51,15 @@ async def send_invitation(ctx: JobContext, user_id: int) -> bool:
 
 async def send_password_reset(ctx: JobContext, user_id: int) -> bool:
     return await _send_link_mail(ctx, user_id, TokenPurpose.RESET)
+
+
+async def send_pin_locked(ctx: JobContext, user_id: int, device_id: int) -> bool:
+    async with UnitOfWork(ctx["sessionmaker"]) as uow:
+        message = await prepare_pin_locked_mail(uow.session, ctx["settings"], user_id, device_id)
+    if message is None:
+        return False
+    await ctx["mailer"].send(message)
+    return True
 
 
 MAX_TRIES = 5
@@ -110,7 +119,7 @@ async def _share_rounds(ctx: JobContext, photo_id: int, mode: photos.Mode) -> bo
             async with UnitOfWork(sessionmaker) as uow:
                 await pipeline.add_renditions(uow, outcome)
         async with UnitOfWork(sessionmaker) as uow:
-            missing = await photos.apply(uow, ctx["broker"], photo_id, mode)
+            missing = await photos.apply(uow, ctx["broker"], photo_id, mode, ctx["storage"])
         if not missing:
             return True
     log.warning("photo sharing did not settle", extra={"photo_id": photo_id})
@@ -152,7 +161,7 @@ async def build_archive(ctx: JobContext, archive_id: int) -> str:
 async def retention(ctx: JobContext) -> dict[str, int]:
     """Hourly housekeeping: delete expired archives, purge children whose leaving window passed,
     and send the leaving e-mails that are due."""
-    done = await retention_service.run(ctx["sessionmaker"], ctx["storage"])
+    done = await retention_service.run(ctx["sessionmaker"], ctx["storage"], ctx["broker"])
     done["leaving_mails"] = await leaving_notices.send_due(ctx["sessionmaker"], ctx["mailer"], ctx["settings"])
     log.info("retention ran", extra=done)
     return done
@@ -161,6 +170,7 @@ async def retention(ctx: JobContext) -> dict[str, int]:
 FUNCTIONS: dict[str, JobFunction] = {
     SEND_INVITATION: send_invitation,
     SEND_PASSWORD_RESET: send_password_reset,
+    SEND_PIN_LOCKED: send_pin_locked,
     PROCESS_PHOTO: process_photo,
     SHARE_PHOTO: share_photo,
     BUILD_ARCHIVE: build_archive,

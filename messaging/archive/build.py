@@ -6,6 +6,7 @@ Members: ``photos/<YYYY-MM-DD_HHMM_id>.jpg`` (dated JPEGs, entry time = capture
 time), ``thumbs/`` (the book's thumbnails), the HTML book (``index.html``, one
 page per month, ``book.css``) and ``export.json``. Progress is written to the
 row as it goes; when done the guardian gets ``archive.ready`` in their feed.
+A take-back while it runs makes it start again (``messaging.archive.stale``).
 Safe to run again: a row that is no longer ``building`` is left alone, and the
 object key is fixed per archive, so a rerun overwrites.
 """
@@ -15,10 +16,13 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import json
+import logging
 import stat
 import zlib
 from collections.abc import AsyncIterator
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from typing import Final, Literal
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from stream_zip import NO_COMPRESSION_64, ZIP_64, AsyncMemberFile, async_stream_zip
@@ -30,11 +34,17 @@ from messaging.archive.book import pages
 from messaging.archive.contents import Contents, TextItem, read_contents
 from messaging.archive.models import Archive, ArchiveStatus
 from messaging.archive.photo_file import dated_jpeg, thumbnail_jpeg
+from messaging.archive.service import family_child
+from messaging.archive.stale import record_photos
 from messaging.broker.base import Broker
 from messaging.delivery import announce, deliver
 from portal.database import utcnow
+from portal.errors import NotFound
+from portal.roster.dates import today_for
 from portal.roster.models import Child, Organisation, User
 from portal.uow import UnitOfWork
+
+log = logging.getLogger(__name__)
 
 FILE_MODE = stat.S_IFREG | 0o644
 # one thread for the image work of every build: off the event loop, one photo at a time
@@ -98,10 +108,10 @@ class _Progress:
     """Every PROGRESS_STEP percent: the row (for HTTP readers) and a ``progress`` frame (for open sockets)."""
 
     def __init__(
-        self, sessionmaker: async_sessionmaker[AsyncSession], broker: Broker, archive: Archive, total: int
+        self, sessionmaker: async_sessionmaker[AsyncSession], broker: Broker, archive_id: int, user_id: int, total: int
     ) -> None:
         self.sessionmaker, self.broker, self.total, self.written = sessionmaker, broker, max(total, 1), 0
-        self.archive_id, self.user_id = archive.id, archive.user_id
+        self.archive_id, self.user_id = archive_id, user_id
 
     async def done(self, count: int) -> None:
         percent = min(99, count * 100 // self.total)
@@ -117,46 +127,120 @@ class _Progress:
         await announce(self.broker, {self.user_id}, protocol.ARCHIVE_PROGRESS, data)  # the broker never raises
 
 
+MAX_ROUNDS = 5  # builds started over because a take-back touched them while they ran
+
+
+@dataclass(frozen=True)
+class _Round:
+    """One attempt: what it writes, read in the transaction that recorded it."""
+
+    contents: Contents
+    generation: int
+    key: str
+    organisation_id: int
+    lang: str
+    expires: dt.datetime
+    user_id: int
+    photos: frozenset[tuple[int, str]]
+
+
 async def build(
     sessionmaker: async_sessionmaker[AsyncSession], storage: Storage, broker: Broker, archive_id: int
 ) -> ArchiveStatus | None:
-    """Build the archive; ``None`` if there is nothing (left) to build."""
+    """Build the archive; ``None`` if there is nothing (left) to build.
+
+    A round reads what the guardian may have now and records it (``ArchivePhoto``);
+    it publishes only if no take-back touched the archive meanwhile (the same
+    ``generation``) and the photos it wrote are still exactly what the guardian may
+    have. Otherwise it starts again."""
+    for _ in range(MAX_ROUNDS):
+        started = await _start_round(sessionmaker, archive_id)
+        if started is None:
+            return None
+        progress = _Progress(sessionmaker, broker, archive_id, started.user_id, len(started.contents.photos))
+        size = await storage.put(started.key, async_stream_zip(_members(storage, started, progress)), "application/zip")
+        outcome = await _publish(sessionmaker, broker, archive_id, started, size)
+        if outcome != _AGAIN:
+            return None if outcome is None else ArchiveStatus(outcome)
+        log.info("archive changed while it was built; building it again", extra={"archive_id": archive_id})
+    await fail(sessionmaker, archive_id)
+    return ArchiveStatus.FAILED
+
+
+async def _start_round(sessionmaker: async_sessionmaker[AsyncSession], archive_id: int) -> _Round | None:
     async with UnitOfWork(sessionmaker) as uow:
-        archive = await uow.session.get(Archive, archive_id)
+        session = uow.session
+        archive = await session.get(Archive, archive_id, with_for_update=True, populate_existing=True)
         if archive is None or archive.status is not ArchiveStatus.BUILDING:
             return None
-        user = await uow.session.get(User, archive.user_id)
-        child = await uow.session.get(Child, archive.child_id)
-        organisation = await uow.session.get(Organisation, archive.organisation_id)
+        user = await session.get(User, archive.user_id)
+        child = await session.get(Child, archive.child_id)
+        organisation = await session.get(Organisation, archive.organisation_id)
         assert user is not None and child is not None and organisation is not None
-        contents = await read_contents(uow.session, user, child)
-        lang = user.language or organisation.language
-        key = archive_key(archive)
-        expires = _expiry(child, organisation)
-        progress = _Progress(sessionmaker, broker, archive, len(contents.photos))
+        try:  # the guardian may have been taken off the child since asking
+            await family_child(session, user, child.id, today_for(organisation))
+        except NotFound:
+            archive.status, archive.building, archive.finished_at = ArchiveStatus.STALE, None, utcnow()
+            return None
+        contents = await read_contents(session, user, child)
+        photos = frozenset((p.photo_id, p.mask_key) for p in contents.photos)
+        await record_photos(session, archive.id, photos)
+        archive.progress = 0
+        return _Round(
+            contents,
+            archive.generation,
+            archive_key(archive),
+            organisation.id,
+            user.language or organisation.language,
+            _expiry(child, organisation),
+            user.id,
+            photos,
+        )
 
-    async def members() -> AsyncIterator[AsyncMemberFile]:
-        for index, photo in enumerate(contents.photos, start=1):
-            display = await storage.get(derivative_key(organisation.id, photo.photo_id, photo.mask_key, "display"))
-            small = await storage.get(derivative_key(organisation.id, photo.photo_id, photo.mask_key, "small"))
-            yield _stored(
-                f"photos/{photo.file_name}", photo.taken, await asyncio.to_thread(dated_jpeg, display, photo.taken)
-            )
-            yield _stored(f"thumbs/{photo.file_name}", photo.taken, await asyncio.to_thread(thumbnail_jpeg, small))
-            await progress.done(index)
-        for name, body in pages(contents, lang).items():
-            yield _deflated(name, contents.made_at, body)
-        yield _deflated("export.json", contents.made_at, export_json(contents))
 
-    size = await storage.put(key, async_stream_zip(members()), "application/zip")
+async def _members(storage: Storage, started: _Round, progress: _Progress) -> AsyncIterator[AsyncMemberFile]:
+    contents, organisation_id = started.contents, started.organisation_id
+    for index, photo in enumerate(contents.photos, start=1):
+        display = await storage.get(derivative_key(organisation_id, photo.photo_id, photo.mask_key, "display"))
+        small = await storage.get(derivative_key(organisation_id, photo.photo_id, photo.mask_key, "small"))
+        yield _stored(
+            f"photos/{photo.file_name}", photo.taken, await asyncio.to_thread(dated_jpeg, display, photo.taken)
+        )
+        yield _stored(f"thumbs/{photo.file_name}", photo.taken, await asyncio.to_thread(thumbnail_jpeg, small))
+        await progress.done(index)
+    for name, body in pages(contents, started.lang).items():
+        yield _deflated(name, contents.made_at, body)
+    yield _deflated("export.json", contents.made_at, export_json(contents))
+
+
+_AGAIN: Final = "again"
+
+
+async def _publish(
+    sessionmaker: async_sessionmaker[AsyncSession], broker: Broker, archive_id: int, started: _Round, size: int
+) -> ArchiveStatus | Literal["again"] | None:
     async with UnitOfWork(sessionmaker) as uow:
-        archive = await uow.session.get(Archive, archive_id, with_for_update=True)
+        session = uow.session
+        archive = await session.get(Archive, archive_id, with_for_update=True, populate_existing=True)
         if archive is None or archive.status is not ArchiveStatus.BUILDING:
             return None
-        archive.status, archive.progress, archive.object_key, archive.building = ArchiveStatus.READY, 100, key, None
-        archive.byte_size, archive.photo_count = size, len(contents.photos)
-        archive.finished_at, archive.expires_at = utcnow(), expires
-        await uow.session.flush()
+        if archive.generation != started.generation:
+            return _AGAIN
+        user = await session.get(User, archive.user_id)
+        child = await session.get(Child, archive.child_id)
+        assert user is not None and child is not None
+        now = await read_contents(session, user, child)
+        if frozenset((p.photo_id, p.mask_key) for p in now.photos) != started.photos:
+            return _AGAIN
+        archive.status, archive.progress, archive.object_key, archive.building = (
+            ArchiveStatus.READY,
+            100,
+            started.key,
+            None,
+        )
+        archive.byte_size, archive.photo_count = size, len(started.contents.photos)
+        archive.finished_at, archive.expires_at = utcnow(), started.expires
+        await session.flush()
         await deliver(uow, broker, {archive.user_id}, protocol.ARCHIVE_READY, archive.id)
     return ArchiveStatus.READY
 

@@ -7,13 +7,21 @@ download it with HTTP Range so a broken download resumes where it stopped.
 * ``GET /api/archives/<id>``: its state (``progress`` in percent).
 * ``GET /api/archives/<id>/download``: the ZIP; ``Range: bytes=a-b`` gives 206,
   an unsatisfiable range 416; ``If-Range`` with an old ETag gives the whole file.
-  409 while building, 410 once expired. Only the guardian who asked.
+  409 while building, 410 once expired or stale. Only the guardian who asked, and
+  only while they may still read about the child (a guardian taken off it, or a
+  leaving window that closed, gets 404 from that moment).
+
+An archive a take-back made stale (``messaging.archive.stale``) is rebuilt the
+next time its guardian opens the page or asks for their archive: the answer is
+the new build, with ``replaces_stale: true`` so the page can say why.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from collections.abc import AsyncIterator
+from typing import Any
 
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response, StreamingResponse
@@ -26,7 +34,9 @@ from messaging.archive.models import Archive, ArchiveStatus
 from portal.database import utcnow
 from portal.errors import Conflict, Gone, NotFound
 from portal.i18n import translate
+from portal.roster.models import User
 from portal.runtime import Runtime
+from portal.uow import UnitOfWork
 from portal.web.requests import identify, language, require_role, runtime, signed_in
 from portal.web.templating import page_context, render
 
@@ -42,23 +52,25 @@ async def ask(request: Request) -> Response:
             uow, user, request.path_params["child_id"], audience.today_for(caller.organisation)
         )
         if created:
-            archive_id = archive.id
-
-            async def enqueue() -> None:
-                await rt.queue.enqueue(
-                    service.BUILD_ARCHIVE, archive_id, job_id=f"{service.BUILD_ARCHIVE}:{archive_id}"
-                )
-
-            uow.after_commit(enqueue)
+            _enqueue_build(rt, uow, archive.id)
         await uow.session.flush()
         body = await service.view(uow.session, archive)
     return JSONResponse(body, status_code=202)
 
 
+def _enqueue_build(rt: Runtime, uow: UnitOfWork, archive_id: int) -> None:
+    async def enqueue() -> None:
+        await rt.queue.enqueue(service.BUILD_ARCHIVE, archive_id, job_id=f"{service.BUILD_ARCHIVE}:{archive_id}")
+
+    uow.after_commit(enqueue)
+
+
 async def status(request: Request) -> Response:
     async with runtime(request).uow() as uow:
-        user = require_role(await identify(request, uow.session)).user
+        caller = await identify(request, uow.session)
+        user = require_role(caller).user
         archive = await service.own_archive(uow.session, user, request.path_params["archive_id"])
+        await service.family_child(uow.session, user, archive.child_id, audience.today_for(caller.organisation))
         body = await service.view(uow.session, archive)
     return JSONResponse(body)
 
@@ -93,8 +105,12 @@ async def _noting_the_end(rt: Runtime, archive_id: int, body: AsyncIterator[byte
 async def download(request: Request) -> Response:
     rt = runtime(request)
     async with rt.uow() as uow:
-        user = require_role(await identify(request, uow.session)).user
+        caller = await identify(request, uow.session)
+        user = require_role(caller).user
         archive: Archive = await service.own_archive(uow.session, user, request.path_params["archive_id"])
+        await service.family_child(uow.session, user, archive.child_id, audience.today_for(caller.organisation))
+    if archive.status is ArchiveStatus.STALE:
+        raise Gone("archive.stale")
     if archive.status is ArchiveStatus.EXPIRED:
         raise Gone("archive.expired")
     if archive.status is not ArchiveStatus.READY:
@@ -131,33 +147,45 @@ async def download(request: Request) -> Response:
     return StreamingResponse(body, status_code=206, media_type="application/zip", headers=headers)
 
 
+async def _current(rt: Runtime, uow: UnitOfWork, user: User, child_id: int, today: dt.date) -> dict[str, Any] | None:
+    """The guardian's latest archive of the child; a stale one is replaced by a new build."""
+    archive = await service.latest(uow.session, user, child_id)
+    if archive is None:
+        return None
+    if archive.status is not ArchiveStatus.STALE:
+        return await service.view(uow.session, archive)
+    rebuilt, created = await service.start(uow, user, child_id, today)
+    if created:
+        _enqueue_build(rt, uow, rebuilt.id)
+    await uow.session.flush()
+    return {**await service.view(uow.session, rebuilt), "replaces_stale": True}
+
+
 async def mine(request: Request) -> Response:
     """The caller's latest archive of this child (building or ready), or 404."""
-    async with runtime(request).uow() as uow:
+    rt = runtime(request)
+    async with rt.uow() as uow:
         caller = await identify(request, uow.session)
         user = require_role(caller).user
-        child = await service.family_child(
-            uow.session, user, request.path_params["child_id"], audience.today_for(caller.organisation)
-        )
-        archive = await service.latest(uow.session, user, child.id)
-        if archive is None:
+        today = audience.today_for(caller.organisation)
+        child = await service.family_child(uow.session, user, request.path_params["child_id"], today)
+        body = await _current(rt, uow, user, child.id, today)
+        if body is None:
             raise NotFound()
-        body = await service.view(uow.session, archive)
     return JSONResponse(body)
 
 
 async def page(request: Request) -> Response:
     """The "download everything" page: start a build, see it progress live, download."""
-    async with runtime(request).uow() as uow:
+    rt = runtime(request)
+    async with rt.uow() as uow:
         caller = await identify(request, uow.session)
         user = signed_in(caller).user
-        child = await service.family_child(
-            uow.session, user, request.path_params["child_id"], audience.today_for(caller.organisation)
-        )
-        archive = await service.latest(uow.session, user, child.id)
-        state = await service.view(uow.session, archive) if archive else None
-        if state is not None and archive is not None and archive.expires_at is not None:
-            state["expires_on"] = archive.expires_at.date()
+        today = audience.today_for(caller.organisation)
+        child = await service.family_child(uow.session, user, request.path_params["child_id"], today)
+        state = await _current(rt, uow, user, child.id, today)
+        if state is not None and state["expires_at"] is not None:
+            state["expires_on"] = dt.datetime.fromisoformat(state["expires_at"]).date()
         context = {
             **await page_context(uow.session, caller.organisation, user),
             "child": child,

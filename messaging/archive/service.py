@@ -78,13 +78,13 @@ async def mark_downloaded(uow: UnitOfWork, archive_id: int) -> None:
 
 
 async def latest(session: AsyncSession, user: User, child_id: int) -> Archive | None:
-    """This guardian's most recent archive of the child that is not gone."""
+    """This guardian's most recent archive of the child that is not gone (or went stale)."""
     return await session.scalar(
         select(Archive)
         .where(
             Archive.user_id == user.id,
             Archive.child_id == child_id,
-            Archive.status.in_((ArchiveStatus.BUILDING, ArchiveStatus.READY)),
+            Archive.status.in_((ArchiveStatus.BUILDING, ArchiveStatus.READY, ArchiveStatus.STALE)),
         )
         .order_by(Archive.id.desc())
         .limit(1)

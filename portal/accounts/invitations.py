@@ -12,10 +12,10 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from portal.accounts.models import TokenPurpose
+from portal.accounts.models import TabletDevice, TokenPurpose
 from portal.accounts.service import issue_link_token
 from portal.i18n import translate
-from portal.jobs import SEND_INVITATION, SEND_PASSWORD_RESET, JobQueue
+from portal.jobs import SEND_INVITATION, SEND_PASSWORD_RESET, SEND_PIN_LOCKED, JobQueue
 from portal.mail import compose
 from portal.roster.models import Organisation, User
 from portal.settings import Settings
@@ -68,6 +68,39 @@ def invite_after_commit(uow: UnitOfWork, queue: JobQueue, user_ids: list[int]) -
 
     if user_ids:
         uow.after_commit(enqueue)
+
+
+def pin_locked_after_commit(uow: UnitOfWork, queue: JobQueue, user_id: int, device_id: int) -> None:
+    """Tell the person their PIN locked (someone may be guessing it) once that is committed."""
+
+    async def enqueue() -> None:
+        await queue.enqueue(SEND_PIN_LOCKED, user_id, device_id)
+
+    uow.after_commit(enqueue)
+
+
+async def prepare_pin_locked_mail(
+    session: AsyncSession, settings: Settings, user_id: int, device_id: int
+) -> EmailMessage | None:
+    user = await session.get(User, user_id)
+    device = await session.get(TabletDevice, device_id)
+    if user is None or device is None or user.deactivated_at is not None:
+        return None
+    organisation = await session.get(Organisation, user.organisation_id)
+    assert organisation is not None
+    lang = user.language or organisation.language
+    params = {
+        "name": user.display_name,
+        "org": organisation.name,
+        "tablet": device.label or translate("tablet.title", lang),
+        "link": organisation_url(settings, organisation.slug, "/login"),
+    }
+    return compose(
+        settings.mail_from,
+        user.email,
+        translate("mail.pin_locked_subject", lang, **params),
+        translate("mail.pin_locked_body", lang, **params),
+    )
 
 
 def reset_after_commit(uow: UnitOfWork, queue: JobQueue, user_id: int) -> None:

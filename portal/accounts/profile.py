@@ -33,6 +33,7 @@ def set_pin(principal: Principal, password: str, pin: str, repeat: str, secret_k
     _confirm_password(principal, password)
     check_new_pin(pin, repeat)
     principal.user.pin_hash = hash_pin(pin, principal.user.id, secret_key)
+    principal.user.pin_failures, principal.user.pin_locked_at = 0, None  # the password was just given
 
 
 def clear_pin(principal: Principal) -> None:

@@ -280,7 +280,9 @@ async def api_create_token(request: Request) -> Response:
             password,
             client_ip(request),
         )
-        token, created = await service.start_session(uow.session, user, SessionKind.BEARER, label=label)
+        token, created = await service.start_session(
+            uow.session, user, SessionKind.BEARER, label=label, lifetime=dt.timedelta(days=rt.settings.token_days)
+        )
     return JSONResponse({"token": token, "session": _session_json(created, created.id)}, status_code=201)
 
 

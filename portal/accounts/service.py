@@ -9,6 +9,7 @@ say nothing about whether an e-mail address exists.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Collection
 from dataclasses import dataclass
 from typing import Literal
 
@@ -24,7 +25,7 @@ from portal.accounts.passwords import (
 )
 from portal.accounts.tokens import new_token, token_hash
 from portal.database import utcnow
-from portal.errors import BadCredentials, Gone, NotFound, RateLimited
+from portal.errors import BadCredentials, Forbidden, Gone, NotFound, RateLimited
 from portal.ratelimit import RateLimiter
 from portal.roster.models import Organisation, User
 from portal.settings import Settings
@@ -85,6 +86,8 @@ async def peek_link_token(
     if row is None or row[0].purpose not in purposes:
         raise NotFound("auth.token_invalid")
     token, user = row
+    if user.deactivated_at is not None:
+        raise Gone("auth.account_ended")
     if token.used_at is not None:
         raise Gone("auth.token_used")
     if token.expires_at <= utcnow():
@@ -140,28 +143,30 @@ async def authenticate(
 ) -> User:
     """The user for these credentials, or ``BadCredentials`` / ``RateLimited``.
 
-    The per-account limit counts failures for any address, known or not, so its
-    behaviour does not reveal which addresses exist.
+    Both limits count failures only: the per-account one for any address, known or
+    not, so its behaviour does not reveal which addresses exist; the per-IP one so
+    that a busy school network where many people sign in successfully is never
+    locked out. The IP is the peer's, or a configured proxy's ``X-Forwarded-For``
+    (``FORWARDED_ALLOW_IPS``): a header from anyone else is ignored. A correct
+    password also lifts a PIN lock (``portal.accounts.tablets``).
     """
     address = normalise_email(email)
     account_key = f"login:acct:{organisation.id}:{address}"
-    ip_wait = await limiter.hit(
-        f"login:ip:{client_ip}",
-        settings.login_max_attempts_per_ip,
-        settings.login_window_seconds,
-    )
-    if ip_wait:
-        raise RateLimited(ip_wait)
-    account_wait = await limiter.blocked_for(account_key, settings.login_max_failures)
-    if account_wait:
-        raise RateLimited(account_wait)
+    ip_key = f"login:ip:{client_ip}"
+    for key, limit in ((ip_key, settings.login_max_attempts_per_ip), (account_key, settings.login_max_failures)):
+        if wait := await limiter.blocked_for(key, limit):
+            raise RateLimited(wait)
     user = await find_user_by_email(session, organisation.id, address)
     if not verify_password(user.password_hash if user else None, password) or user is None or not user.is_activated:
         await limiter.hit(account_key, settings.login_max_failures, settings.login_window_seconds)
+        await limiter.hit(ip_key, settings.login_max_attempts_per_ip, settings.login_window_seconds)
         raise BadCredentials()
+    if user.deactivated_at is not None:  # said only to someone who knows the password
+        raise Forbidden("auth.account_ended")
     await limiter.reset(account_key)
     if user.password_hash and needs_rehash(user.password_hash):
         user.password_hash = hash_password(password)
+    user.pin_failures, user.pin_locked_at = 0, None
     return user
 
 
@@ -175,8 +180,10 @@ async def find_user_by_email(session: AsyncSession, organisation_id: int, email:
 
 
 async def request_password_reset(session: AsyncSession, organisation_id: int, email: str) -> User | None:
-    """The user to send a reset link to, if any. Callers answer the same either way."""
-    return await find_user_by_email(session, organisation_id, email)
+    """The user to send a reset link to, if any (never an ended account). Callers answer
+    the same either way."""
+    user = await find_user_by_email(session, organisation_id, email)
+    return user if user is not None and user.deactivated_at is None else None
 
 
 # ---- sessions and bearer tokens ----------------------------------------------------
@@ -201,6 +208,8 @@ async def start_session(
         created_at=now,
         last_seen_at=now,
         expires_at=now + lifetime if lifetime else None,
+        # an app token slides by its lifetime on use, like a browser session by SESSION_DAYS
+        idle_seconds=int(lifetime.total_seconds()) if lifetime and kind is SessionKind.BEARER else None,
     )
     session.add(auth)
     await session.flush()
@@ -227,14 +236,17 @@ def _live_session(via: Via) -> ColumnElement[bool]:
 _SESSION_AT: dict[Via, Select[AuthSession, User]] = {
     via: select(AuthSession, User)
     .join(User, User.id == AuthSession.user_id)
-    .where(_live_session(via), User.organisation_id == bindparam("organisation_id"))
+    .where(_live_session(via), User.organisation_id == bindparam("organisation_id"), User.deactivated_at.is_(None))
     for via in _KINDS
 }
 _CALLER_AT: dict[Via, Select[Organisation, AuthSession, User]] = {
     via: select(Organisation, AuthSession, User)
     .select_from(Organisation)
     .outerjoin(AuthSession, _live_session(via))
-    .outerjoin(User, and_(User.id == AuthSession.user_id, User.organisation_id == Organisation.id))
+    .outerjoin(
+        User,
+        and_(User.id == AuthSession.user_id, User.organisation_id == Organisation.id, User.deactivated_at.is_(None)),
+    )
     .where(Organisation.slug == bindparam("slug"))
     for via in _KINDS
 }
@@ -254,6 +266,8 @@ def _principal(auth: AuthSession | None, user: User | None, via: Via, idle: dt.t
         auth.last_seen_at = now
         if auth.kind is SessionKind.BROWSER:
             auth.expires_at = now + idle
+        elif auth.kind is SessionKind.BEARER and auth.expires_at is not None and auth.idle_seconds:
+            auth.expires_at = now + dt.timedelta(seconds=auth.idle_seconds)
     return Principal(user=user, session=auth, via=via)
 
 
@@ -315,6 +329,41 @@ async def session_ends_at(session: AsyncSession, session_id: int) -> dt.datetime
     if auth.expires_at is None:
         return dt.datetime.max.replace(tzinfo=dt.UTC)
     return auth.expires_at if auth.expires_at > utcnow() else None
+
+
+async def sessions_ended_between(session: AsyncSession, since: dt.datetime, until: dt.datetime) -> set[int]:
+    """Sessions revoked since ``since``, or whose end came between ``since`` and ``until``
+    (a tablet that locked itself, a browser session left idle): what a node's open
+    sockets must let go of. Both columns are indexed: the cost follows the endings,
+    not the number of sessions."""
+    rows = await session.scalars(
+        select(AuthSession.id).where(
+            or_(
+                AuthSession.revoked_at >= since,
+                and_(AuthSession.expires_at >= since, AuthSession.expires_at <= until),
+            )
+        )
+    )
+    return set(rows)
+
+
+LIVE_CHECK_CHUNK = 1000
+
+
+async def live_sessions(session: AsyncSession, ids: Collection[int]) -> set[int]:
+    """Which of ``ids`` are sessions that exist and have neither been revoked nor run out."""
+    wanted, now = sorted(ids), utcnow()
+    live: set[int] = set()
+    for start in range(0, len(wanted), LIVE_CHECK_CHUNK):
+        rows = await session.scalars(
+            select(AuthSession.id).where(
+                AuthSession.id.in_(wanted[start : start + LIVE_CHECK_CHUNK]),
+                AuthSession.revoked_at.is_(None),
+                or_(AuthSession.expires_at.is_(None), AuthSession.expires_at > now),
+            )
+        )
+        live.update(rows)
+    return live
 
 
 async def list_sessions(session: AsyncSession, user: User) -> list[AuthSession]:

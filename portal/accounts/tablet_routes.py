@@ -15,11 +15,13 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 
 from portal.accounts import tablets
+from portal.accounts.invitations import pin_locked_after_commit
 from portal.errors import BadCredentials, InvalidInput, RateLimited
 from portal.roster.models import Organisation, Role
 from portal.roster.queries import groups_of
 from portal.web.requests import (
     TABLET_COOKIE,
+    form_id,
     form_text,
     identify,
     language,
@@ -78,14 +80,15 @@ async def _lock_screen(
 async def tablet_setup(request: Request) -> Response:
     rt = runtime(request)
     form = await read_form(request)
-    try:
-        group_id = int(form_text(form, "group_id"))
-    except ValueError:
-        raise InvalidInput("tablet.choose_group") from None
+    group_id = form_id(form, "group_id")
+    if group_id is None:
+        raise InvalidInput("tablet.choose_group")
     async with rt.uow() as uow:
         caller = await identify(request, uow.session)
         principal = signed_in(caller, *STAFF_ROLES)
-        raw, _ = await tablets.register(uow.session, principal, group_id, form_text(form, "label"))
+        raw, _ = await tablets.register(
+            uow.session, principal, group_id, form_text(form, "label"), form_text(form, "password")
+        )
     response = redirect("/tablet")
     set_tablet_cookie(response, raw, rt.settings)
     clear_session_cookie(response, rt.settings)
@@ -95,33 +98,40 @@ async def tablet_setup(request: Request) -> Response:
 async def tablet_unlock(request: Request) -> Response:
     rt = runtime(request)
     form = await read_form(request)
-    user_id = int(form_text(form, "user_id")) if form_text(form, "user_id").isdigit() else 0
-    failure: BadCredentials | RateLimited | None = None
-    async with rt.uow() as uow:
+    user_id = form_id(form, "user_id") or 0
+    outcome: tuple[str, object] | BadCredentials | RateLimited | tablets.PinLocked
+    async with rt.uow() as uow:  # the attempt is counted and committed before the PIN is looked at
         caller = await identify(request, uow.session, authenticate=False)
         tablet = await tablets.find(uow.session, caller.organisation, request.cookies.get(TABLET_COOKIE))
         if tablet is None:
             return redirect("/tablet")
         try:
-            token, _ = await tablets.unlock(
+            attempt = await tablets.count_attempt(uow.session, rt.limiter, tablet, user_id)
+        except (BadCredentials, RateLimited, tablets.PinLocked) as exc:
+            outcome, attempt = exc, 0
+    if attempt:
+        async with rt.uow() as uow:
+            outcome = await tablets.unlock(
                 uow.session,
                 rt.limiter,
                 caller.organisation,
                 tablet,
                 user_id,
+                attempt,
                 form_text(form, "pin"),
                 rt.settings.secret_key,
             )
-        except (BadCredentials, RateLimited) as exc:  # nothing was written; show the lock screen again
-            failure = exc
-            context = await _lock_screen(
-                uow.session, caller.organisation, tablet, error=exc.message(language(request)), selected=user_id
-            )
-    if failure is not None:
-        return render(request, "tablet.html", context, status_code=failure.status, headers=failure.headers())
-    response = redirect("/")
-    set_session_cookie(response, token, rt.settings, persistent=False)
-    return response
+            if isinstance(outcome, tablets.PinLocked) and outcome.just_now:
+                pin_locked_after_commit(uow, rt.queue, user_id, tablet.device.id)
+    if isinstance(outcome, tuple):
+        response = redirect("/")
+        set_session_cookie(response, outcome[0], rt.settings, persistent=False)
+        return response
+    async with rt.uow() as uow:  # show the lock screen again, saying why
+        context = await _lock_screen(
+            uow.session, caller.organisation, tablet, error=outcome.message(language(request)), selected=user_id
+        )
+    return render(request, "tablet.html", context, status_code=outcome.status, headers=outcome.headers())
 
 
 async def tablet_lock(request: Request) -> Response:
@@ -130,7 +140,7 @@ async def tablet_lock(request: Request) -> Response:
     async with rt.uow() as uow:
         caller = await identify(request, uow.session)
         if caller.principal is not None:
-            tablets.lock(caller.principal)
+            tablets.lock(caller.principal)  # its sockets close within a second (messaging.hub)
     response = redirect("/tablet")
     clear_session_cookie(response, rt.settings)
     return response

@@ -6,7 +6,14 @@ The device's own cookie identifies no one and opens nothing: it only makes the
 device's lock screen appear. An unlock is an ordinary session of the unlocking
 person (kind ``tablet``, bound to the device) that slides forward on use and
 expires after the idle time; one person at a time, so a new unlock ends the last.
-Wrong PINs are rate limited per person on the device and per device.
+
+Registering a device needs the registering person's password and is written to
+the roster's audit log. Wrong PINs count per staff ACCOUNT, on every tablet
+together: each attempt is counted (one guarded UPDATE, committed) before its PIN
+is even looked at, so fifty guesses at once still evaluate at most
+``PIN_FAILURES_PER_ACCOUNT``. At the limit the PIN locks until the person signs
+in with their password, and they are told by e-mail. Each device has its own
+limit too, over all people.
 """
 
 from __future__ import annotations
@@ -18,17 +25,18 @@ from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from portal.accounts.models import AuthSession, SessionKind, TabletDevice
+from portal.accounts.passwords import verify_password
 from portal.accounts.pins import verify_pin
 from portal.accounts.service import Principal, start_session, touch_tablet_session
 from portal.accounts.tokens import new_token, token_hash
 from portal.database import utcnow
-from portal.errors import BadCredentials, Forbidden, NotFound, RateLimited
+from portal.errors import BadCredentials, DomainError, Forbidden, NotFound, RateLimited
 from portal.ratelimit import RateLimiter
+from portal.roster import audit
 from portal.roster.models import Group, Location, Organisation, StaffAssignment, User
 from portal.roster.queries import staff_group_ids
 
-PIN_FAILURES_PER_PERSON = 5  # per person on one device, per PIN_PERSON_WINDOW_SECS
-PIN_PERSON_WINDOW_SECS = 15 * 60
+PIN_FAILURES_PER_ACCOUNT = 5  # wrong PINs in a row, on any tablet, before the PIN locks
 PIN_FAILURES_PER_DEVICE = 20  # all people together, per PIN_DEVICE_WINDOW_SECS
 PIN_DEVICE_WINDOW_SECS = 60 * 60
 LABEL_MAX = 200
@@ -52,14 +60,18 @@ class Unlocker:
     has_pin: bool
 
 
-async def register(session: AsyncSession, principal: Principal, group_id: int, label: str) -> tuple[str, TabletDevice]:
+async def register(
+    session: AsyncSession, principal: Principal, group_id: int, label: str, password: str
+) -> tuple[str, TabletDevice]:
     """Make the caller's device the tablet of ``group_id`` (signing the caller out of
-    it); returns the raw device token."""
+    it), confirmed with their password; returns the raw device token."""
     user = principal.user
     if not user.role.is_staff:
         raise Forbidden()
     if group_id not in await staff_group_ids(session, user):
         raise NotFound()
+    if not verify_password(user.password_hash, password):
+        raise BadCredentials("account.password_wrong")
     raw = new_token()
     device = TabletDevice(
         organisation_id=user.organisation_id,
@@ -71,6 +83,10 @@ async def register(session: AsyncSession, principal: Principal, group_id: int, l
     session.add(device)
     if principal.via == "cookie":  # a shared device keeps no one's own session: from now on, PINs
         principal.session.revoked_at = utcnow()
+    group = await session.get(Group, group_id)
+    audit.record(
+        session, user.organisation_id, audit.Action.TABLET_REGISTERED, actor=user, group=group, reason=device.label
+    )
     await session.flush()
     return raw, device
 
@@ -99,10 +115,56 @@ async def unlockers(session: AsyncSession, tablet: Tablet) -> list[Unlocker]:
     rows = await session.execute(
         select(User.id, User.display_name, User.pin_hash)
         .join(StaffAssignment, StaffAssignment.user_id == User.id)
-        .where(StaffAssignment.group_id == tablet.device.group_id, User.activated_at.is_not(None))
+        .where(
+            StaffAssignment.group_id == tablet.device.group_id,
+            User.activated_at.is_not(None),
+            User.deactivated_at.is_(None),
+        )
         .order_by(User.display_name)
     )
     return [Unlocker(user_id, name, pin_hash is not None) for user_id, name, pin_hash in rows]
+
+
+class PinLocked(DomainError):
+    """Too many wrong PINs for this person: the PIN waits for their password.
+    ``just_now``: this attempt locked it (the person is told by e-mail)."""
+
+    status = 423
+    code = "pin_locked"
+    message_key = "tablet.pin_locked"
+
+    def __init__(self, *, just_now: bool = False) -> None:
+        self.just_now = just_now
+        super().__init__()
+
+
+async def count_attempt(session: AsyncSession, limiter: RateLimiter, tablet: Tablet, user_id: int) -> int:
+    """Count one PIN attempt for ``user_id`` BEFORE it is evaluated; the caller commits
+    this at once. Returns which attempt in a row this is. Raises when the attempt may
+    not be made at all: the device's limit (``RateLimited``), a locked PIN
+    (``PinLocked``), someone who cannot unlock this tablet (``BadCredentials``,
+    counted against the device)."""
+    device_key = f"pin:device:{tablet.device.id}"
+    if wait := await limiter.blocked_for(device_key, PIN_FAILURES_PER_DEVICE):
+        raise RateLimited(wait)
+    if user_id not in {u.id for u in await unlockers(session, tablet)}:
+        await limiter.hit(device_key, PIN_FAILURES_PER_DEVICE, PIN_DEVICE_WINDOW_SECS)
+        raise BadCredentials("tablet.pin_wrong")
+    counted = await session.scalar(
+        update(User)
+        .where(
+            User.id == user_id,
+            User.pin_hash.is_not(None),
+            User.pin_locked_at.is_(None),
+            User.pin_failures < PIN_FAILURES_PER_ACCOUNT,
+        )
+        .values(pin_failures=User.pin_failures + 1)
+        .returning(User.pin_failures)
+        .execution_options(synchronize_session=False)
+    )
+    if counted is None:
+        raise PinLocked()
+    return counted
 
 
 async def unlock(
@@ -111,24 +173,40 @@ async def unlock(
     organisation: Organisation,
     tablet: Tablet,
     user_id: int,
+    attempt: int,
     pin: str,
     secret_key: str,
-) -> tuple[str, AuthSession]:
-    """Check the PIN of one of the group's staff; returns the raw session token."""
+) -> tuple[str, AuthSession] | BadCredentials | PinLocked:
+    """Evaluate the ``attempt``-th attempt in a row, counted by ``count_attempt``: the raw
+    session token, or the failure to show (returned, not raised, so a lock it causes
+    is committed). A wrong PIN on the last allowed attempt locks the PIN."""
     device = tablet.device
-    person_key = f"pin:person:{device.id}:{user_id}"
-    device_key = f"pin:device:{device.id}"
-    for key, limit in ((device_key, PIN_FAILURES_PER_DEVICE), (person_key, PIN_FAILURES_PER_PERSON)):
-        if wait := await limiter.blocked_for(key, limit):
-            raise RateLimited(wait)
-    allowed = {u.id for u in await unlockers(session, tablet)}
-    user = await session.get(User, user_id) if user_id in allowed else None
-    pin_hash = user.pin_hash if user is not None else None
-    if not verify_pin(pin_hash, pin, user_id, secret_key) or user is None:
-        await limiter.hit(person_key, PIN_FAILURES_PER_PERSON, PIN_PERSON_WINDOW_SECS)
-        await limiter.hit(device_key, PIN_FAILURES_PER_DEVICE, PIN_DEVICE_WINDOW_SECS)
-        raise BadCredentials("tablet.pin_wrong")
-    await limiter.reset(person_key)
+    user = await session.get(User, user_id, populate_existing=True)
+    assert user is not None  # count_attempt found them
+    if not verify_pin(user.pin_hash, pin, user_id, secret_key):
+        await limiter.hit(f"pin:device:{device.id}", PIN_FAILURES_PER_DEVICE, PIN_DEVICE_WINDOW_SECS)
+        if attempt < PIN_FAILURES_PER_ACCOUNT:
+            return BadCredentials("tablet.pin_wrong")
+        locked = await session.execute(
+            update(User)
+            .where(User.id == user_id, User.pin_locked_at.is_(None))
+            .values(pin_locked_at=utcnow())
+            .execution_options(synchronize_session=False)
+        )
+        just_now = locked.rowcount == 1  # type: ignore[attr-defined]
+        if just_now:
+            group = await session.get(Group, device.group_id)
+            audit.record(
+                session,
+                organisation.id,
+                audit.Action.PIN_LOCKED,
+                actor=None,
+                subject=user,
+                group=group,
+                reason=device.label,
+            )
+        return PinLocked(just_now=just_now)
+    user.pin_failures = 0
     await end_unlocks(session, device.id)  # one person at a time on a shared device
     idle = dt.timedelta(minutes=organisation.tablet_lock_minutes)
     raw, auth = await start_session(session, user, SessionKind.TABLET, label=device.label, lifetime=idle)

@@ -197,6 +197,8 @@ class StaffRow:
     role: str
     activated: bool
     groups: list[str]
+    id: int = 0
+    deactivated: bool = False
 
 
 async def staff_with_groups(session: AsyncSession, organisation: Organisation) -> list[StaffRow]:
@@ -218,4 +220,55 @@ async def staff_with_groups(session: AsyncSession, organisation: Organisation) -
     groups: dict[int, list[str]] = {}
     for user_id, location, group in assignments:
         groups.setdefault(user_id, []).append(f"{location}/{group}")
-    return [StaffRow(u.display_name, u.email, u.role.value, u.is_activated, groups.get(u.id, [])) for u in users]
+    return [
+        StaffRow(u.display_name, u.email, u.role.value, u.is_activated, groups.get(u.id, []), u.id, not u.is_active)
+        for u in users
+    ]
+
+
+@dataclass(frozen=True)
+class GuardianRow:
+    id: int
+    name: str
+    email: str
+    relation: str
+    deactivated: bool
+
+
+@dataclass(frozen=True)
+class ChildGuardians:
+    """A child with the people who are its guardians, for the admin's page."""
+
+    id: int
+    name: str
+    group: str
+    end_date: dt.date | None
+    guardians: list[GuardianRow]
+
+
+async def children_with_guardians(session: AsyncSession, organisation: Organisation) -> list[ChildGuardians]:
+    """Every child of the organisation that is not purged, by group and name, with its guardians."""
+    children = list(
+        await session.execute(
+            select(Child, Location.name, Group.name)
+            .join(Group, Group.id == Child.group_id)
+            .join(Location, Location.id == Group.location_id)
+            .where(Child.organisation_id == organisation.id)
+            .order_by(Location.name, Group.name, Child.first_name, Child.last_name, Child.id)
+        )
+    )
+    links = await session.execute(
+        select(Guardianship.child_id, User, Guardianship.relation)
+        .join(User, User.id == Guardianship.user_id)
+        .where(User.organisation_id == organisation.id)
+        .order_by(User.display_name, User.id)
+    )
+    guardians: dict[int, list[GuardianRow]] = {}
+    for child_id, user, relation in links:
+        guardians.setdefault(child_id, []).append(
+            GuardianRow(user.id, user.display_name, user.email, relation, not user.is_active)
+        )
+    return [
+        ChildGuardians(c.id, c.full_name, f"{location}/{group}", c.end_date, guardians.get(c.id, []))
+        for c, location, group in children
+    ]

@@ -3,6 +3,14 @@ staff list inside the caller's transaction, and report what changed.
 
 Applying the same file twice changes nothing the second time. Users created
 here are returned for invitation; the caller sends invitations after commit.
+
+A child roster is the full truth for every child it lists: a guardian link of a
+listed child that the file no longer names is removed (logged, and its
+entitlement taken back by the caller through ``report.ended``), but only when
+the caller confirms removals; otherwise applying stops with the list, so no one
+loses a child by a typo unnoticed. A guardian added to a child that already had
+guardians is listed too: until they answer, unanswered consent counts as "no",
+so new photos showing the child wait for them (what was shared already stays).
 """
 
 from __future__ import annotations
@@ -14,8 +22,11 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from portal.database import utcnow
-from portal.errors import Conflict, InvalidInput, NotFound
+from portal.errors import Conflict, DomainError, InvalidInput, NotFound
+from portal.roster import audit
+from portal.roster.events import Ended
 from portal.roster.importer import ChildPlan
+from portal.roster.membership import remove_guardian
 from portal.roster.models import (
     Child,
     Group,
@@ -40,7 +51,13 @@ class ImportReport:
     users_updated: int = 0
     links_created: int = 0
     links_removed: int = 0
+    accounts_deactivated: int = 0
     invite_user_ids: list[int] = field(default_factory=list)
+    # what a person should read before applying: (child, guardian) pairs
+    guardians_removed: list[tuple[str, str]] = field(default_factory=list)
+    guardians_added: list[tuple[str, str]] = field(default_factory=list)
+    deactivated: list[str] = field(default_factory=list)
+    ended: list[Ended] = field(default_factory=list)  # for the take-back, in the same transaction
 
     def as_dict(self) -> dict[str, int]:
         return {k: v for k, v in vars(self).items() if isinstance(v, int)} | {"invitations": len(self.invite_user_ids)}
@@ -177,31 +194,80 @@ class _Roster:
             self.report.invite_user_ids.append(user.id)
         return user
 
-    async def link(self, user: User, child: Child, relation: str) -> None:
+    async def link(self, user: User, child: Child, relation: str, *, new_child: bool) -> None:
         link = self.links.get((user.id, child.id))
         if link is None:
             link = Guardianship(user_id=user.id, child_id=child.id, relation=relation)
             self.session.add(link)
             self.links[(user.id, child.id)] = link
             self.report.links_created += 1
+            if not new_child:  # the child's photos now wait for this person's consent too
+                self.report.guardians_added.append((child.full_name, f"{user.display_name} <{user.email}>"))
+                audit.record(
+                    self.session, self.org.id, audit.Action.GUARDIAN_ADDED, actor=None, subject=user, child=child
+                )
         elif link.relation != relation:
             link.relation = relation
 
 
-async def apply_roster(session: AsyncSession, organisation: Organisation, plans: list[ChildPlan]) -> ImportReport:
+async def apply_roster(
+    session: AsyncSession,
+    organisation: Organisation,
+    plans: list[ChildPlan],
+    *,
+    actor: User | None = None,
+    confirm_removals: bool = False,
+) -> ImportReport:
     """Create or update everything in ``plans``; children missing from the file are left alone
-    (leaving is set with an end date, not by omission)."""
+    (leaving is set with an end date, not by omission). A listed child's guardians become
+    exactly those listed; removing one needs ``confirm_removals`` (else ``RemovalsNeedConfirming``)."""
     report = ImportReport()
     roster = _Roster(session, organisation, report)
     await roster.load()
+    listed: dict[int, tuple[Child, set[int]]] = {}
     for plan in plans:
         group = await roster.group(plan)
+        created_before = report.children_created
         child = await roster.child(plan, group)
+        named = listed.setdefault(child.id, (child, set()))[1]
         for guardian in plan.guardians:
             user = await roster.user(guardian.email, guardian.name, Role.PARENT)
-            await roster.link(user, child, guardian.relation)
+            await roster.link(user, child, guardian.relation, new_child=report.children_created > created_before)
+            named.add(user.id)
+    users = {u.id: u for u in roster.users.values()}
+    kept: dict[int, set[int]] = {}
+    for user_id, child_id in roster.links:
+        kept.setdefault(child_id, set()).add(user_id)
+    removals = [
+        (child, users[u])
+        for child, named in listed.values()
+        for u in sorted(kept.get(child.id, set()) - named)
+        if u in users
+    ]
+    report.guardians_removed = [(c.full_name, f"{u.display_name} <{u.email}>") for c, u in removals]
+    if removals and not confirm_removals:
+        raise RemovalsNeedConfirming(report)
+    for child, user in removals:
+        report.ended += await remove_guardian(session, organisation, actor, child.id, user.id, REMOVED_BY_IMPORT)
+        del roster.links[(user.id, child.id)]
+        report.links_removed += 1
     await session.flush()
     return report
+
+
+REMOVED_BY_IMPORT = "roster import"
+
+
+class RemovalsNeedConfirming(DomainError):
+    """Applying would take guardians off children: the caller must confirm first."""
+
+    status = 409
+    code = "removals_need_confirming"
+    message_key = "roster.removals_need_confirming"
+
+    def __init__(self, report: ImportReport) -> None:
+        self.report = report
+        super().__init__(count=len(report.guardians_removed))
 
 
 async def roster_index(session: AsyncSession, organisation: Organisation) -> _Roster:

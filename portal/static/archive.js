@@ -13,6 +13,11 @@
   let poller = null;
 
   function show(state) {
+    if (state.status === "stale") {
+      rebuild(); // something in it may no longer be shared: the server makes a new one when asked
+      return;
+    }
+    part("stale").hidden = !state.replaces_stale && part("stale").hidden;
     box.dataset.status = state.status;
     part("building").hidden = state.status !== "building";
     part("ready").hidden = state.status !== "ready";
@@ -36,10 +41,25 @@
     if (state.status !== "building") stopPolling();
   }
 
+  async function rebuild() {
+    part("stale").hidden = false;
+    const response = await fetch("/api/children/" + box.dataset.child + "/archive", { credentials: "same-origin" });
+    if (!response.ok) {
+      location.reload(); // no longer ours at all: the page says so
+      return;
+    }
+    const state = await response.json();
+    archiveId = state.id;
+    box.dataset.archive = String(state.id);
+    show(state);
+    startPolling();
+  }
+
   async function refresh() {
     if (archiveId === null) return;
     const response = await fetch("/api/archives/" + archiveId, { credentials: "same-origin" });
     if (response.ok) show(await response.json());
+    else if (response.status === 404) location.reload(); // no longer this family's: the page says so
   }
 
   function startPolling() {
@@ -64,6 +84,8 @@
         show(frame.data);
       } else if (frame.kind === "archive.ready" && frame.data.id === archiveId) {
         show(frame.data);
+      } else if (frame.type === "retract") {
+        refresh(); // something was taken back: this archive may have gone stale
       }
     };
     socket.onclose = () => {

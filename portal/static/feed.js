@@ -236,10 +236,21 @@
   function apply(frame) {
     const [content, verb] = frame.kind.split(".");
     const data = frame.data;
-    if (frame.type === "retract") {
+    if (frame.type === "retract" && (data.ref.content === "child" || data.ref.content === "group")) {
+      // a child or a group is no longer ours (a guardian or a teacher taken off it): start
+      // again from what the server shows now, forms and names included (a retraction from
+      // before this page was made is already in what it shows)
+      if (frame.seq > state.seq) {
+        stopped = true;
+        location.reload();
+      }
+    } else if (frame.type === "retract") {
       const card = cards.get(data.ref.content + ":" + data.ref.id);
       if (card) card.remove();
       cards.delete(data.ref.content + ":" + data.ref.id);
+    } else if (data.deleted) {
+      // deleted, purged, or no longer ours: whatever it was, nothing of it is shown
+      if (RENDER[content]) upsert(content, data, frame.seq);
     } else if (content === "post_ack") {
       const note = say("feed.confirmed", { name: data.author, child: data.child.name });
       if (isParent) unpin(data.post_id, note);

@@ -14,6 +14,7 @@ from starlette.datastructures import FormData
 from starlette.requests import HTTPConnection, Request
 
 from portal.accounts.service import Principal, resolve_caller
+from portal.database import is_id
 from portal.errors import CsrfFailed, Forbidden, SignInFirst, Unauthenticated
 from portal.i18n import negotiate
 from portal.roster.models import Organisation, Role
@@ -113,6 +114,12 @@ async def read_form(request: Request, *, max_files: int = 0, max_part_size: int 
         await form.close()  # an uploaded file's spool goes with it
         raise
     return form
+
+
+def form_id(form: FormData, name: str) -> int | None:
+    """A form field naming a row: digits that fit an id, else ``None``."""
+    raw = form_text(form, name).strip()
+    return int(raw) if raw.isascii() and raw.isdigit() and is_id(int(raw)) else None
 
 
 def form_text(form: FormData, name: str) -> str:

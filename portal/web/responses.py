@@ -49,8 +49,15 @@ def redirect(path: str) -> RedirectResponse:
     return RedirectResponse(path, status_code=303)
 
 
+def content_length(request: Request) -> int:
+    """The declared body size; a missing or nonsensical header counts as 0 (the body is
+    still counted as it arrives)."""
+    raw = request.headers.get("content-length", "")
+    return int(raw) if raw.isascii() and raw.isdigit() else 0
+
+
 async def json_body(request: Request) -> dict[str, Any]:
-    if int(request.headers.get("content-length") or 0) > MAX_JSON_BYTES:
+    if content_length(request) > MAX_JSON_BYTES:
         raise PayloadTooLarge()
     body = await request.body()
     if len(body) > MAX_JSON_BYTES:

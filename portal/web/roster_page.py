@@ -5,6 +5,9 @@ staff with the groups they work in (managers may look).
 
 The checked file travels back with the "apply" button (base64 in the form), and is
 checked again when applied: what is applied is what was shown, or the new report.
+A file that takes guardians off children lists each one, and applying it needs the
+"yes, remove them" box ticked. Below: the staff (admins deactivate someone who left
+there) and the roster's audit log; ``/rooster/ouders`` lists every child's guardians.
 """
 
 from __future__ import annotations
@@ -19,12 +22,12 @@ from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
 from portal.errors import DomainError, InvalidInput, PayloadTooLarge
+from portal.roster import audit
 from portal.roster.csvfile import ImportRejected
-from portal.roster.dates import today_for
 from portal.roster.file_import import KINDS, Kind, import_file
 from portal.roster.models import Organisation, Role, User
 from portal.roster.queries import staff_with_groups
-from portal.roster.service import ImportReport
+from portal.roster.service import ImportReport, RemovalsNeedConfirming
 from portal.web.requests import form_text, identify, language, read_form, runtime, signed_in
 from portal.web.templating import page_context, render
 
@@ -38,7 +41,10 @@ async def _page(
         context = {
             **await page_context(uow.session, organisation, user),
             "staff": await staff_with_groups(uow.session, organisation),
+            "changes": await audit.recent(uow.session, organisation.id),
             "can_import": user.role is Role.ADMIN,
+            "me": user.id,
+            "done": request.query_params.get("done", ""),
             "max_kb": MAX_IMPORT_BYTES // 1024,
             **result,
         }
@@ -59,14 +65,29 @@ def _kind(value: str) -> Kind:
     raise InvalidInput("roster_page.choose_kind")
 
 
-async def _run(request: Request, kind: Kind, data: bytes, *, dry_run: bool) -> Response:
+async def _run(request: Request, kind: Kind, data: bytes, *, dry_run: bool, confirm_removals: bool = False) -> Response:
     rt = runtime(request)
     async with rt.uow() as uow:
         caller = await identify(request, uow.session)
         user = signed_in(caller, Role.ADMIN).user
     organisation, lang = caller.organisation, language(request)
     try:
-        report = await import_file(rt, organisation.slug, kind, data, dry_run=dry_run, today=today_for(organisation))
+        report = await import_file(
+            rt, organisation.slug, kind, data, dry_run=dry_run, actor=user, confirm_removals=confirm_removals
+        )
+    except RemovalsNeedConfirming as exc:  # shown again, with the box to tick
+        return await _page(
+            request,
+            organisation,
+            user,
+            exc.status,
+            kind=kind,
+            report=_report_lines(exc.report),
+            people=exc.report,
+            checked=base64.b64encode(data).decode(),
+            confirm_needed=True,
+            applied=False,
+        )
     except ImportRejected as exc:
         problems = [(e.line, e.message(lang)) for e in exc.errors]
         return await _page(request, organisation, user, 422, kind=kind, problems=problems)
@@ -78,7 +99,9 @@ async def _run(request: Request, kind: Kind, data: bytes, *, dry_run: bool) -> R
         user,
         kind=kind,
         report=_report_lines(report),
+        people=report,
         checked=base64.b64encode(data).decode() if dry_run else None,
+        confirm_needed=dry_run and bool(report.guardians_removed),
         applied=not dry_run,
     )
 
@@ -110,7 +133,8 @@ async def apply(request: Request) -> Response:
         raise InvalidInput("roster_page.choose_file") from None
     if not data or len(data) > MAX_IMPORT_BYTES:
         raise InvalidInput("roster_page.choose_file")
-    return await _run(request, _kind(form_text(form, "kind")), data, dry_run=False)
+    confirmed = form_text(form, "confirm_removals") == "yes"
+    return await _run(request, _kind(form_text(form, "kind")), data, dry_run=False, confirm_removals=confirmed)
 
 
 routes: list[BaseRoute] = [

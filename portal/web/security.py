@@ -1,4 +1,6 @@
-"""Security headers on every response: CSP, no framing, nosniff, no referrer.
+"""Security headers on every response: CSP, no framing, nosniff, no referrer, and
+``Cache-Control: no-store`` on every JSON API answer that does not say otherwise
+(what a family may see must not outlive its entitlement in a browser or proxy cache).
 
 The strict referrer policy matters: activation and reset links carry a token
 in their path, and no page may leak it to another site. Schriftje loads nothing
@@ -37,12 +39,16 @@ class SecurityHeadersMiddleware:
             await self.app(scope, receive, send)
             return
 
+        api = scope["path"].startswith("/api/")
+
         async def send_with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":
                 headers = MutableHeaders(scope=message)
                 for name, value in self.headers.items():
                     if name not in headers:
                         headers[name] = value
+                if api and "cache-control" not in headers:
+                    headers["cache-control"] = "no-store"
             await send(message)
 
         await self.app(scope, receive, send_with_headers)

@@ -13,7 +13,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.templating import Jinja2Templates
 
-from portal.i18n import format_date, translate
+from portal.i18n import format_date, format_moment, translate
 from portal.roster.models import Organisation, User
 from portal.roster.queries import deadlines_for
 from portal.web.csrf import csrf_token, set_csrf_cookie
@@ -50,6 +50,8 @@ def render(
     }
     values["tablet_lock_secs"] = getattr(request.state, "tablet_lock_secs", None)
     values.update(context or {})
+    zone = values["organisation"].timezone if values["organisation"] is not None else "UTC"
+    values["datetime"] = lambda moment: format_moment(moment, zone, lang)
     response = templates.TemplateResponse(
         request,
         name,

@@ -70,6 +70,7 @@ def test_pin_unlock_posts_under_the_name_and_auto_lock(browser: Any, live_server
         # 2. this device becomes the group's tablet, and nobody is signed in on it any more
         tablet.goto(f"{server.url}/tablet")
         tablet.get_by_label("Groep").select_option(str(staff_member.group_id))
+        tablet.get_by_label("Je wachtwoord (ter bevestiging)").fill(DEMO_PASSWORD)
         tablet.get_by_role("button", name="Maak dit de groepstablet").click()
         lock_screen = tablet.get_by_test_id("lock-screen")
         expect(lock_screen).to_be_visible()

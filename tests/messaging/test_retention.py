@@ -92,7 +92,10 @@ async def test_a_child_past_its_window_is_purged_and_nothing_of_it_remains(world
     assert {k for k in before if f"/photos/{together}/" in k} <= after  # Noor's family keeps that one
     async with world.harness.uow() as uow:
         assert await uow.session.get(Photo, only_pim) is None
-        assert list(await uow.session.scalars(select(PhotoTag.child_id).where(PhotoTag.photo_id == together))) == [noor]
+        tags = await uow.session.execute(
+            select(PhotoTag.child_id, PhotoTag.former_child_id).where(PhotoTag.photo_id == together)
+        )
+        assert set(tags) == {(None, pim), (noor, None)}  # Pim's tag: an anonymous tombstone
         (entry,) = list(await uow.session.scalars(select(PurgeLog).where(PurgeLog.child_id == pim)))
         purged = set(await uow.session.scalars(select(PurgeLog.child_id)))
     assert purged == {pim, world.children["Oud"]}  # Oud left in 2020: purged in the same run

@@ -11,8 +11,8 @@ from sqlalchemy import select
 from websockets.exceptions import ConnectionClosed
 
 from messaging import protocol
-from messaging import ws as ws_module
 from portal.accounts.models import AuthSession
+from portal.accounts.passwords import hash_password
 from portal.accounts.pins import hash_pin
 from portal.database import utcnow
 from portal.roster.models import User
@@ -21,12 +21,7 @@ from tests.messaging.conftest import World, ws
 
 INGRID = "ingrid@example.nl"
 PIN = "2580"
-
-
-@pytest.fixture(autouse=True)
-def quick_rechecks(monkeypatch: pytest.MonkeyPatch) -> None:
-    """The socket looks at its session every minute in production; here at once."""
-    monkeypatch.setattr(ws_module, "SESSION_RECHECK_SECS", 0.05)
+PASSWORD = "correct horse battery"
 
 
 async def unlocked_tablet(world: World) -> tuple[dict[str, str], str]:
@@ -35,11 +30,13 @@ async def unlocked_tablet(world: World) -> tuple[dict[str, str], str]:
         ingrid = await uow.session.scalar(select(User).where(User.email == INGRID))
         assert ingrid is not None
         ingrid.pin_hash = hash_pin(PIN, ingrid.id, world.harness.rt.settings.secret_key)
+        ingrid.password_hash = hash_password(PASSWORD)
         ingrid.activated_at = utcnow()
         ingrid_id = ingrid.id
     async with world.client(INGRID) as owner:
         page = await owner.get("/tablet")
-        await owner.post("/tablet", data={"csrf_token": csrf_of(page.text), "group_id": world.groups["Rupsjes"]})
+        form = {"csrf_token": csrf_of(page.text), "group_id": world.groups["Rupsjes"], "password": PASSWORD}
+        assert (await owner.post("/tablet", data=form)).status_code == 303
         device = owner.cookies["schriftje_tablet"]
     async with world.harness.client(cookies={"schriftje_tablet": device}) as tablet:
         page = await tablet.get("/tablet")

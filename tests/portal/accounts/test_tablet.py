@@ -1,11 +1,14 @@
-"""Group tablets over HTTP: setting a device up signs its owner out of it; the lock
-screen lists the group's staff; a PIN unlocks it for that person only (what they
-post carries their name); wrong PINs are rate limited; the unlock ends when they
-lock it, when someone else unlocks, when the device is revoked, and after the
-organisation's idle time, which use pushes back."""
+"""Group tablets over HTTP: setting a device up needs the password, is logged, and
+signs its owner out of it; the lock screen lists the group's staff; a PIN unlocks
+it for that person only (what they post carries their name); wrong PINs count per
+person over every tablet and lock the PIN until the password is entered, also
+under fifty guesses at once; the unlock ends when they lock it, when someone else
+unlocks, when the device is revoked, and after the organisation's idle time,
+which use pushes back."""
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 import re
 
@@ -14,7 +17,7 @@ import pytest
 from sqlalchemy import select, update
 
 from portal.accounts.models import AuthSession, SessionKind, TabletDevice
-from portal.accounts.tablets import PIN_FAILURES_PER_PERSON
+from portal.accounts.tablets import PIN_FAILURES_PER_ACCOUNT
 from portal.database import utcnow
 from portal.roster.models import Group, Organisation, User
 from tests.harness import ROSTER, STAFF, csrf_of, login
@@ -53,9 +56,13 @@ class Staffed:
             await self.sign_in(client, email)
             page = await client.get("/tablet")
             assert page.status_code == 200 and 'data-testid="tablet-setup"' in page.text
-            response = await client.post(
-                "/tablet", data={"csrf_token": csrf_of(page.text), "group_id": self.groups[group], "label": "iPad"}
-            )
+            form = {
+                "csrf_token": csrf_of(page.text),
+                "group_id": self.groups[group],
+                "label": "iPad",
+                "password": PASSWORD,
+            }
+            response = await client.post("/tablet", data=form)
             assert response.status_code == 303 and response.headers["location"] == "/tablet"
             return str(client.cookies["schriftje_tablet"])
 
@@ -100,9 +107,8 @@ class TestSetUp:
             own_session = client.cookies["schriftje_session"]
             page = await client.get("/tablet")
             assert "Centrum" in page.text and "Rupsjes" in page.text and "Boomhut" not in page.text
-            response = await client.post(
-                "/tablet", data={"csrf_token": csrf_of(page.text), "group_id": staffed.groups["Rupsjes"]}
-            )
+            form = {"csrf_token": csrf_of(page.text), "group_id": staffed.groups["Rupsjes"], "password": PASSWORD}
+            response = await client.post("/tablet", data=form)
             assert response.status_code == 303
             assert "schriftje_session" not in client.cookies
             lock_screen = await client.get("/tablet")
@@ -112,13 +118,28 @@ class TestSetUp:
         async with staffed.harness.client(cookies={"schriftje_session": own_session}) as old:
             assert (await old.get("/api/me")).status_code == 401  # not left signed in on a shared device
 
+    async def test_setting_up_needs_the_password_and_is_logged_for_the_admin(self, staffed) -> None:
+        async with staffed.harness.client() as client:
+            await staffed.sign_in(client, "ingrid@example.nl")
+            page = await client.get("/tablet")
+            form = {"csrf_token": csrf_of(page.text), "group_id": staffed.groups["Rupsjes"], "password": "not it"}
+            refused = await client.post("/tablet", data=form)
+            assert refused.status_code == 401 and "schriftje_tablet" not in client.cookies
+            assert (await client.get("/api/me")).status_code == 200  # still signed in: nothing happened
+        await staffed.tablet()
+        async with staffed.harness.client() as admin:
+            await staffed.sign_in(admin, "wilma@example.nl")
+            changes = (await admin.get("/api/admin/roster-changes")).json()["changes"]
+        assert [(c["action"], c["by"], c["group"], c["reason"]) for c in changes] == [
+            ("tablet_registered", "Ingrid Pauw", "Rupsjes", "iPad")
+        ]
+
     async def test_staff_cannot_set_up_a_tablet_for_another_group(self, staffed) -> None:
         async with staffed.harness.client() as client:
             await staffed.sign_in(client, "kees@example.nl")
             page = await client.get("/tablet")
-            response = await client.post(
-                "/tablet", data={"csrf_token": csrf_of(page.text), "group_id": staffed.groups["Rupsjes"]}
-            )
+            form = {"csrf_token": csrf_of(page.text), "group_id": staffed.groups["Rupsjes"], "password": PASSWORD}
+            response = await client.post("/tablet", data=form)
         assert response.status_code == 404 and "schriftje_tablet" not in response.headers.get("set-cookie", "")
 
     async def test_parents_cannot_set_up_a_tablet(self, staffed) -> None:
@@ -163,18 +184,53 @@ class TestUnlock:
             assert (await tablet.get("/")).headers["location"] == "/tablet"
         assert await tablet_sessions(staffed) == []
 
-    async def test_wrong_pins_are_limited_per_person_on_the_device(self, staffed) -> None:
+    async def test_wrong_pins_count_per_person_over_every_tablet_and_lock_the_pin(self, staffed) -> None:
         await staffed.set_pin("ingrid@example.nl")
         await staffed.set_pin("roos@example.nl", "7391")
-        async with device(staffed, await staffed.tablet()) as tablet:
-            ids = person_ids((await tablet.get("/tablet")).text)
-            for _ in range(PIN_FAILURES_PER_PERSON):
-                assert (await unlock(tablet, ids["Ingrid Pauw"], "0852")).status_code == 401
-            blocked = await unlock(tablet, ids["Ingrid Pauw"])  # even the right PIN
-            assert blocked.status_code == 429 and int(blocked.headers["retry-after"]) > 0
-            assert "Te veel pogingen" in blocked.text
+        cookies = [await staffed.tablet("roos@example.nl") for _ in range(3)]  # a colleague with three devices
+        guesses = iter(["0852", "1397", "4680", "9731", "2468"])
+        for attempt in range(PIN_FAILURES_PER_ACCOUNT):
+            async with device(staffed, cookies[attempt % 3]) as tablet:
+                ids = person_ids((await tablet.get("/tablet")).text)
+                wrong = await unlock(tablet, ids["Ingrid Pauw"], next(guesses))
+                assert wrong.status_code == (401 if attempt < PIN_FAILURES_PER_ACCOUNT - 1 else 423)
+        async with device(staffed, cookies[0]) as tablet:
+            blocked = await unlock(tablet, ids["Ingrid Pauw"])  # even the right PIN, on any device
+            assert blocked.status_code == 423 and "geblokkeerd" in blocked.text
             assert (await unlock(tablet, ids["Roos Bloem"], "7391")).status_code == 303  # others still can
         assert [s.user_id for s in await tablet_sessions(staffed)] == [ids["Roos Bloem"]]
+        await staffed.harness.run_jobs()
+        assert (
+            len([m for m in staffed.harness.outbox() if m.to == "ingrid@example.nl" and "geblokkeerd" in m.subject])
+            == 1
+        )
+        async with staffed.harness.client() as admin:
+            await staffed.sign_in(admin, "wilma@example.nl")
+            changes = (await admin.get("/api/admin/roster-changes")).json()["changes"]
+        assert [c["person"] for c in changes if c["action"] == "pin_locked"] == ["Ingrid Pauw <ingrid@example.nl>"]
+
+        async with staffed.harness.client() as own_phone:  # her password lifts the lock
+            await staffed.sign_in(own_phone, "ingrid@example.nl")
+        async with device(staffed, cookies[1]) as tablet:
+            assert (await unlock(tablet, ids["Ingrid Pauw"])).status_code == 303
+
+    async def test_fifty_guesses_at_once_evaluate_at_most_the_limit(self, staffed) -> None:
+        await staffed.set_pin("ingrid@example.nl")
+        cookie = await staffed.tablet()
+        async with device(staffed, cookie) as tablet:
+            ids = person_ids((await tablet.get("/tablet")).text)
+            page = await tablet.get("/tablet")
+            form = {"csrf_token": csrf_of(page.text), "user_id": ids["Ingrid Pauw"]}
+            answers = await asyncio.gather(
+                *(tablet.post("/tablet/unlock", data={**form, "pin": f"{1000 + 7 * n:04d}"}) for n in range(50))
+            )
+        codes = sorted(a.status_code for a in answers)
+        assert codes == [401] * (PIN_FAILURES_PER_ACCOUNT - 1) + [423] * (51 - PIN_FAILURES_PER_ACCOUNT), codes
+        async with staffed.harness.uow() as uow:
+            ingrid = await uow.session.scalar(select(User).where(User.email == "ingrid@example.nl"))
+            assert ingrid is not None
+            # an attempt is counted before its PIN is looked at: no more than the limit were looked at
+            assert ingrid.pin_failures == PIN_FAILURES_PER_ACCOUNT and ingrid.pin_locked_at is not None
 
     async def test_staff_of_another_group_and_parents_cannot_unlock(self, staffed) -> None:
         await staffed.set_pin("kees@example.nl")
