@@ -4,7 +4,6 @@ the job barrier, the outbox, and shortcuts for setting up a roster."""
 from __future__ import annotations
 
 import asyncio
-import datetime as dt
 import itertools
 import re
 from collections.abc import AsyncIterator
@@ -15,14 +14,12 @@ import httpx
 from sqlalchemy import text
 from starlette.applications import Starlette
 
-from portal.accounts.invitations import invite_after_commit
 from portal.app import create_app
 from portal.database import Base
 from portal.mail import OutboxEntry, read_outbox
-from portal.roster.importer import parse_roster
+from portal.roster.file_import import import_file
 from portal.roster.models import Organisation
-from portal.roster.service import ImportReport, apply_roster, create_organisation
-from portal.roster.staff_import import apply_staff, parse_staff
+from portal.roster.service import ImportReport, create_organisation
 from portal.runtime import Runtime
 from portal.settings import Settings
 from portal.uow import UnitOfWork
@@ -103,16 +100,13 @@ class Harness:
             return await create_organisation(uow.session, slug, name)
 
     async def import_roster(self, org: Organisation, csv_text: str) -> ImportReport:
-        async with self.uow() as uow:
-            report = await apply_roster(uow.session, org, parse_roster(csv_text, dt.date.today()))
-            invite_after_commit(uow, self.rt.queue, report.invite_user_ids)
+        """The CLI's and the admin page's import use case, removals confirmed."""
+        report = await import_file(self.rt, org.slug, "roster", csv_text, dry_run=False, confirm_removals=True)
         await self.run_jobs()
         return report
 
     async def import_staff(self, org: Organisation, csv_text: str) -> ImportReport:
-        async with self.uow() as uow:
-            report = await apply_staff(uow.session, org, parse_staff(csv_text))
-            invite_after_commit(uow, self.rt.queue, report.invite_user_ids)
+        report = await import_file(self.rt, org.slug, "staff", csv_text, dry_run=False)
         await self.run_jobs()
         return report
 

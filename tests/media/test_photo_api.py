@@ -11,8 +11,10 @@ from __future__ import annotations
 import dataclasses
 
 import pytest
+from sqlalchemy import select
 
 from media.upload import PROCESS_PHOTO
+from portal.roster.models import Organisation
 from tests.harness import Harness
 from tests.media import images
 from tests.media.conftest import new_key, shared, upload
@@ -97,6 +99,52 @@ async def test_a_retried_upload_returns_the_same_photo(world: World) -> None:
     assert len(shared(await world.feed("anna@example.nl"))) == 1
     keys = await world.harness.rt.extras["storage"].list_keys("org/")
     assert len([k for k in keys if k.endswith("/original")]) == 1
+
+
+async def test_the_same_key_with_other_bytes_is_refused_and_keeps_the_first(world: World) -> None:
+    key = new_key()
+    first = await upload(world, "ingrid@example.nl", "Rupsjes", [{"key": key, "data": images.jpeg()}])
+    other = await upload(world, "ingrid@example.nl", "Rupsjes", [{"key": key, "data": images.png(), "name": "b.png"}])
+    assert first.status_code == 201 and other.status_code == 409
+    assert "uploadsleutel" in other.json()["detail"] and "b.png" in other.json()["detail"]
+    async with world.client("ingrid@example.nl") as staff:
+        listed = (await staff.get(f"/api/groups/{world.groups['Rupsjes']}/photos")).json()["photos"]
+    assert [p["id"] for p in listed] == [first.json()["photos"][0]["id"]]
+
+
+async def test_upload_keys_belong_to_their_uploader(world: World) -> None:
+    """Another staff member reusing a key gets a photo of their own, never the first one's status."""
+    key = new_key()
+    mine = await upload(world, "ingrid@example.nl", "Rupsjes", [{"key": key, "children": [world.children["Noor"]]}])
+    theirs = await upload(world, "kees@example.nl", "Boomhut", [{"key": key}])
+    assert mine.status_code == 201 and theirs.status_code == 201
+    ours, its = mine.json()["photos"][0], theirs.json()["photos"][0]
+    assert ours["id"] != its["id"] and its["duplicate"] is False and its["blocked_by"] == []
+    async with world.client("kees@example.nl") as kees:  # and the status of hers is not his to read
+        assert (await kees.get(f"/api/photos/{ours['id']}")).status_code == 404
+
+
+async def test_an_uploader_who_left_the_group_no_longer_sees_its_status(world: World) -> None:
+    photo = await upload(world, "ingrid@example.nl", "Rupsjes", [{"children": [world.children["Noor"]]}])
+    photo_id = photo.json()["photos"][0]["id"]
+    async with world.client("ingrid@example.nl") as staff:
+        assert (await staff.get(f"/api/photos/{photo_id}")).status_code == 200
+    org = await _org(world)
+    await world.harness.import_staff(org, "name,email,role,groups\nIngrid Pauw,ingrid@example.nl,staff,Oost/Boomhut\n")
+    async with world.client("ingrid@example.nl") as staff:
+        assert (await staff.get(f"/api/photos/{photo_id}")).status_code == 404
+
+
+async def test_a_photo_links_only_to_a_diary_entry_of_its_group_and_child(world: World) -> None:
+    lina = await world.post("carla@example.nl", f"/api/children/{world.children['Lina']}/diary", {"body": "x"})
+    pim = await world.post("piet@example.nl", f"/api/children/{world.children['Pim']}/diary", {"body": "y"})
+    assert lina.status_code == pim.status_code == 201
+    other_group = await upload(world, "ingrid@example.nl", "Rupsjes", [{"diary_entry_id": lina.json()["id"]}])
+    assert other_group.status_code == 422, other_group.text
+    not_shown = [{"diary_entry_id": pim.json()["id"], "children": [world.children["Noor"]]}]
+    assert (await upload(world, "ingrid@example.nl", "Rupsjes", not_shown)).status_code == 422
+    fits = [{"diary_entry_id": pim.json()["id"], "children": [world.children["Pim"]]}]
+    assert (await upload(world, "ingrid@example.nl", "Rupsjes", fits)).status_code == 201
 
 
 async def test_running_the_job_again_changes_nothing(world: World) -> None:
@@ -207,3 +255,10 @@ async def test_stored_objects_are_keyed_by_organisation(world: World, harness: H
     keys = await harness.rt.extras["storage"].list_keys("org/")
     assert keys and all(k.startswith("org/") and f"/photos/{photo['id']}/" in k for k in keys)
     assert len(keys) == 4  # the original and three derivatives
+
+
+async def _org(world: World) -> Organisation:
+    async with world.harness.uow() as uow:
+        found = await uow.session.scalar(select(Organisation).where(Organisation.slug == "kober"))
+    assert found is not None
+    return found

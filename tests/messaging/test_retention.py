@@ -17,7 +17,8 @@ from messaging.retention import RETENTION
 from portal.database import Base
 from portal.roster.models import Child
 from tests.harness import Harness
-from tests.media.conftest import consenting_world, upload
+from tests.media.conftest import consenting_world, set_consent, upload
+from tests.media.test_photo_consent import LEFT_HALF, fetch, left_contrast, received, striped
 from tests.messaging.conftest import World
 
 
@@ -150,3 +151,53 @@ async def test_an_expired_archive_leaves_storage(world: World) -> None:
     async with world.client("anna@example.nl") as anna:
         assert (await anna.get(f"/api/archives/{state['id']}")).json()["status"] == "expired"
         assert (await anna.get(state["download_url"])).status_code == 410
+
+
+class TestAPurgeNeverWidens:
+    """A purged child's tag lives on as an anonymous tombstone (its mask, no name, no
+    consent): sharing the photo again after the purge masks the child (or blocks the
+    photo), and a family that got nothing before still gets nothing."""
+
+    async def test_sharing_again_after_the_purge_keeps_the_child_masked(self, world: World) -> None:
+        assert (await set_consent(world, "piet@example.nl", "Pim", photo_group=False)).status_code == 200
+        spec = {"children": [world.children["Noor"], world.children["Pim"]], "data": striped()}
+        spec["masks"] = {str(world.children["Pim"]): LEFT_HALF}
+        response = await upload(world, "ingrid@example.nl", "Rupsjes", [spec])
+        photo_id = response.json()["photos"][0]["id"]
+        await world.harness.run_jobs()
+        masked = (await received(world, "anna@example.nl"))[photo_id]
+        await purge(world, "Pim")
+        async with world.client("ingrid@example.nl") as staff:  # staff share it again after the purge
+            assert (await staff.post(f"/api/photos/{photo_id}/share", json={})).status_code == 202
+        await world.harness.run_jobs()
+        again = (await received(world, "anna@example.nl"))[photo_id]
+        assert again["rendition"] == masked["rendition"]  # still the one with Pim masked
+        picture = (await fetch(world, "anna@example.nl", again["urls"]["large"])).content
+        assert left_contrast(picture) < 20  # Pim's half is flat
+        for email in ("carla@example.nl", "dirk@example.nl"):  # other groups' families: nothing, as before
+            assert photo_id not in await received(world, email)
+        async with world.client("ingrid@example.nl") as staff:
+            status = (await staff.get(f"/api/photos/{photo_id}")).json()
+        assert status["status"] == "ready" and "Pim" not in str(status)  # nothing names him any more
+
+    async def test_a_purged_child_without_a_mask_blocks_the_photo_when_shared_again(self, world: World) -> None:
+        spec = {"children": [world.children["Noor"], world.children["Pim"]], "data": striped()}
+        response = await upload(world, "ingrid@example.nl", "Rupsjes", [spec])
+        photo_id = response.json()["photos"][0]["id"]
+        await world.harness.run_jobs()
+        assert photo_id in await received(world, "anna@example.nl")  # Pim's family consented to the group
+        await purge(world, "Pim")
+        async with world.client("ingrid@example.nl") as staff:
+            assert (await staff.post(f"/api/photos/{photo_id}/share", json={})).status_code == 202
+            await world.harness.run_jobs()
+            status = (await staff.get(f"/api/photos/{photo_id}")).json()
+        assert status["status"] == "blocked"  # no consent behind the tombstone, no mask: nobody gets more
+
+
+async def purge(world: World, child: str) -> None:
+    async with world.harness.uow() as uow:
+        long_ago = dt.date.today() - dt.timedelta(days=200)
+        await uow.session.execute(update(Child).where(Child.id == world.children[child]).values(end_date=long_ago))
+    await run_retention(world)
+    async with world.harness.uow() as uow:
+        assert await uow.session.get(Child, world.children[child]) is None

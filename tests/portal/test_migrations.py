@@ -10,7 +10,7 @@ import asyncpg
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
-from sqlalchemy import inspect
+from sqlalchemy import inspect, text
 
 import portal.schema  # noqa: F401  (registers every table)
 from portal.database import Base, create_engine, downgrade, migrate
@@ -76,3 +76,28 @@ class TestMigrations:
         await migrate(empty_engine)
         await migrate(empty_engine)
         assert "app_user" in await table_names(empty_engine)
+
+
+class TestMigratingData:
+    async def test_rows_survive_a_migration_that_rebuilds_a_referenced_table(self, empty_engine) -> None:
+        """0011 rebuilds ``child`` on SQLite (batch mode: copy, drop, rename). With foreign
+        keys on, that DROP would cascade into every table that refers to a child."""
+        await migrate(empty_engine, "0010")
+        async with empty_engine.begin() as connection:
+            for statement in (
+                "INSERT INTO organisation (id, slug, name, leaving_window_days, absence_cutoff, timezone, language, created_at)"
+                " VALUES (1, 'kober', 'Kober', 90, '07:30:00', 'Europe/Amsterdam', 'nl', '2026-01-01 00:00:00')",
+                "INSERT INTO location (id, organisation_id, name) VALUES (1, 1, 'Centrum')",
+                "INSERT INTO care_group (id, organisation_id, location_id, name, care_type) VALUES (1, 1, 1, 'Rupsjes', 'kdv')",
+                "INSERT INTO child (id, organisation_id, group_id, first_name, last_name, birth_date, start_date)"
+                " VALUES (7, 1, 1, 'Noor', 'Visser', '2024-03-01', '2024-09-01')",
+                "INSERT INTO app_user (id, organisation_id, email, display_name, role, created_at)"
+                " VALUES (3, 1, 'anna@example.nl', 'Anna', 'parent', '2026-01-01 00:00:00')",
+                "INSERT INTO guardianship (id, user_id, child_id, relation) VALUES (1, 3, 7, 'moeder')",
+            ):
+                await connection.execute(text(statement))
+        await migrate(empty_engine)
+        async with empty_engine.connect() as connection:
+            links = (await connection.execute(text("SELECT user_id, child_id FROM guardianship"))).all()
+            children = (await connection.execute(text("SELECT id, first_name FROM child"))).all()
+        assert links == [(3, 7)] and children == [(7, "Noor")]

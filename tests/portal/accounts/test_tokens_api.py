@@ -1,10 +1,16 @@
-"""Bearer tokens for apps and tablets: issued for a password, listed, revocable;
-cookie-authenticated API writes need the CSRF header."""
+"""Bearer tokens for apps and tablets: issued for a password, listed, revocable, and
+ending after ``TOKEN_DAYS`` without use (each use extends it); cookie-authenticated
+API writes need the CSRF header."""
 
 from __future__ import annotations
 
-import pytest
+import datetime as dt
 
+import pytest
+from sqlalchemy import update
+
+from portal.accounts.models import AuthSession
+from portal.database import utcnow
 from tests.harness import ROSTER, STAFF, csrf_of, login
 
 PASSWORD = "correct horse battery"
@@ -52,6 +58,35 @@ class TestBearerTokens:
             old = await client.get("/api/me", headers={"authorization": f"Bearer {first['token']}"})
             assert old.status_code == 401
             assert old.json()["error"] == "unauthenticated"
+
+    async def test_a_token_ends_after_token_days_without_use_and_each_use_extends_it(self, staffed) -> None:
+        days = staffed.settings.token_days
+        async with staffed.client() as client:
+            issued = (await issue(client)).json()
+        expires = dt.datetime.fromisoformat(issued["session"]["expires_at"])
+        assert dt.timedelta(days=days - 1) < expires - utcnow() <= dt.timedelta(days=days)
+        auth = {"authorization": f"Bearer {issued['token']}"}
+        async with staffed.uow() as uow:  # last used 80 days ago: still valid, and this use moves the end
+            await uow.session.execute(
+                update(AuthSession)
+                .where(AuthSession.id == issued["session"]["id"])
+                .values(
+                    last_seen_at=utcnow() - dt.timedelta(days=80), expires_at=utcnow() + dt.timedelta(days=days - 80)
+                )
+            )
+        async with staffed.client() as client:
+            assert (await client.get("/api/me", headers=auth)).status_code == 200
+            listed = {s["id"]: s for s in (await client.get("/api/sessions", headers=auth)).json()["sessions"]}
+        extended = dt.datetime.fromisoformat(listed[issued["session"]["id"]]["expires_at"])
+        assert extended - utcnow() > dt.timedelta(days=days - 1)
+        async with staffed.uow() as uow:  # unused for longer than that: over
+            await uow.session.execute(
+                update(AuthSession)
+                .where(AuthSession.id == issued["session"]["id"])
+                .values(last_seen_at=utcnow() - dt.timedelta(days=days + 1), expires_at=utcnow() - dt.timedelta(days=1))
+            )
+        async with staffed.client() as client:
+            assert (await client.get("/api/me", headers=auth)).status_code == 401
 
     async def test_cannot_revoke_someone_elses_session(self, staffed) -> None:
         async with staffed.client() as client:
