@@ -141,6 +141,7 @@ class Hub:
         self.session_sweep_secs = session_sweep_secs
         self._sweeper: asyncio.Task[None] | None = None
         self._by_user: dict[int, set[Connection]] = {}
+        self._by_session: dict[int, set[Connection]] = {}
         self._pumps: dict[Connection, asyncio.Task[None]] = {}
         self._ticker: asyncio.Task[None] | None = None
         # a reconnect storm (a node restart) queues here instead of timing out in the DB pool
@@ -157,6 +158,8 @@ class Hub:
         if self._sweeper is None and session_id is not None:
             self._sweeper = asyncio.create_task(self._sweep_sessions(), name="hub-session-sweep")
         self._by_user.setdefault(user_id, set()).add(conn)
+        if session_id is not None:
+            self._by_session.setdefault(session_id, set()).add(conn)
         self.metrics.open_sockets.inc()
         return conn
 
@@ -168,6 +171,10 @@ class Hub:
         self.metrics.open_sockets.dec()
         if not peers:
             del self._by_user[conn.user_id]
+        if conn.session_id is not None and (same := self._by_session.get(conn.session_id)) is not None:
+            same.discard(conn)
+            if not same:
+                del self._by_session[conn.session_id]
 
     async def run(self, conn: Connection, requested_after: int) -> None:
         """The pump: replay after the cursor, ``ready``, then live events until cancelled."""
@@ -181,7 +188,7 @@ class Hub:
 
     async def _initial_sync(self, conn: Connection, after: int) -> None:
         async with self.handshake_slots, self.sessionmaker() as session:
-            # registered before this look: a session that ended after it is told by the broker
+            # registered before this look: a session that ends after it is found by the sweep
             if not await self._still_signed_in(session, conn):
                 return
             current = await feed.last_seq(session, conn.user_id)
@@ -324,7 +331,7 @@ class Hub:
                 async with self.sessionmaker() as session:
                     ended = await sessions_ended_between(session, since, now)
                     if sweep % SESSION_FULL_CHECK_SWEEPS == 0:
-                        held = {c.session_id for p in self._by_user.values() for c in p if c.session_id is not None}
+                        held = set(self._by_session)
                         ended |= held - await live_sessions(session, held)
             except Exception:  # the database is away for a moment: the next look covers this one
                 log.warning("could not look for ended sessions; will look again", exc_info=True)
@@ -334,9 +341,10 @@ class Hub:
                 self.end_sessions(ended)
 
     def end_sessions(self, session_ids: set[int]) -> None:
-        for peers in list(self._by_user.values()):
-            for conn in list(peers):
-                if conn.session_id in session_ids:
+        """Close (4401) the sockets this node holds for these sessions."""
+        for session_id in session_ids & self._by_session.keys():
+            for conn in list(self._by_session[session_id]):
+                if not conn.dropped:
                     log.info("socket closed: its session ended", extra={"user_id": conn.user_id})
                     self.end(conn, protocol.CLOSE_UNAUTHENTICATED)
 

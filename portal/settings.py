@@ -101,7 +101,11 @@ class Settings:
     metrics_token: str = _setting("", "If set, /metrics requires 'Authorization: Bearer <token>'.", secret=True)
     host: str = _setting("127.0.0.1", "Interface 'schriftje serve' and 'schriftje demo' listen on.")
     port: int = _setting(8000, "Port 'schriftje serve' and 'schriftje demo' listen on.")
-    forwarded_allow_ips: str = _setting("127.0.0.1", "Proxies whose X-Forwarded-For/-Proto are trusted (uvicorn).")
+    forwarded_allow_ips: str = _setting(
+        "127.0.0.1",
+        "The proxies whose X-Forwarded-For/-Proto are trusted (uvicorn); from anyone else they are ignored. "
+        "Never `*` when the app port is reachable.",
+    )
     log_level: str = _setting("INFO", "Log level: DEBUG, INFO, WARNING, ERROR.")
 
     # ---- construction -------------------------------------------------------------

@@ -17,10 +17,11 @@ import uvicorn
 from sqlalchemy import select
 from starlette.applications import Starlette
 from websockets.asyncio.client import ClientConnection, connect
+from websockets.exceptions import ConnectionClosed
 
 from portal.accounts.models import SessionKind
 from portal.accounts.service import start_session
-from portal.roster.models import Child, Group, User
+from portal.roster.models import Child, Group, Role, User
 from tests.harness import STAFF, Harness
 
 FRAME_WAIT_SECS = 30.0
@@ -83,6 +84,21 @@ async def build_world(harness: Harness) -> World:
     return result
 
 
+async def add_admin(world: World) -> str:
+    """An admin of Kober (Ad Min), with a bearer token; their e-mail address."""
+    async with world.harness.uow() as uow:
+        wilma = await uow.session.scalar(select(User).where(User.email == "wilma@example.nl"))
+        assert wilma is not None
+        user = User(
+            organisation_id=wilma.organisation_id, email="ad@example.nl", display_name="Ad Min", role=Role.ADMIN
+        )
+        uow.session.add(user)
+        await uow.session.flush()
+        token, _ = await start_session(uow.session, user, SessionKind.BEARER, label="test")
+    world.tokens[user.email], world.orgs[user.email] = token, "kober"
+    return user.email
+
+
 @asynccontextmanager
 async def serving(app: Starlette) -> AsyncIterator[int]:
     """Serve an app whose lifespan already ran, in this event loop, on a pre-bound socket."""
@@ -134,6 +150,15 @@ class Ws:
         frames = [await self.frame() for _ in range(count)]
         assert all(f["type"] == "event" for f in frames), frames
         return frames
+
+    async def closed_with(self) -> int:
+        """Read until the server closes the socket; the close code it sent."""
+        try:
+            while True:
+                await self.frame()
+        except ConnectionClosed as closed:
+            assert closed.rcvd is not None, "closed without a close frame"
+            return closed.rcvd.code
 
     async def drain(self) -> list[dict[str, Any]]:
         """Barrier: everything queued for this socket before a ping, then its pong."""

@@ -17,14 +17,6 @@ ANNA = "anna@example.nl"
 DEEP = "[" * 2000 + "]" * 2000  # well within the 4 KiB frame limit, far past the parser's depth
 
 
-async def close_code(socket) -> int:
-    with pytest.raises(ConnectionClosed) as closed:
-        while True:
-            await socket.frame()
-    assert closed.value.rcvd is not None
-    return closed.value.rcvd.code
-
-
 class TestNestedJson:
     async def test_as_the_hello(self, world: World, port: int) -> None:
         async with connect(f"ws://kober.localhost:{port}/ws", host="127.0.0.1", port=port) as connection:
@@ -37,7 +29,7 @@ class TestNestedJson:
         async with ws(port, token=world.tokens[ANNA]) as socket:
             await socket.until("ready")
             await socket.connection.send(DEEP)
-            assert await close_code(socket) == protocol.CLOSE_BAD_DATA
+            assert await socket.closed_with() == protocol.CLOSE_BAD_DATA
         async with ws(port, token=world.tokens[ANNA]) as again:  # the node is fine
             _, ready = await again.until("ready")
             assert ready["type"] == "ready"

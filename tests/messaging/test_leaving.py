@@ -14,12 +14,10 @@ from sqlalchemy import select, update
 from messaging.leaving import notices
 from messaging.leaving.models import LeavingNotice
 from messaging.retention import RETENTION
-from portal.accounts.models import SessionKind
-from portal.accounts.service import start_session
-from portal.roster.models import Child, Role, User
+from portal.roster.models import Child, User
 from tests.clock import NOON
 from tests.harness import csrf_of
-from tests.messaging.conftest import World
+from tests.messaging.conftest import World, add_admin
 
 pytestmark = pytest.mark.usefixtures("noon")  # days and windows: never across a midnight
 TODAY = NOON.date()  # the organisation's today, for the whole module
@@ -28,18 +26,7 @@ WINDOW = 90
 
 @pytest.fixture
 async def admin(world: World) -> str:
-    """An admin of Kober, with a bearer token, by e-mail."""
-    async with world.harness.uow() as uow:
-        wilma = await uow.session.scalar(select(User).where(User.email == "wilma@example.nl"))
-        assert wilma is not None
-        user = User(
-            organisation_id=wilma.organisation_id, email="ad@example.nl", display_name="Ad Min", role=Role.ADMIN
-        )
-        uow.session.add(user)
-        await uow.session.flush()
-        token, _ = await start_session(uow.session, user, SessionKind.BEARER, label="test")
-    world.tokens[user.email], world.orgs[user.email] = token, "kober"
-    return user.email
+    return await add_admin(world)
 
 
 async def set_end(world: World, child: str, end: dt.date | None) -> None:

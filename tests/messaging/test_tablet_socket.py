@@ -6,9 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-import pytest
 from sqlalchemy import select
-from websockets.exceptions import ConnectionClosed
 
 from messaging import protocol
 from portal.accounts.models import AuthSession
@@ -48,14 +46,6 @@ async def unlocked_tablet(world: World) -> tuple[dict[str, str], str]:
         return dict(tablet.cookies), csrf_of(home.text)
 
 
-async def closed_code(socket) -> int:
-    with pytest.raises(ConnectionClosed) as closed:
-        while True:
-            await socket.frame()
-    assert closed.value.rcvd is not None
-    return closed.value.rcvd.code
-
-
 class TestTabletSocket:
     async def test_delivers_while_unlocked_and_closes_when_locked(self, world: World, port: int) -> None:
         cookies, csrf = await unlocked_tablet(world)
@@ -68,7 +58,7 @@ class TestTabletSocket:
             async with world.harness.client(cookies=cookies) as tablet:
                 locked = await tablet.post("/tablet/lock", data={"csrf_token": csrf})
                 assert locked.status_code == 303
-            assert await closed_code(socket) == protocol.CLOSE_UNAUTHENTICATED
+            assert await socket.closed_with() == protocol.CLOSE_UNAUTHENTICATED
 
     async def test_closes_when_the_idle_time_passes(self, world: World, port: int) -> None:
         cookies, _ = await unlocked_tablet(world)
@@ -78,4 +68,4 @@ class TestTabletSocket:
                 session = await uow.session.scalar(select(AuthSession).where(AuthSession.device_id.is_not(None)))
                 assert session is not None
                 session.expires_at = utcnow() - dt.timedelta(seconds=1)  # nobody touched it for too long
-            assert await closed_code(socket) == protocol.CLOSE_UNAUTHENTICATED
+            assert await socket.closed_with() == protocol.CLOSE_UNAUTHENTICATED
