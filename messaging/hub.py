@@ -48,7 +48,7 @@ log = logging.getLogger(__name__)
 REPLAY_PAGE = 500
 SESSION_SWEEP_SECS = 1.0  # how often a node looks for sessions that ended
 SESSION_SWEEP_OVERLAP = dt.timedelta(seconds=30)
-SESSION_FULL_CHECK_SWEEPS = 4  # every 4th look: are the sockets' sessions still there at all
+SESSION_FULL_CHECK_SWEEPS = 2  # every other look: are the sockets' sessions still there at all
 
 
 class Socket(Protocol):
