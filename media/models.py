@@ -63,6 +63,9 @@ class Photo(Base):
     taken_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
     processed_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    # which job holds the photo while it is ``processing``, since when (``media.pipeline.claim``)
+    claimed_by: Mapped[str] = mapped_column(String(200), default="", server_default="")
+    claimed_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
 
 
 class PhotoTag(Base):

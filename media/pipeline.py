@@ -17,7 +17,7 @@ import datetime as dt
 from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import select
+from sqlalchemy import and_, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from consent.evaluate import decide_many
@@ -52,13 +52,54 @@ def derivative_key(organisation_id: int, photo_id: int, key: str, name: str) -> 
     return object_key(organisation_id, "photos", str(photo_id), folder, f"{name}.webp")
 
 
-async def claim(uow: UnitOfWork, photo_id: int) -> Photo | None:
-    """The photo, now ``processing``; ``None`` if it is gone or already final."""
-    photo = await uow.session.get(Photo, photo_id)
-    if photo is None or photo.status.is_final:
+CLAIM_LEASE = dt.timedelta(seconds=60)  # longer than a photo job may run (its arq timeout)
+
+
+async def claim(uow: UnitOfWork, photo_id: int, job_id: str) -> Photo | None:
+    """The photo, now ``processing`` for ``job_id``; ``None`` if it is gone, final, or held
+    by another job whose lease has not run out. One guarded UPDATE, so two jobs for one
+    photo (a retry after a lost enqueue, the sweeper's) never both process it; the same
+    job claims again when it is retried, and anyone may once the holder is gone."""
+    now = utcnow()
+    claimed = await uow.session.execute(
+        update(Photo)
+        .where(
+            Photo.id == photo_id,
+            or_(
+                Photo.status == PhotoStatus.UPLOADED,
+                and_(
+                    Photo.status == PhotoStatus.PROCESSING,
+                    or_(Photo.claimed_by == job_id, Photo.claimed_at.is_(None), Photo.claimed_at < now - CLAIM_LEASE),
+                ),
+            ),
+        )
+        .values(status=PhotoStatus.PROCESSING, claimed_by=job_id[:200], claimed_at=now)
+        .execution_options(synchronize_session=False)
+    )
+    if claimed.rowcount != 1:  # type: ignore[attr-defined]
         return None
-    photo.status = PhotoStatus.PROCESSING
-    return photo
+    return await uow.session.get(Photo, photo_id, populate_existing=True)
+
+
+async def unfinished(session: AsyncSession, uploaded_before: dt.datetime, now: dt.datetime) -> list[int]:
+    """Photos that should be final by now and are not: accepted longer ago than a hand-off
+    takes and never picked up (the enqueue was lost), or held by a job whose lease ran out
+    (its worker died, its database connection broke)."""
+    rows = await session.scalars(
+        select(Photo.id)
+        .where(
+            or_(
+                and_(Photo.status == PhotoStatus.UPLOADED, Photo.created_at < uploaded_before),
+                and_(Photo.status == PhotoStatus.PROCESSING, Photo.claimed_at < now - CLAIM_LEASE),
+            )
+        )
+        .order_by(Photo.id)
+        .limit(SWEEP_BATCH)
+    )
+    return list(rows)
+
+
+SWEEP_BATCH = 500
 
 
 def parse_mask_key(key: str) -> frozenset[int]:

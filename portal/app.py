@@ -46,7 +46,7 @@ from portal.database import create_sessionmaker, engine_from_settings
 from portal.errors import DomainError, NotFound, SignInFirst
 from portal.i18n import translate
 from portal.mail import mailer_from_settings
-from portal.ratelimit import MemoryRateLimiter, RateLimiter, RedisRateLimiter
+from portal.ratelimit import FallbackRateLimiter, MemoryRateLimiter, RateLimiter, RedisRateLimiter
 from portal.runtime import Runtime
 from portal.settings import Settings
 from portal.web import people_routes, roster_page, settings_routes
@@ -59,6 +59,7 @@ from portal.web.templating import render
 from workers.arq_queue import ArqQueue, redis_settings
 from workers.context import sandbox_from_settings
 from workers.inline import InlineQueue
+from workers.jobs import SWEEP_EVERY_SECS, SWEEP_PHOTOS
 
 log = logging.getLogger(__name__)
 
@@ -117,6 +118,14 @@ async def _hourly_retention(queue: InlineQueue) -> None:
         await asyncio.sleep(HOUSEKEEPING_EVERY_SECS)
 
 
+async def _sweeping(queue: InlineQueue) -> None:
+    """The embedded default's photo sweeper (the worker runs it by cron): photos a crash left
+    unfinished are handed off again."""
+    while True:
+        await asyncio.sleep(SWEEP_EVERY_SECS)
+        await queue.enqueue(SWEEP_PHOTOS, job_id=SWEEP_PHOTOS)
+
+
 @asynccontextmanager
 async def open_runtime(settings: Settings, registry: CollectorRegistry | None = None) -> AsyncIterator[Runtime]:
     """Open every backend the settings name; close them all on exit."""
@@ -140,9 +149,9 @@ async def open_runtime(settings: Settings, registry: CollectorRegistry | None = 
         if settings.redis_url:
             from arq.connections import create_pool
 
-            redis = Redis.from_url(settings.redis_url)
+            redis = Redis.from_url(settings.redis_url, socket_connect_timeout=2, socket_timeout=2)
             stack.push_async_callback(redis.aclose)
-            limiter = RedisRateLimiter(redis, settings.redis_prefix)
+            limiter = FallbackRateLimiter(RedisRateLimiter(redis, settings.redis_prefix), MemoryRateLimiter())
             pool = await create_pool(redis_settings(settings.redis_url))
             queue: ArqQueue | InlineQueue = ArqQueue(pool, settings.redis_prefix)
 
@@ -173,9 +182,10 @@ async def open_runtime(settings: Settings, registry: CollectorRegistry | None = 
         stack.push_async_callback(broker.close)
         stack.push_async_callback(hub.close)
         stack.push_async_callback(queue.close)  # first to close: running jobs finish and publish
-        if isinstance(queue, InlineQueue):  # with arq, the worker's cron runs it
-            housekeeping = asyncio.create_task(_hourly_retention(queue))
-            stack.callback(housekeeping.cancel)
+        if isinstance(queue, InlineQueue):  # with arq, the worker's cron runs them
+            for loop in (_hourly_retention(queue), _sweeping(queue)):
+                task = asyncio.create_task(loop)
+                stack.callback(task.cancel)
         yield Runtime(
             settings=settings,
             engine=engine,

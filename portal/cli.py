@@ -10,8 +10,10 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import dataclasses
 import datetime as dt
+import signal
 import sys
 from collections.abc import Awaitable, Callable
 from pathlib import Path
@@ -74,8 +76,13 @@ def _parser() -> argparse.ArgumentParser:
     p = add("serve", cmd_serve, "Serve the web app and WebSocket hub (uvicorn).")
     p.add_argument("--host", default=None)
     p.add_argument("--port", type=int, default=None)
-    p = add("worker", cmd_worker, "Run the arq worker (needs SCHRIFTJE_REDIS_URL).")
-    p.add_argument("--burst", action="store_true", help="Exit when the queue is empty.")
+    p = add(
+        "worker",
+        cmd_worker,
+        "Run the arq workers (quick jobs and long ones; needs SCHRIFTJE_REDIS_URL). Waits out Redis outages.",
+    )
+    p.add_argument("--burst", action="store_true", help="Exit when the queues are empty.")
+    p.add_argument("--health", action="store_true", help="Exit 0 if a worker here is running (a health check).")
     p = add(
         "create-org",
         cmd_create_org,
@@ -457,24 +464,31 @@ def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_worker(args: argparse.Namespace, settings: Settings) -> int:
-    from workers.worker import build_worker
+    from workers.worker import HealthFile, burst, run
 
     if not settings.redis_url:
         print(
             "schriftje: the worker needs SCHRIFTJE_REDIS_URL; embedded installs run jobs in-process.", file=sys.stderr
         )
         return 2
+    if args.health:
+        healthy, why = HealthFile(settings).healthy()
+        print(f"schriftje worker: {why}", file=sys.stdout if healthy else sys.stderr)
+        return 0 if healthy else 1
+    if args.burst:
+        asyncio.run(burst(settings))
+        return 0
 
-    async def run() -> None:
-        worker = build_worker(settings, burst=args.burst)  # built inside the loop it runs on
-        try:
-            await worker.async_run()  # sets main_task, which arq's SIGTERM/SIGINT handler cancels
-        except asyncio.CancelledError:
-            pass
-        finally:
-            await worker.close()
+    async def until_stopped() -> None:
+        task = asyncio.current_task()
+        assert task is not None
+        loop = asyncio.get_running_loop()
+        for stop in (signal.SIGTERM, signal.SIGINT):
+            loop.add_signal_handler(stop, task.cancel)
+        with contextlib.suppress(asyncio.CancelledError):
+            await run(settings)
 
-    asyncio.run(run())
+    asyncio.run(until_stopped())
     return 0
 
 

@@ -3,15 +3,24 @@ Redis for several ``serve`` nodes (so a limit holds across the whole cluster).
 
 Used for login attempts per account and per client IP. ``hit`` counts one
 attempt and says how long to wait if the limit is exceeded; ``reset`` clears a
-key (after a successful login).
+key (after a successful login). With Redis, ``FallbackRateLimiter`` keeps the
+limits while Redis is away by counting in the process (each node on its own):
+logging in keeps working, never unlimited and never locked for everyone, and
+the switch is logged once each way.
 """
 
 from __future__ import annotations
 
+import logging
 import time
-from typing import Protocol
+from collections.abc import Awaitable, Callable
+from typing import Protocol, TypeVar
 
 from redis.asyncio import Redis
+from redis.exceptions import RedisError
+
+log = logging.getLogger(__name__)
+T = TypeVar("T")
 
 
 class RateLimiter(Protocol):
@@ -80,3 +89,36 @@ class RedisRateLimiter:
 
     async def reset(self, key: str) -> None:
         await self._redis.delete(self._prefix + key)
+
+
+class FallbackRateLimiter:
+    """``primary`` (Redis) while it answers; ``fallback`` (this process) while it does not."""
+
+    def __init__(self, primary: RateLimiter, fallback: RateLimiter) -> None:
+        self.primary, self.fallback = primary, fallback
+        self.degraded = False
+
+    async def _either(self, call: Callable[[RateLimiter], Awaitable[T]]) -> T:
+        try:
+            result = await call(self.primary)
+        except (RedisError, OSError) as exc:
+            if not self.degraded:
+                log.warning(
+                    "rate limits: redis is not reachable; counting in this process until it is back",
+                    extra={"error": type(exc).__name__},
+                )
+                self.degraded = True
+            return await call(self.fallback)
+        if self.degraded:
+            log.info("rate limits: counting in redis again")
+            self.degraded = False
+        return result
+
+    async def hit(self, key: str, limit: int, window_secs: int) -> int:
+        return await self._either(lambda limiter: limiter.hit(key, limit, window_secs))
+
+    async def blocked_for(self, key: str, limit: int) -> int:
+        return await self._either(lambda limiter: limiter.blocked_for(key, limit))
+
+    async def reset(self, key: str) -> None:
+        await self._either(lambda limiter: limiter.reset(key))

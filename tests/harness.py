@@ -24,7 +24,7 @@ from portal.runtime import Runtime
 from portal.settings import Settings
 from portal.uow import UnitOfWork
 from workers.inline import InlineQueue
-from workers.worker import build_worker
+from workers.worker import burst
 
 RUN_JOBS_TIMEOUT_SECS = 60
 CSRF_RE = re.compile(r'name="csrf_token" value="([^"]+)"')
@@ -74,18 +74,15 @@ class Harness:
         return httpx.AsyncClient(transport=transport, base_url=f"http://{org}.localhost", **kwargs)
 
     async def run_jobs(self) -> None:
-        """Barrier: every job enqueued so far has run (inline drain or an arq burst worker)."""
+        """Barrier: every job enqueued so far has run (inline drain, or arq's workers for both
+        queues in burst mode until neither has anything left)."""
         queue = self.rt.queue
         if isinstance(queue, InlineQueue):
             await queue.drain()
             return
-        worker = build_worker(self.settings, burst=True, poll_delay=0.01)
-        try:
-            # bounded: a barrier that cannot finish (a job left "in progress" by a worker
-            # that failed) fails the test in a minute instead of waiting for the job's expiry
-            await asyncio.wait_for(worker.main(), RUN_JOBS_TIMEOUT_SECS)
-        finally:
-            await worker.close()
+        # bounded: a barrier that cannot finish (a job left "in progress" by a worker
+        # that failed) fails the test in a minute instead of waiting for the job's expiry
+        await asyncio.wait_for(burst(self.settings, poll_delay=0.01), RUN_JOBS_TIMEOUT_SECS)
 
     def outbox(self) -> list[OutboxEntry]:
         return read_outbox(self.settings.outbox_dir)

@@ -50,6 +50,16 @@ class TestDockerCompose:
         for name in ("serve", "worker", "migrate"):
             assert services[name]["environment"]["SCHRIFTJE_FORWARDED_ALLOW_IPS"] == proxy_ip, name
 
+    def test_every_service_that_runs_restarts_when_it_stops_and_has_a_health_check(self) -> None:
+        services = yaml.safe_load(compose_config_json(SCHRIFTJE_SECRET_KEY="a-real-secret"))["services"]
+        one_shot = {"migrate", "minio-bucket"}
+        for name, service in services.items():
+            if name not in one_shot:
+                assert service.get("restart") == "unless-stopped", name
+        for name in ("postgres", "redis", "minio", "serve", "worker"):
+            assert services[name].get("healthcheck"), name
+        assert services["worker"]["healthcheck"]["test"][-2:] == ["worker", "--health"]
+
     def test_refuses_to_start_without_a_secret_key(self) -> None:
         result = compose_config()
         assert result.returncode != 0

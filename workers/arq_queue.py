@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from arq.connections import ArqRedis, RedisSettings
 
+from workers.queues import queue_for, queue_name
+
 # arq connects with a 1 s timeout by default; on a busy node (or an event loop busy
 # with other work) a new connection to Redis can take longer, and a failed connect
 # inside arq's job bookkeeping stops the worker with jobs marked in progress.
@@ -30,11 +32,7 @@ class ArqQueue:
 
     async def enqueue(self, name: str, *args: object, job_id: str | None = None) -> None:
         namespaced = f"{self.prefix}:{job_id}" if job_id else None
-        await self._pool.enqueue_job(name, *args, _job_id=namespaced, _queue_name=self.queue_name)
+        await self._pool.enqueue_job(name, *args, _job_id=namespaced, _queue_name=queue_for(self.prefix, name))
 
     async def close(self) -> None:
         await self._pool.aclose()
-
-
-def queue_name(prefix: str) -> str:
-    return f"{prefix}:queue"

@@ -17,8 +17,10 @@ from media.storage.lazy import LazyStorage
 from messaging.broker import RedisBroker
 from messaging.broker.base import Broker
 from portal.database import create_sessionmaker, engine_from_settings
+from portal.jobs import JobQueue
 from portal.mail import Mailer, mailer_from_settings
 from portal.settings import Settings
+from workers.arq_queue import ArqQueue
 
 
 class JobContext(TypedDict, total=False):
@@ -29,6 +31,7 @@ class JobContext(TypedDict, total=False):
     storage: Storage
     broker: Broker
     photos: SandboxPool
+    queue: JobQueue  # for jobs that hand work on (the sweeper)
     job_try: int
     job_id: str
 
@@ -53,6 +56,7 @@ async def startup(ctx: dict[str, Any]) -> None:
         storage=LazyStorage(lambda: open_storage(settings)),
         broker=RedisBroker(settings.redis_url, settings.redis_prefix),
         photos=sandbox_from_settings(settings),
+        queue=ArqQueue(ctx["redis"], settings.redis_prefix),  # arq's own pool: closed by arq
     )
 
 

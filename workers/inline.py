@@ -25,7 +25,7 @@ log = logging.getLogger(__name__)
 
 class InlineQueue:
     def __init__(self, ctx: JobContext, functions: dict[str, JobFunction] | None = None) -> None:
-        self._ctx = ctx
+        self._ctx: JobContext = {**ctx, "queue": self}
         self._functions = functions or FUNCTIONS
         self._tasks: dict[str, asyncio.Task[Any]] = {}
 

@@ -1,11 +1,21 @@
 """Job functions. Each takes ids, loads state, and may safely run twice.
 
 ``FUNCTIONS`` maps job names (``"domain.verb"``) to functions; arq registers
-them under those names and the inline queue looks them up there.
+them under those names and the inline queue looks them up there. Jobs that may
+run for hours (``LONG_JOBS``: archive builds, the housekeeping) have a queue and
+a worker of their own, so a worker's death holds a photo for the photo's budget
+(``photo_timeout_secs``), never for the longest job's.
+
+Nothing ends in limbo: a photo job retries transient failures (storage, a
+database connection that broke) with backoff and ends the photo ``failed`` with
+a reason staff can read for anything else; a photo whose job was lost (Redis was
+down when it was accepted, its worker was killed) is found by ``sweep_photos``
+and processed again, at most once at a time (``media.pipeline.claim``).
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 import random
 from collections.abc import Awaitable, Callable
@@ -13,7 +23,7 @@ from typing import Any
 
 from arq import Retry
 from botocore.exceptions import BotoCoreError, ClientError
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 
 from media import pipeline
 from media.models import Photo
@@ -26,9 +36,12 @@ from messaging.leaving import notices as leaving_notices
 from messaging.retention import RETENTION
 from portal.accounts.invitations import prepare_link_mail, prepare_pin_locked_mail
 from portal.accounts.models import TokenPurpose
+from portal.database import utcnow
 from portal.jobs import SEND_INVITATION, SEND_PASSWORD_RESET, SEND_PIN_LOCKED
+from portal.settings import Settings
 from portal.uow import UnitOfWork
 from workers.context import JobContext
+from workers.queues import LONG_JOBS
 
 log = logging.getLogger(__name__)
 
@@ -63,7 +76,16 @@ async def send_pin_locked(ctx: JobContext, user_id: int, device_id: int) -> bool
 
 
 MAX_TRIES = 5
-TRANSIENT = (OSError, BotoCoreError, ClientError, OperationalError)
+TRANSIENT = (OSError, BotoCoreError, ClientError, OperationalError, InterfaceError)
+SWEEP_PHOTOS = "media.sweep_photos"
+SWEEP_EVERY_SECS = 15
+UPLOAD_GRACE = dt.timedelta(seconds=30)  # an accepted photo nobody picked up after this was not handed off
+
+
+def is_transient(exc: BaseException) -> bool:
+    """Worth another try: storage away, or the database connection lost (a backend
+    terminated, a failover), which SQLAlchemy reports as an invalidated connection."""
+    return isinstance(exc, TRANSIENT) or (isinstance(exc, DBAPIError) and exc.connection_invalidated)
 
 
 def backoff_seconds(job_try: int) -> float:
@@ -72,11 +94,30 @@ def backoff_seconds(job_try: int) -> float:
 
 
 async def process_photo(ctx: JobContext, photo_id: int) -> str:
-    """Decode, strip, derive and deliver one photo. Idempotent; transient errors retry with backoff."""
+    """Decode, strip, derive and deliver one photo. Idempotent; transient errors retry with
+    backoff; anything else ends the photo ``failed`` with a reason."""
+    try:
+        return await _process_photo(ctx, photo_id)
+    except Retry:
+        raise
+    except Exception:  # a bug or a surprise: the photo must not stay "processing"
+        log.exception("photo processing failed unexpectedly", extra={"photo_id": photo_id})
+        await _give_up(ctx, photo_id, "photo.processing_error")
+        return "failed"
+
+
+async def _give_up(ctx: JobContext, photo_id: int, reason: str) -> None:
+    async with UnitOfWork(ctx["sessionmaker"]) as uow:
+        failed = await pipeline.fail(uow, photo_id, reason)
+        if failed is not None:
+            await photos.share(uow, ctx["broker"], failed)
+
+
+async def _process_photo(ctx: JobContext, photo_id: int) -> str:
     sessionmaker = ctx["sessionmaker"]
     try:
         async with UnitOfWork(sessionmaker) as uow:
-            photo = await pipeline.claim(uow, photo_id)
+            photo = await pipeline.claim(uow, photo_id, ctx.get("job_id") or f"{PROCESS_PHOTO}:{photo_id}")
             sets = await pipeline.mask_sets(uow.session, photo) if photo is not None else {}
         if photo is None:
             return "skipped"
@@ -86,15 +127,14 @@ async def process_photo(ctx: JobContext, photo_id: int) -> str:
             missing = await photos.share(uow, ctx["broker"], recorded[0]) if recorded is not None else set()
         if missing:  # consent changed while we rendered: make what recipients now need
             await _share_rounds(ctx, photo_id, photos.Mode.SHARE)
-    except TRANSIENT as exc:
+    except Exception as exc:
+        if not is_transient(exc):
+            raise
         job_try = ctx.get("job_try", 1)
         log.warning("photo processing hit a transient error", extra={"photo_id": photo_id, "try": job_try})
         if job_try < MAX_TRIES:
             raise Retry(defer=backoff_seconds(job_try)) from exc
-        async with UnitOfWork(sessionmaker) as uow:
-            failed = await pipeline.fail(uow, photo_id, "photo.storage_failed")
-            if failed is not None:
-                await photos.share(uow, ctx["broker"], failed)
+        await _give_up(ctx, photo_id, "photo.storage_failed")
         return "failed"
     if recorded is None:
         return "skipped"
@@ -131,7 +171,9 @@ async def share_photo(ctx: JobContext, photo_id: int, mode: str = photos.Mode.SH
     that needs a masked rendition made). Idempotent; transient errors retry with backoff."""
     try:
         settled = await _share_rounds(ctx, photo_id, photos.Mode(mode))
-    except TRANSIENT as exc:
+    except Exception as exc:
+        if not is_transient(exc):
+            raise
         job_try = ctx.get("job_try", 1)
         log.warning("photo sharing hit a transient error", extra={"photo_id": photo_id, "try": job_try})
         if job_try < MAX_TRIES:
@@ -144,16 +186,16 @@ async def build_archive(ctx: JobContext, archive_id: int) -> str:
     """Build one "download everything" archive into storage. Idempotent; transient errors retry."""
     try:
         outcome = await archive_build.build(ctx["sessionmaker"], ctx["storage"], ctx["broker"], archive_id)
-    except TRANSIENT as exc:
+    except Exception as exc:
+        if not is_transient(exc):
+            await archive_build.fail(ctx["sessionmaker"], archive_id)
+            raise
         job_try = ctx.get("job_try", 1)
         log.warning("archive build hit a transient error", extra={"archive_id": archive_id, "try": job_try})
         if job_try < MAX_TRIES:
             raise Retry(defer=backoff_seconds(job_try)) from exc
         await archive_build.fail(ctx["sessionmaker"], archive_id)
         return "failed"
-    except Exception:
-        await archive_build.fail(ctx["sessionmaker"], archive_id)
-        raise
     log.info("archive built", extra={"archive_id": archive_id, "status": outcome.value if outcome else "skipped"})
     return outcome.value if outcome else "skipped"
 
@@ -167,6 +209,21 @@ async def retention(ctx: JobContext) -> dict[str, int]:
     return done
 
 
+async def sweep_photos(ctx: JobContext) -> int:
+    """Every SWEEP_EVERY_SECS: photos that should be final and are not get their job again
+    (a job id of their own per sweep, so one lost or finished earlier is no obstacle; the
+    claim keeps it to one worker at a time). Returns how many were handed off again."""
+    now = utcnow()
+    async with ctx["sessionmaker"]() as session:
+        stuck = await pipeline.unfinished(session, now - UPLOAD_GRACE, now)
+    round_id = int(now.timestamp()) // SWEEP_EVERY_SECS
+    for photo_id in stuck:
+        await ctx["queue"].enqueue(PROCESS_PHOTO, photo_id, job_id=f"{PROCESS_PHOTO}:{photo_id}:again:{round_id}")
+    if stuck:
+        log.warning("photos handed off again", extra={"count": len(stuck)})
+    return len(stuck)
+
+
 FUNCTIONS: dict[str, JobFunction] = {
     SEND_INVITATION: send_invitation,
     SEND_PASSWORD_RESET: send_password_reset,
@@ -175,7 +232,18 @@ FUNCTIONS: dict[str, JobFunction] = {
     SHARE_PHOTO: share_photo,
     BUILD_ARCHIVE: build_archive,
     RETENTION: retention,
+    SWEEP_PHOTOS: sweep_photos,
 }
 
-# longer than the default for jobs whose size grows with a family's history
-TIMEOUT_SECS: dict[str, int] = {BUILD_ARCHIVE: 6 * 3600, RETENTION: 3600}
+QUICK_JOB_SECS = 30  # mail, the sweeper
+PHOTO_MARGIN_SECS = 15  # a photo job: its decode budget plus starting a sandbox and storage writes
+
+
+def timeout_secs(name: str, settings: Settings) -> int:
+    """How long a job may run before arq gives up on it. A worker that dies holds its
+    jobs this long plus 10 s (arq), so photo jobs stay within a minute."""
+    if name in LONG_JOBS:
+        return LONG_JOBS[name]
+    if name in (PROCESS_PHOTO, SHARE_PHOTO):
+        return settings.photo_seconds + PHOTO_MARGIN_SECS
+    return QUICK_JOB_SECS

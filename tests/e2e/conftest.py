@@ -22,7 +22,7 @@ from portal.settings import Settings
 from portal.uow import UnitOfWork
 from tests import clock
 from tests.conftest import run_sync, unavailable
-from workers.worker import build_worker
+from workers.worker import run as run_workers
 
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
 CHROMIUM_ARGS = [
@@ -110,7 +110,8 @@ WAIT_SECS = 30.0
 
 @pytest.fixture
 def worker(live_server: LiveServer) -> Iterator[None]:
-    """On the service stack, an arq worker in a thread of its own (the embedded default runs jobs in-process)."""
+    """On the service stack, ``schriftje worker``'s workers in a thread of their own (the
+    embedded default runs jobs in-process)."""
     if not live_server.settings.redis_url:
         yield
         return
@@ -120,15 +121,13 @@ def worker(live_server: LiveServer) -> Iterator[None]:
 
     def run() -> None:
         asyncio.set_event_loop(loop)
-        arq = build_worker(live_server.settings, handle_signals=False, poll_delay=0.05)
-        tasks.append(loop.create_task(arq.main()))
+        tasks.append(loop.create_task(run_workers(live_server.settings, poll_delay=0.05)))
         started.set()
         try:
             loop.run_until_complete(tasks[0])
         except asyncio.CancelledError:
             pass
         finally:
-            loop.run_until_complete(arq.close())
             loop.close()
 
     thread = threading.Thread(target=run, daemon=True)
