@@ -2,7 +2,9 @@
 or the Content-Type), and the dimensions are read from the header without decoding.
 
 Accepted: JPEG (also MPO), PNG (also APNG), WebP and HEIC/HEIF. AVIF, GIF, TIFF,
-BMP, SVG, PDF, HTML and anything else are refused.
+BMP, SVG, PDF, HTML and anything else are refused. A JPEG with more scans than any
+camera or editor writes (a progressive "scan bomb" that keeps a decoder busy for a
+minute) is refused too: its scans are counted before anything decodes it.
 """
 
 from __future__ import annotations
@@ -20,6 +22,9 @@ WEBP = "webp"
 HEIF = "heif"
 
 SNIFF_BYTES = 64
+MAX_JPEG_SCANS = 100  # cameras write 1, progressive encoders about 10; bombs thousands
+SCAN_MARKER = b"\xff\xda"  # start of scan; entropy-coded data never holds it (0xFF is stuffed)
+CHUNK_BYTES = 1024 * 1024
 
 # Pillow format names each sniffed type may be opened as: never let Pillow guess.
 PILLOW_FORMATS: dict[str, list[str]] = {
@@ -105,4 +110,20 @@ def read_header(source: bytes | IO[bytes], max_pixels: int) -> Header:
         raise NotAPhoto("photo.unreadable")
     if header.pixels > max_pixels:
         raise NotAPhoto("photo.too_many_pixels")
+    if kind == JPEG and jpeg_scans(fp) > MAX_JPEG_SCANS:
+        raise NotAPhoto("photo.too_many_scans")
     return header
+
+
+def jpeg_scans(fp: IO[bytes]) -> int:
+    """How many scans a JPEG has (its start-of-scan markers), read in chunks; ``fp`` is
+    left where it was."""
+    start, count, tail = fp.tell(), 0, b""
+    try:
+        while chunk := fp.read(CHUNK_BYTES):
+            window = tail + chunk
+            count += window.count(SCAN_MARKER)
+            tail = chunk[-1:]  # a marker split over two chunks is counted in the next window
+        return count
+    finally:
+        fp.seek(start)

@@ -148,3 +148,19 @@ class PurgeLog(Base):
     child_id: Mapped[int] = mapped_column(Integer)  # the id it had; nothing else about it is kept
     counts: Mapped[dict[str, int]] = mapped_column(JSON)
     purged_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class WriteKey(Base):
+    """A client's idempotency key for a write (``Idempotency-Key``): a retried post,
+    diary entry or message finds what the first attempt wrote instead of writing it
+    twice. Unique per author; the content it names goes away with its author."""
+
+    __tablename__ = "write_key"
+    __table_args__ = (UniqueConstraint("user_id", "key"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("app_user.id", ondelete="CASCADE"))
+    key: Mapped[str] = mapped_column(String(100))
+    kind: Mapped[str] = mapped_column(String(40))
+    ref_id: Mapped[int] = mapped_column(Integer)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -1,22 +1,24 @@
 """Messaging's JSON API: feed history, posting, listings, edits, news, absences,
 confirmations, replies and read state. Thin: authenticate, call a service,
-render. The live feed itself is ``messaging.ws``."""
+render. Posts, diary entries, messages and replies take an ``Idempotency-Key``
+(``messaging.write_keys``). The live feed itself is ``messaging.ws``."""
 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 
-from messaging import absence, acks, audience, edits, feed, news, protocol, reads, service
+from messaging import absence, acks, audience, edits, feed, news, protocol, reads, service, write_keys
 from messaging.broker.base import Broker
 from messaging.delivery import delivered
 from messaging.entitlement import viewer_of
@@ -109,17 +111,42 @@ async def feed_history(request: Request) -> Response:
     return JSONResponse({"items": frames, "last_seq": current, "more": more})
 
 
+async def _write_once(request: Request, kind: str, write: Callable[[Acting], Awaitable[int]]) -> Response:
+    """Do ``write`` (it returns the new item's id) and answer 201 with the item; with an
+    ``Idempotency-Key`` that already wrote something, answer 200 with that instead."""
+    key = write_keys.parse(request.headers.get(write_keys.HEADER))
+    try:
+        async with acting(request) as act:
+            if key and (done := await write_keys.find(act.session, act.user.id, key)) is not None:
+                return JSONResponse(await rendered(act.session, done.kind, done.ref_id))
+            ref_id = await write(act)
+            if key:
+                await write_keys.remember(act.session, act.user.id, key, kind, ref_id)
+            body = await rendered(act.session, kind, ref_id)
+    except IntegrityError:
+        if key is None:
+            raise
+        async with acting(request) as act:  # another attempt with this key committed first
+            done = await write_keys.find(act.session, act.user.id, key)
+            if done is None:
+                raise
+            return JSONResponse(await rendered(act.session, done.kind, done.ref_id))
+    return JSONResponse(body, status_code=201)
+
+
 async def create_group_post(request: Request) -> Response:
     data = await json_body(request)
     requires_ack = data.get("requires_ack", False)
     if not isinstance(requires_ack, bool):
         raise InvalidInput(detail="'requires_ack' must be true or false")
-    async with acting(request) as act:
+
+    async def write(act: Acting) -> int:
         post = await service.post_to_group(
             act.uow, act.broker, act.user, request.path_params["group_id"], _body(data), requires_ack=requires_ack
         )
-        body = await rendered(act.session, protocol.GROUP_POST_CREATED, post.id)
-    return JSONResponse(body, status_code=201)
+        return post.id
+
+    return await _write_once(request, protocol.GROUP_POST_CREATED, write)
 
 
 async def create_diary_entry(request: Request) -> Response:
@@ -127,22 +154,26 @@ async def create_diary_entry(request: Request) -> Response:
     media_ids = data.get("media_ids", [])
     if not isinstance(media_ids, list):
         raise InvalidInput(detail="'media_ids' must be a list")
-    async with acting(request) as act:
+
+    async def write(act: Acting) -> int:
         entry = await service.write_diary_entry(
             act.uow, act.broker, act.user, request.path_params["child_id"], _body(data), media_ids
         )
-        body = await rendered(act.session, protocol.DIARY_ENTRY_CREATED, entry.id)
-    return JSONResponse(body, status_code=201)
+        return entry.id
+
+    return await _write_once(request, protocol.DIARY_ENTRY_CREATED, write)
 
 
 async def create_message(request: Request) -> Response:
     data = await json_body(request)
-    async with acting(request) as act:
+
+    async def write(act: Acting) -> int:
         message = await service.send_family_message(
             act.uow, act.broker, act.user, request.path_params["child_id"], _body(data)
         )
-        body = await rendered(act.session, protocol.MESSAGE_CREATED, message.id)
-    return JSONResponse(body, status_code=201)
+        return message.id
+
+    return await _write_once(request, protocol.MESSAGE_CREATED, write)
 
 
 # ---- listings ------------------------------------------------------------------------
@@ -300,12 +331,14 @@ async def reply_to_post(request: Request) -> Response:
     child_id = data.get("child_id")
     if not is_id(child_id):
         raise InvalidInput(detail="'child_id' must be a number")
-    async with acting(request) as act:
+
+    async def write(act: Acting) -> int:
         message = await acks.reply_to_post(
             act.uow, act.broker, act.user, request.path_params["post_id"], child_id, _body(data)
         )
-        body = await rendered(act.session, protocol.MESSAGE_CREATED, message.id)
-    return JSONResponse(body, status_code=201)
+        return message.id
+
+    return await _write_once(request, protocol.MESSAGE_CREATED, write)
 
 
 async def post_readers(request: Request) -> Response:

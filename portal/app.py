@@ -17,6 +17,8 @@ from pathlib import Path
 from prometheus_client import CollectorRegistry
 from redis.asyncio import Redis
 from sqlalchemy import text
+from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
 from starlette.middleware import Middleware
@@ -93,6 +95,31 @@ async def http_error(request: Request, exc: Exception) -> Response:
     if _wants_json(request):
         return JSONResponse({"error": "http_error", "detail": detail}, status_code=exc.status_code)
     return Response(detail, status_code=exc.status_code, media_type="text/plain; charset=utf-8")
+
+
+RETRY_AFTER_SECS = 5
+
+
+def database_away(exc: BaseException) -> bool:
+    """The database connection broke or could not be had (a failover, a terminated backend,
+    a full pool): the request may simply be tried again."""
+    if isinstance(exc, PoolTimeout | OperationalError | InterfaceError | ConnectionError):
+        return True  # ConnectionError: asyncpg's connect refused or reset, before SQLAlchemy wraps it
+    return isinstance(exc, DBAPIError) and exc.connection_invalidated
+
+
+async def database_error(request: Request, exc: Exception) -> Response:
+    """503 with ``Retry-After`` when the database went away under the request (nothing was
+    committed: retrying is safe, and writes with an ``Idempotency-Key`` never double);
+    any other database error is a bug and a 500."""
+    if not database_away(exc):
+        return await server_error(request, exc)
+    log.warning("database unavailable; asked the client to retry", extra={"error": type(exc).__name__})
+    message = translate("error.try_again", language(request))
+    headers = {"Retry-After": str(RETRY_AFTER_SECS)}
+    if _wants_json(request):
+        return JSONResponse({"error": "unavailable", "detail": message}, status_code=503, headers=headers)
+    return Response(message, status_code=503, headers=headers, media_type="text/plain; charset=utf-8")
 
 
 async def server_error(request: Request, exc: Exception) -> Response:
@@ -244,6 +271,9 @@ def create_app(settings: Settings) -> Starlette:
         exception_handlers={
             DomainError: domain_error,
             HTTPException: http_error,
+            DBAPIError: database_error,
+            PoolTimeout: database_error,
+            ConnectionError: database_error,
             Exception: server_error,
         },
     )

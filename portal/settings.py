@@ -92,7 +92,9 @@ class Settings:
     upload_max_bytes: int = _setting(50 * 1024 * 1024, "Largest accepted upload, in bytes.")
     upload_max_pixels: int = _setting(100_000_000, "Largest accepted image, in pixels (width x height).")
     upload_max_files: int = _setting(50, "Most photos in one upload batch.")
-    photo_seconds: int = _setting(30, "Longest a worker may spend on one photo before it fails as damaged.")
+    photo_seconds: int = _setting(
+        10, "Longest one photo may take to decode and render before it fails as damaged (its slot is then free)."
+    )
     photo_memory_mb: int = _setting(2048, "Address-space limit of the process that decodes photos, in MB.")
     photo_processes: int = _setting(1, "Photo-decoding child processes per worker (photos processed at once).")
     login_max_failures: int = _setting(5, "Failed logins per account within LOGIN_WINDOW_SECONDS before a pause.")

@@ -8,7 +8,9 @@
 // server's reason is shown. data-method picks another HTTP method than POST;
 // data-reload shows the page afresh after success. Radio buttons send the checked
 // one's value (data-boolean: as true/false). Tabs ([role=tab] with aria-controls)
-// switch between the forms of one card. No third-party code.
+// switch between the forms of one card. Every submission carries an Idempotency-Key,
+// kept while the same text is sent again after a failure, so a retry never posts
+// twice. No third-party code.
 (function () {
   "use strict";
   const strings = JSON.parse((document.getElementById("page-strings") || { textContent: "{}" }).textContent);
@@ -34,13 +36,22 @@
     return el;
   }
 
-  function postJSON(path, body) {
-    return fetch(path, {
-      method: "POST",
-      credentials: "same-origin",
-      headers: { "content-type": "application/json", "x-csrf-token": csrf(), accept: "application/json" },
-      body: JSON.stringify(body || {}),
-    });
+  function newKey() {
+    if (crypto.randomUUID) return crypto.randomUUID();
+    return Array.from(crypto.getRandomValues(new Uint8Array(16)), (b) => b.toString(16).padStart(2, "0")).join("");
+  }
+
+  // one key per thing being sent: the same again (a retry) keeps it, anything else gets a new one
+  function keyFor(holder, what) {
+    if (!holder._attempt || holder._attempt.what !== what) holder._attempt = { what, key: newKey() };
+    return holder._attempt.key;
+  }
+
+  function postJSON(path, body, holder) {
+    const text = JSON.stringify(body || {});
+    const headers = { "content-type": "application/json", "x-csrf-token": csrf(), accept: "application/json" };
+    if (holder) headers["idempotency-key"] = keyFor(holder, path + text);
+    return fetch(path, { method: "POST", credentials: "same-origin", headers, body: text });
   }
 
   function payload(form) {
@@ -73,14 +84,13 @@
     status.className = "form-status";
     status.textContent = say("feed.sending");
     button.disabled = true;
+    const method = form.dataset.method || "POST";
+    const headers = { "content-type": "application/json", "x-csrf-token": csrf(), accept: "application/json" };
+    if (method === "POST") headers["idempotency-key"] = keyFor(form, path + JSON.stringify(body));
     try {
-      const response = await fetch(path, {
-        method: form.dataset.method || "POST",
-        credentials: "same-origin",
-        headers: { "content-type": "application/json", "x-csrf-token": csrf(), accept: "application/json" },
-        body: JSON.stringify(body),
-      });
+      const response = await fetch(path, { method, credentials: "same-origin", headers, body: JSON.stringify(body) });
       if (response.ok) {
+        form._attempt = null; // sent: the next text is a new thing
         for (const field of form.elements) {
           if (field.tagName === "TEXTAREA" || (field.tagName === "INPUT" && ["text", "password"].includes(field.type))) {
             field.value = "";

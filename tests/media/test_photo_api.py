@@ -147,6 +147,19 @@ async def test_a_photo_links_only_to_a_diary_entry_of_its_group_and_child(world:
     assert (await upload(world, "ingrid@example.nl", "Rupsjes", fits)).status_code == 201
 
 
+async def test_a_jpeg_scan_bomb_is_refused_before_anything_decodes_it(world: World) -> None:
+    """A progressive JPEG with thousands of scans held a decoder for a minute: its scans
+    are counted at upload, and a file with absurdly many is refused with the reason."""
+    normal = images.jpeg(progressive=True)
+    sof_end = normal.index(b"\xff\xda")  # everything before the first scan: a valid header
+    bomb = normal[:sof_end] + (b"\xff\xda\x00\x08\x01\x01\x00\x00\x00\x00" + b"\x00" * 20) * 2000 + b"\xff\xd9"
+    response = await upload(world, "ingrid@example.nl", "Rupsjes", [{"data": bomb, "name": "bom.jpg"}])
+    assert response.status_code == 422 and "bom.jpg" in response.json()["detail"]
+    assert await world.harness.rt.extras["storage"].list_keys("org/") == []  # nothing kept
+    fine = await upload(world, "ingrid@example.nl", "Rupsjes", [{"data": normal}])
+    assert fine.status_code == 201  # an ordinary progressive JPEG (10 scans) is welcome
+
+
 async def test_running_the_job_again_changes_nothing(world: World) -> None:
     photo = await ready_photo(world, children=[world.children["Noor"]])
     before = await world.feed("anna@example.nl")
