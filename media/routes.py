@@ -10,7 +10,7 @@ no public or share URL at all. Originals are never served.
 from __future__ import annotations
 
 import json
-from collections.abc import Awaitable, Callable, MutableMapping
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 from sqlalchemy import select
@@ -22,6 +22,7 @@ from starlette.routing import BaseRoute, Route
 
 from media import upload
 from media.access import may_fetch
+from media.intake import FORM_OVERHEAD_BYTES, UploadAbandoned, read_upload
 from media.models import Photo, PhotoRendition, PhotoStatus, PhotoTag
 from media.pipeline import derivative_key
 from media.processing import SIZES
@@ -33,7 +34,6 @@ from portal.roster.queries import staff_group_ids
 from portal.web.requests import identify, language, require_role, runtime
 from portal.web.responses import content_length, json_body
 
-FORM_OVERHEAD_BYTES = 1024 * 1024
 MAX_LIST = 200
 MEDIA_HEADERS = {
     "Cache-Control": "private, no-cache",
@@ -41,23 +41,6 @@ MEDIA_HEADERS = {
     "Cross-Origin-Resource-Policy": "same-origin",
     "X-Content-Type-Options": "nosniff",
 }
-
-
-def _capped(request: Request, limit: int) -> Request:
-    """The request with a body that raises 413 once more than ``limit`` bytes arrived."""
-    received = 0
-    receive = request.receive
-
-    async def counting() -> MutableMapping[str, Any]:
-        nonlocal received
-        message = await receive()
-        if message["type"] == "http.request":
-            received += len(message.get("body", b""))
-            if received > limit:
-                raise _too_large(runtime(request).settings.upload_max_files, limit)
-        return message
-
-    return Request(request.scope, counting)
 
 
 def _too_large(files: int, limit: int) -> PayloadTooLarge:
@@ -77,9 +60,19 @@ async def upload_photos(request: Request) -> Response:
         user = require_role(await identify(request, uow.session)).user
         await upload.check_group(uow, user, group_id)  # refuse before reading a byte of the body
     limit = settings.upload_max_bytes * settings.upload_max_files + FORM_OVERHEAD_BYTES
+    too_large = _too_large(settings.upload_max_files, limit)
     if content_length(request) > limit:
-        raise _too_large(settings.upload_max_files, limit)
-    form = await _capped(request, limit).form(max_files=settings.upload_max_files, max_fields=10)
+        raise too_large
+    try:
+        form = await read_upload(
+            request,
+            max_files=settings.upload_max_files,
+            max_file_bytes=settings.upload_max_bytes,
+            stall_secs=settings.upload_stall_seconds,
+            too_large=too_large,
+        )
+    except UploadAbandoned:
+        return Response(status_code=400)  # nobody reads it: the client is gone
     storage: Storage = rt.extras["storage"]
     batch = upload.Batch()
     try:

@@ -92,6 +92,7 @@ class Settings:
     upload_max_bytes: int = _setting(50 * 1024 * 1024, "Largest accepted upload, in bytes.")
     upload_max_pixels: int = _setting(100_000_000, "Largest accepted image, in pixels (width x height).")
     upload_max_files: int = _setting(50, "Most photos in one upload batch.")
+    upload_stall_seconds: int = _setting(30, "An upload whose body sends nothing for this long is ended (408).")
     photo_seconds: int = _setting(
         10, "Longest one photo may take to decode and render before it fails as damaged (its slot is then free)."
     )
