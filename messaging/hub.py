@@ -8,7 +8,10 @@ checked against the socket's last ``seq``: already covered (by replay or
 another copy) is dropped, the next one is sent, and a jump means something was
 missed, so the gap is replayed from the database first. A cursor from the
 future, or one too far behind, gets ``reset``. Queues are bounded: a socket
-whose queue overflows is dropped with 4408 and never slows the others. The hub
+whose queue overflows is dropped with 4408 and never slows the others; so is one
+whose send has not gone through for ``protocol.SLOW_SEND_SECS`` (its transport and
+the kernel's buffers are full: the peer stopped reading), even when nothing more
+is queued for it. The hub
 knows nothing of HTTP; a socket is anything with ``send_text`` and ``close``.
 
 Sessions end anywhere (logout on another node, a password change, a deactivated
@@ -48,6 +51,7 @@ log = logging.getLogger(__name__)
 REPLAY_PAGE = 500
 SESSION_SWEEP_SECS = 1.0  # how often a node looks for sessions that ended
 SESSION_SWEEP_OVERLAP = dt.timedelta(seconds=30)
+SLOW_CHECK_SECS = 1.0  # how often stuck sends are looked for
 SESSION_FULL_CHECK_SWEEPS = 2  # every other look: are the sockets' sessions still there at all
 
 
@@ -104,6 +108,7 @@ class Connection:
     last_seq: int
     queue: asyncio.Queue[QueueItem]
     session_id: int | None = None  # the sign-in it belongs to; ``None``: not checked (tests, tools)
+    sending_since: float | None = None  # a send in progress, since (monotonic)
     close_code: int | None = None  # set when the hub ends it: 4408 slow, 4401 signed out
     last_sent: float = field(default_factory=time.monotonic)
 
@@ -132,6 +137,7 @@ class Hub:
         heartbeat_secs: float = protocol.HEARTBEAT_SECS,
         max_queued: int = protocol.MAX_QUEUED_EVENTS,
         session_sweep_secs: float = SESSION_SWEEP_SECS,
+        slow_send_secs: float = protocol.SLOW_SEND_SECS,
     ) -> None:
         self.broker = broker
         self.sessionmaker = sessionmaker
@@ -139,7 +145,9 @@ class Hub:
         self.heartbeat_secs = heartbeat_secs
         self.max_queued = max_queued
         self.session_sweep_secs = session_sweep_secs
+        self.slow_send_secs = slow_send_secs
         self._sweeper: asyncio.Task[None] | None = None
+        self._watchdog: asyncio.Task[None] | None = None
         self._by_user: dict[int, set[Connection]] = {}
         self._by_session: dict[int, set[Connection]] = {}
         self._pumps: dict[Connection, asyncio.Task[None]] = {}
@@ -155,6 +163,7 @@ class Hub:
         conn = Connection(user_id, socket, max(0, after), asyncio.Queue(self.max_queued), session_id)
         if self._ticker is None:
             self._ticker = asyncio.create_task(self._heartbeats(), name="hub-heartbeats")
+            self._watchdog = asyncio.create_task(self._watch_sends(), name="hub-send-watchdog")
         if self._sweeper is None and session_id is not None:
             self._sweeper = asyncio.create_task(self._sweep_sessions(), name="hub-session-sweep")
         self._by_user.setdefault(user_id, set()).add(conn)
@@ -256,8 +265,19 @@ class Hub:
 
     @staticmethod
     async def _send(conn: Connection, text: str) -> None:
+        conn.sending_since = time.monotonic()  # no timer per send: the watchdog looks once a second
         await conn.socket.send_text(text)
-        conn.last_sent = time.monotonic()
+        conn.last_sent, conn.sending_since = time.monotonic(), None
+
+    async def _watch_sends(self) -> None:
+        """Every second: drop (4408) sockets whose send is stuck for SLOW_SEND_SECS."""
+        while True:
+            await asyncio.sleep(SLOW_CHECK_SECS)
+            stuck_since = time.monotonic() - self.slow_send_secs
+            for peers in list(self._by_user.values()):
+                for conn in list(peers):
+                    if conn.sending_since is not None and conn.sending_since < stuck_since:
+                        self.drop_slow(conn)
 
     async def _heartbeats(self) -> None:
         """Every HEARTBEAT_SECS, ask each socket that sent nothing for that long to send a heartbeat."""
@@ -356,7 +376,7 @@ class Hub:
                     self.drop_slow(conn)
 
     async def close(self) -> None:
-        for task in (self._ticker, self._sweeper):
+        for task in (self._ticker, self._sweeper, self._watchdog):
             if task is not None:
                 task.cancel()
         for pump in list(self._pumps.values()):

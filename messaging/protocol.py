@@ -123,6 +123,7 @@ HEARTBEAT_SECS = 25.0
 MAX_CLIENT_FRAME_BYTES = 4096
 MAX_CLIENT_FRAMES_PER_10_SECS = 50
 MAX_QUEUED_EVENTS = 512
+SLOW_SEND_SECS = 10.0  # a frame the client has not taken in this long: its socket is dropped (4408)
 HANDSHAKE_DB_SLOTS = 8  # handshakes reading the database at once; the rest wait in line, not in the pool
 REPLAY_LIMIT = 5000
 SLOW_CLOSE_TIMEOUT_SECS = 30.0

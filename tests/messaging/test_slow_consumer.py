@@ -116,6 +116,24 @@ async def test_idle_sockets_get_heartbeats_outside_the_sequence(world: World) ->
     assert conn.last_seq == 0  # a heartbeat is not a feed item
 
 
+async def test_a_socket_whose_send_is_stuck_is_dropped_even_with_nothing_more_queued(world: World) -> None:
+    """The peer stopped reading: its transport's and the kernel's buffers are full, so the
+    send never completes. A quiet feed would never fill the queue; the watchdog drops it
+    (4408) once its send is stuck for SLOW_SEND_SECS."""
+    broker = LocalBroker()
+    hub = Hub(broker, world.harness.rt.sessionmaker, metrics=HubMetrics(), heartbeat_secs=60, slow_send_secs=0.2)
+    stuck = StuckSocket()
+    conn = await hub.attach(1, stuck, 0)
+    pump = asyncio.create_task(hub.run(conn, 0))  # its first frame ("ready") is already stuck
+    try:
+        async with asyncio.timeout(10):
+            await asyncio.wait({pump})  # the watchdog ended it
+    finally:
+        stuck.release.set()
+        await hub.close()
+    assert conn.close_code == protocol.CLOSE_SLOW_CONSUMER and conn.queue.qsize() == 0
+
+
 async def test_a_burst_bigger_than_the_queue_over_real_tcp_loses_nothing(world: World, port: int) -> None:
     """One change delivering more items than a socket may queue (a withdrawn consent taking
     back hundreds of photos): on the embedded stack the burst arrives at once, overflows
