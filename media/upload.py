@@ -301,6 +301,8 @@ async def add_masks(uow: UnitOfWork, user: User, photo_id: int, raw: object) -> 
         raise NotFound()
     if not photo.status.is_final or photo.status is PhotoStatus.FAILED:
         raise Conflict("photo.not_shareable")
+    if raw and not photo.original_key:  # a new mask needs a rendition made from the original
+        raise Conflict("photo.original_gone")
     tags = {t.shown: t for t in await session.scalars(select(PhotoTag).where(PhotoTag.photo_id == photo.id))}
     masks = _masks(1, {"masks": raw}, list(tags))
     for child_id, rect in masks.items():

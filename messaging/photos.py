@@ -29,18 +29,21 @@ import enum
 from collections import defaultdict
 from dataclasses import dataclass, field
 
-from sqlalchemy import select, update
+from sqlalchemy import delete, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from consent.policy import Decision, narrowed
 from media.models import Photo, PhotoAccess, PhotoRendition, PhotoStatus, PhotoTag
 from media.pipeline import decisions_for, mask_key, parse_mask_key
-from media.storage import Storage
+from media.storage import Storage, object_key
 from messaging import audience, protocol
 from messaging.archive import stale
 from messaging.broker.base import Broker
 from messaging.delivery import deliver, deliver_many
 from messaging.models import FeedItem
+from portal.errors import NotFound
+from portal.roster.models import Role, User
+from portal.roster.queries import works_in
 from portal.uow import UnitOfWork
 
 WITHDRAW_CHUNK = 500  # photos judged per round: bounded memory and statement sizes
@@ -122,7 +125,7 @@ async def apply_many(
     for rendition_id, retracted_from in changes.retractions.items():
         by_users[frozenset(retracted_from)].append(rendition_id)
     for people, rendition_ids in by_users.items():
-        await _rewrite_as_retracted(session, people, rendition_ids)
+        await rewrite_as_retracted(session, people, rendition_ids)
     if changes.retractions:
         photo_of = {r.id: r.photo_id for by_key in renditions.values() for r in by_key.values()}
         touched = {photo_of[r] for r in changes.retractions if r in photo_of}
@@ -194,7 +197,7 @@ def _apply_one(
     return missing
 
 
-async def _rewrite_as_retracted(session: AsyncSession, users: frozenset[int], rendition_ids: list[int]) -> None:
+async def rewrite_as_retracted(session: AsyncSession, users: frozenset[int], rendition_ids: list[int]) -> None:
     """Earlier ``photo.shared`` items become retractions: gone from history and replay, ``seq`` unchanged."""
     await session.execute(
         update(FeedItem)
@@ -224,3 +227,35 @@ async def withdraw(uow: UnitOfWork, broker: Broker, child_id: int, storage: Stor
         chunk = photo_ids[start : start + WITHDRAW_CHUNK]
         waiting.extend(sorted(await apply_many(uow, broker, chunk, Mode.NARROW, storage)))
     return waiting
+
+
+async def delete_photo(uow: UnitOfWork, broker: Broker, storage: Storage, user: User, photo_id: int) -> None:
+    """Staff take back a photo they posted, everywhere: its uploader while they work in its
+    group, or a manager or admin. Everyone who had it gets ``photo.retracted`` (their
+    earlier ``photo.shared`` items replay as retractions), every archive holding it goes
+    stale, the rows go, and after commit every rendition and the original leave storage."""
+    session = uow.session
+    photo = await session.get(Photo, photo_id, with_for_update=True)
+    if photo is None or photo.organisation_id != user.organisation_id:
+        raise NotFound()
+    may = user.role in (Role.MANAGER, Role.ADMIN) or (
+        photo.uploader_id == user.id and await works_in(session, user, photo.group_id)
+    )
+    if not may:
+        raise NotFound()
+    holders: dict[int, set[int]] = defaultdict(set)  # rendition -> who has it
+    for access in await session.scalars(select(PhotoAccess).where(PhotoAccess.photo_id == photo.id)):
+        if access.rendition_id is not None:
+            holders[access.rendition_id].add(access.user_id)
+    for rendition_id, users in holders.items():
+        await rewrite_as_retracted(session, frozenset(users), [rendition_id])
+    await deliver_many(uow, broker, [(users, protocol.PHOTO_RETRACTED, r) for r, users in sorted(holders.items())])
+    everyone = {u for users in holders.values() for u in users}
+    await stale.invalidate(uow, everyone, photos=[photo.id], storage=storage)
+    folder = object_key(photo.organisation_id, "photos", str(photo.id)) + "/"
+    await session.execute(delete(Photo).where(Photo.id == photo.id))
+
+    async def remove_files() -> None:
+        await storage.delete_prefix(folder)
+
+    uow.after_commit(remove_files)

@@ -26,6 +26,7 @@ from sqlalchemy import delete, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from media.models import Photo, PhotoTag
+from media.originals import delete_due as delete_due_originals
 from media.storage import Storage, object_key
 from messaging.archive.build import archive_key
 from messaging.archive.models import Archive, ArchiveStatus
@@ -41,6 +42,7 @@ from portal.uow import UnitOfWork
 log = logging.getLogger(__name__)
 
 RETENTION = "messaging.retention"
+ORIGINALS_KEEP_DAYS = 30  # SCHRIFTJE_ORIGINALS_KEEP_DAYS's default
 
 
 @dataclass
@@ -164,14 +166,25 @@ async def expire_archives(sessionmaker: async_sessionmaker[AsyncSession], storag
     return len(expired)
 
 
-async def run(sessionmaker: async_sessionmaker[AsyncSession], storage: Storage, broker: Broker) -> dict[str, int]:
-    """The hourly housekeeping: expire archives, delete stale ones that are still stored,
-    purge every child that is due."""
+async def run(
+    sessionmaker: async_sessionmaker[AsyncSession],
+    storage: Storage,
+    broker: Broker,
+    originals_keep_days: int = ORIGINALS_KEEP_DAYS,
+) -> dict[str, int]:
+    """The hourly housekeeping: expire archives, delete stale ones that are still stored and
+    originals nothing needs any more, purge every child that is due."""
     expired = await expire_archives(sessionmaker, storage)
     stale_deleted = await delete_stale_objects(sessionmaker, storage)
+    originals = await delete_due_originals(sessionmaker, storage, originals_keep_days)
     async with sessionmaker() as session:
         due = await due_children(session)
     purged = 0
     for child_id in due:
         purged += await purge_child(sessionmaker, storage, broker, child_id) is not None
-    return {"archives_expired": expired, "stale_archives_deleted": stale_deleted, "children_purged": purged}
+    return {
+        "archives_expired": expired,
+        "stale_archives_deleted": stale_deleted,
+        "originals_deleted": originals,
+        "children_purged": purged,
+    }

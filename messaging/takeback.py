@@ -24,7 +24,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Collection, Sequence
 
-from sqlalchemy import delete, or_, select, update
+from sqlalchemy import delete, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from consent.models import Consent
@@ -35,7 +35,7 @@ from messaging.archive import stale
 from messaging.broker.base import Broker
 from messaging.delivery import deliver
 from messaging.entitlement import viewer_of
-from messaging.models import FeedItem
+from messaging.photos import rewrite_as_retracted
 from portal.roster.events import AccountDeactivated, Ended, GuardianRemoved, StaffLeftGroup
 from portal.roster.models import Child
 from portal.uow import UnitOfWork
@@ -101,10 +101,5 @@ async def revoke_photos(
     await session.execute(delete(PhotoAccess).where(PhotoAccess.id.in_([a.id for a in gone])))
     renditions = [a.rendition_id for a in gone if a.rendition_id is not None]
     if renditions:
-        await session.execute(
-            update(FeedItem)
-            .where(FeedItem.user_id == user_id, FeedItem.kind == protocol.PHOTO_SHARED, FeedItem.ref_id.in_(renditions))
-            .values(kind=protocol.PHOTO_RETRACTED)
-            .execution_options(synchronize_session=False)
-        )
+        await rewrite_as_retracted(session, frozenset({user_id}), renditions)
     return {a.photo_id for a in gone}

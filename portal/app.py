@@ -32,7 +32,7 @@ from consent import routes as consent_routes
 from media import pages as media_pages
 from media import routes as media_routes
 from media.storage import open_storage
-from messaging import consent_changes
+from messaging import consent_changes, photo_delete
 from messaging import pages as messaging_pages
 from messaging import routes as messaging_routes
 from messaging import ws as messaging_ws
@@ -256,6 +256,7 @@ def create_app(settings: Settings) -> Starlette:
         *consent_routes.routes,
         *consent_pages.routes,
         *consent_changes.routes,
+        *photo_delete.routes,
         *archive_routes.routes,
         *leaving_routes.routes,
         *messaging_ws.routes,

@@ -96,6 +96,9 @@ class Settings:
     photo_seconds: int = _setting(
         10, "Longest one photo may take to decode and render before it fails as damaged (its slot is then free)."
     )
+    originals_keep_days: int = _setting(
+        30, "How long a photo's original is kept for adding masks later; untagged and failed photos keep none."
+    )
     photo_memory_mb: int = _setting(2048, "Address-space limit of the process that decodes photos, in MB.")
     photo_processes: int = _setting(1, "Photo-decoding child processes per worker (photos processed at once).")
     login_max_failures: int = _setting(5, "Failed logins per account within LOGIN_WINDOW_SECONDS before a pause.")

@@ -154,7 +154,7 @@ async def _share_rounds(ctx: JobContext, photo_id: int, mode: photos.Mode) -> bo
             if photo is None:
                 return True
             sets = await pipeline.mask_sets(uow.session, photo, await pipeline.pending_keys(uow.session, photo_id))
-        if sets:
+        if sets and photo.original_key:  # without an original (media.originals) nothing new is rendered
             outcome = await pipeline.render(ctx["storage"], ctx["photos"], photo, sets)
             async with UnitOfWork(sessionmaker) as uow:
                 await pipeline.add_renditions(uow, outcome)
@@ -203,7 +203,8 @@ async def build_archive(ctx: JobContext, archive_id: int) -> str:
 async def retention(ctx: JobContext) -> dict[str, int]:
     """Hourly housekeeping: delete expired archives, purge children whose leaving window passed,
     and send the leaving e-mails that are due."""
-    done = await retention_service.run(ctx["sessionmaker"], ctx["storage"], ctx["broker"])
+    settings = ctx["settings"]
+    done = await retention_service.run(ctx["sessionmaker"], ctx["storage"], ctx["broker"], settings.originals_keep_days)
     done["leaving_mails"] = await leaving_notices.send_due(ctx["sessionmaker"], ctx["mailer"], ctx["settings"])
     log.info("retention ran", extra=done)
     return done

@@ -236,6 +236,7 @@
   function apply(frame) {
     const [content, verb] = frame.kind.split(".");
     const data = frame.data;
+    if (frame.type === "retract" && !data.ref) return; // what it took back is gone altogether
     if (frame.type === "retract" && (data.ref.content === "child" || data.ref.content === "group")) {
       // a child or a group is no longer ours (a guardian or a teacher taken off it): start
       // again from what the server shows now, forms and names included (a retraction from

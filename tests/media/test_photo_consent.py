@@ -69,7 +69,8 @@ async def received(world: World, email: str) -> dict[int, dict[str, Any]]:
             photos[item["data"]["id"]] = item["data"]
         elif item["kind"] == "photo.retracted":
             assert item["type"] == "retract"
-            photos.pop(item["data"]["ref"]["id"], None)
+            if "ref" in item["data"]:  # a deleted photo's retraction names nothing any more
+                photos.pop(item["data"]["ref"]["id"], None)
     return photos
 
 
