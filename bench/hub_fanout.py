@@ -171,6 +171,7 @@ def node_env(url: str, schema: str, data_dir: str) -> dict[str, str]:
         "SCHRIFTJE_REDIS_URL": REDIS_URL,
         "SCHRIFTJE_REDIS_PREFIX": f"bench-{schema}",
         "SCHRIFTJE_SECRET_KEY": "bench",
+        "SCHRIFTJE_PUBLIC_URL": "http://127.0.0.1:8000",
         "SCHRIFTJE_DEFAULT_ORG": "bench",
         "SCHRIFTJE_LOG_LEVEL": "WARNING",
         "SCHRIFTJE_DATA_DIR": data_dir,

@@ -44,7 +44,7 @@ from messaging.retention import RETENTION
 from messaging.takeback import TakeBackService
 from portal.accounts import profile_routes, tablet_routes
 from portal.accounts import routes as account_routes
-from portal.database import create_sessionmaker, engine_from_settings
+from portal.database import create_sessionmaker, engine_from_settings, schema_revision
 from portal.errors import DomainError, NotFound, SignInFirst
 from portal.i18n import translate
 from portal.mail import mailer_from_settings
@@ -222,6 +222,7 @@ async def open_runtime(settings: Settings, registry: CollectorRegistry | None = 
             limiter=limiter,
             readiness={
                 "database": database_ready,
+                "schema": lambda: schema_revision(engine),
                 "redis": redis_ready,
                 "storage": storage.ping,
             },

@@ -195,6 +195,34 @@ async def _without_sqlite_cascades(engine: AsyncEngine) -> AsyncIterator[AsyncCo
             raise RuntimeError("the migration left rows that refer to nothing (PRAGMA foreign_key_check)")
 
 
+@functools.cache
+def head_revision() -> str | None:
+    """The latest migration this code ships (read once per process)."""
+    from alembic.script import ScriptDirectory
+
+    return ScriptDirectory.from_config(alembic_config()).get_current_head()
+
+
+async def schema_revision(engine: AsyncEngine) -> str:
+    """Raise unless the database is at the latest migration; its revision."""
+    from alembic.runtime.migration import MigrationContext
+
+    head = head_revision()
+
+    def current(connection: Connection) -> str | None:
+        return MigrationContext.configure(connection).get_current_revision()
+
+    async with engine.connect() as connection:
+        found = await connection.run_sync(current)
+    if found is None or found != head:
+        raise SchemaBehind(f"the database is at {found}, the code at {head}: run 'schriftje migrate'")
+    return found
+
+
+class SchemaBehind(RuntimeError):
+    """The database has not been migrated to what this code expects."""
+
+
 def engine_from_settings(settings: Settings) -> AsyncEngine:
     if settings.is_postgres:
         size = max(1, settings.database_pool_size)

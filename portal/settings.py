@@ -129,7 +129,13 @@ class Settings:
             raw = env.get(env_name(f.name))
             if raw is not None:
                 values[f.name] = _convert(f, raw)
-        return cls(**values).resolved()
+        settings = cls(**values).resolved()
+        if not settings.is_embedded and env_name("public_url") not in env:
+            raise SettingsError(
+                "SCHRIFTJE_PUBLIC_URL is required when PostgreSQL, Redis or S3 is configured: the links in "
+                "e-mails use it (e.g. https://schriftje.example.nl)."
+            )
+        return settings
 
     def resolved(self) -> Settings:
         """Fill derived defaults, check consistency, and provide the embedded secret."""

@@ -35,11 +35,26 @@ class ImportRejected(Exception):
         super().__init__(f"{len(self.errors)} error(s)")
 
 
+def decode(data: bytes) -> str | None:
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        pass
+    try:
+        return data.decode("cp1252")
+    except UnicodeDecodeError:
+        return None
+
+
 def read_rows(
     data: bytes | str, required: tuple[str, ...], optional: tuple[str, ...]
 ) -> tuple[list[tuple[int, dict[str, str]]], list[RowError]]:
-    """``(line number, row)`` pairs with normalised headers, and header errors."""
-    text = data.decode("utf-8-sig") if isinstance(data, bytes) else data.lstrip("\ufeff")
+    """``(line number, row)`` pairs with normalised headers, and header errors. A file in
+    Windows-1252 (what Excel writes for "CSV" in a Dutch or English Windows) is read as
+    such; anything else that is not UTF-8 is refused with how to save it."""
+    text = decode(data) if isinstance(data, bytes) else data.lstrip("\ufeff")
+    if text is None:
+        return [], [RowError(1, "import.not_utf8")]
     sample = text[:4096]
     delimiter = ";" if sample.split("\n", 1)[0].count(";") > sample.split("\n", 1)[0].count(",") else ","
     reader = csv.reader(io.StringIO(text), delimiter=delimiter)

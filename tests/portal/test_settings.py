@@ -59,6 +59,13 @@ class TestFromEnv:
         with pytest.raises(SettingsError, match="SCHRIFTJE_SECRET_KEY is required"):
             Settings.from_env({"SCHRIFTJE_DATA_DIR": str(tmp_path), **env})
 
+    def test_production_without_public_url_is_a_startup_error(self, tmp_path: Path) -> None:
+        env = {"SCHRIFTJE_DATABASE_URL": "postgresql+asyncpg://db/schriftje", "SCHRIFTJE_SECRET_KEY": "k"}
+        with pytest.raises(SettingsError, match="SCHRIFTJE_PUBLIC_URL is required"):
+            Settings.from_env({"SCHRIFTJE_DATA_DIR": str(tmp_path), **env})
+        embedded = Settings.from_env({"SCHRIFTJE_DATA_DIR": str(tmp_path)})
+        assert embedded.public_url.startswith("http://")  # the embedded default needs none
+
     def test_secrets_are_masked_in_repr(self, tmp_path: Path) -> None:
         settings = Settings.from_env(
             {
@@ -66,6 +73,7 @@ class TestFromEnv:
                 "SCHRIFTJE_SECRET_KEY": "very-secret-key",
                 "SCHRIFTJE_SMTP_PASSWORD": "smtp-pass",
                 "SCHRIFTJE_DATABASE_URL": "postgresql+asyncpg://app:db-pass@db/schriftje",
+                "SCHRIFTJE_PUBLIC_URL": "https://schriftje.example.nl",
             }
         )
         text = repr(settings)

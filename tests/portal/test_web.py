@@ -4,7 +4,12 @@ Prometheus metrics by route template, language choice and the error shape."""
 from __future__ import annotations
 
 import httpx
+from alembic.script import ScriptDirectory
 
+from portal.app import create_app
+from portal.database import alembic_config, create_engine, migrate
+from portal.settings import Settings
+from tests.conftest import PUBLIC_URL, SECRET
 from tests.harness import ROSTER
 
 
@@ -38,11 +43,12 @@ class TestHealth:
             response = await client.get("/readyz")
         assert response.status_code == 200
         components = response.json()["components"]
+        head = ScriptDirectory.from_config(alembic_config()).get_current_head()
         expected = (
             {"database": "sqlite", "redis": "in-process", "storage": "local"}
             if harness.stack == "embedded"
             else {"database": "postgresql", "redis": "redis", "storage": "s3"}
-        )
+        ) | {"schema": head}
         assert {name: c["backend"] for name, c in components.items()} == expected
         assert all(c["ok"] for c in components.values())
 
@@ -58,6 +64,19 @@ class TestHealth:
         assert body["status"] == "unavailable"
         assert body["components"]["storage"] == {"ok": False, "error": "ConnectionRefusedError"}
         assert body["components"]["database"]["ok"]
+
+    async def test_readyz_is_503_while_the_database_is_behind_the_code(self, tmp_path) -> None:
+        settings = Settings(data_dir=str(tmp_path), secret_key=SECRET, public_url=PUBLIC_URL).resolved()
+        engine = create_engine(settings.database_url)
+        await migrate(engine, "0011")  # an upgrade deployed, its migration not run yet
+        await engine.dispose()
+        app = create_app(settings)
+        async with app.router.lifespan_context(app):
+            transport = httpx.ASGITransport(app=app)
+            async with httpx.AsyncClient(transport=transport, base_url="http://localhost") as client:
+                response = await client.get("/readyz")
+        assert response.status_code == 503
+        assert response.json()["components"]["schema"] == {"ok": False, "error": "SchemaBehind"}
 
 
 class TestMetrics:

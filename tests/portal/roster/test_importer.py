@@ -44,11 +44,23 @@ class TestGoodFile:
         assert plan.guardians[0].email == "anna@example.nl"
         assert plan.guardians[0].name == "Anna Visser"
 
+    def test_excel_windows_1252_is_read_as_such(self) -> None:
+        text = HEADER + "\nCentrum,Rupsjes,kdv,,Zoë,Brontë,2024-03-01,2024-09-01,,Anaïs Brontë,anais@example.nl,,,,\n"
+        [plan] = parse_roster(text.encode("cp1252"), TODAY)
+        assert (plan.first_name, plan.guardians[0].name) == ("Zoë", "Anaïs Brontë")
+
     def test_blank_lines_are_skipped(self) -> None:
         assert len(parse_roster(ROSTER + "\n,,,,\n\n", TODAY)) == 4
 
 
 class TestBadRows:
+    def test_a_file_in_neither_utf8_nor_windows_1252_is_refused_with_how_to_save_it(self) -> None:
+        data = (HEADER + "\n").encode() + b"Centrum,Rupsjes,kdv,,No\x81r,Visser\n"
+        with pytest.raises(ImportRejected) as caught:
+            parse_roster(data, TODAY)
+        [(line, message)] = [(e.line, e.message("nl")) for e in caught.value.errors]
+        assert line == 1 and "CSV UTF-8" in message
+
     def test_each_bad_line_is_named_with_its_reason(self) -> None:
         lines = [
             HEADER,
