@@ -231,6 +231,24 @@ async def open_runtime(settings: Settings, registry: CollectorRegistry | None = 
         )
 
 
+async def preflight(settings: Settings, *, redis: bool = True) -> list[str]:
+    """One line for each backend this process cannot reach at start-up (see portal.preflight);
+    ``redis=False`` for the worker, which waits Redis out instead."""
+    from portal import preflight as checks
+
+    async def storage_ping() -> None:
+        storage = await open_storage(settings)
+        try:
+            await storage.ping()
+        finally:
+            await storage.close()
+
+    attempts = [checks.check_database(settings), checks.check(checks.storage(settings), storage_ping)]
+    if redis and settings.redis_url:
+        attempts.append(checks.check_redis(settings))
+    return [line for line in await asyncio.gather(*attempts) if line]
+
+
 def create_app(settings: Settings) -> Starlette:
     metrics = Metrics()
 

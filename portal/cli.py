@@ -13,7 +13,9 @@ import asyncio
 import contextlib
 import dataclasses
 import datetime as dt
+import errno
 import signal
+import socket
 import sys
 from collections.abc import Awaitable, Callable
 from pathlib import Path
@@ -50,6 +52,24 @@ def main(argv: list[str] | None = None) -> int:
         return command(args, settings)
     except KeyboardInterrupt:
         return 130
+    except Exception as exc:
+        from portal.preflight import unreachable
+
+        line = unreachable(settings, exc)
+        if line is None:
+            raise
+        print(f"schriftje: {line}", file=sys.stderr)
+        return 1
+
+
+def _reachable(settings: Settings, *, redis: bool = True) -> bool:
+    """Print one line per backend that cannot be reached; whether all can."""
+    from portal.app import preflight
+
+    problems = asyncio.run(preflight(settings, redis=redis))
+    for line in problems:
+        print(f"schriftje: {line}", file=sys.stderr)
+    return not problems
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -174,6 +194,12 @@ async def _migrate(settings: Settings) -> None:
 
 
 def cmd_migrate(args: argparse.Namespace, settings: Settings) -> int:
+    from portal.preflight import check_database
+
+    problem = asyncio.run(check_database(settings))
+    if problem:
+        print(f"schriftje: {problem}", file=sys.stderr)
+        return 1
     asyncio.run(_migrate(settings))
     print("database is up to date")
     return 0
@@ -453,11 +479,45 @@ def uvicorn_config(settings: Settings, host: str, port: int) -> uvicorn.Config:
 def _serve(settings: Settings, host: str, port: int) -> int:
     import uvicorn
 
-    uvicorn.Server(uvicorn_config(settings, host, port)).run()
+    try:
+        listening = listen(host, port)
+    except PortUnavailable as exc:
+        print(f"schriftje: {exc}", file=sys.stderr)
+        return 1
+    uvicorn.Server(uvicorn_config(settings, host, port)).run(sockets=[listening])
     return 0
 
 
+def listen(host: str, port: int) -> socket.socket:
+    """The server's listening socket, bound before the app starts, so a port in use is one
+    line naming the setting to change (not uvicorn's traceback after a full start-up).
+    Raises ``PortUnavailable``."""
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    listening = socket.socket(family, socket.SOCK_STREAM)
+    listening.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    try:
+        listening.bind((host, port))
+    except OSError as exc:
+        listening.close()
+        if exc.errno == errno.EADDRINUSE:
+            raise PortUnavailable(
+                f"port {port} on {host} is already in use: stop what uses it, or choose another port "
+                f"with SCHRIFTJE_PORT (or --port)"
+            ) from exc
+        if exc.errno == errno.EACCES:
+            raise PortUnavailable(f"may not listen on port {port}: choose one above 1023 with SCHRIFTJE_PORT") from exc
+        raise PortUnavailable(f"cannot listen on {host}:{port} ({exc.strerror}): check SCHRIFTJE_HOST") from exc
+    listening.set_inheritable(True)
+    return listening
+
+
+class PortUnavailable(Exception):
+    """The server cannot listen where the settings say."""
+
+
 def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
+    if not _reachable(settings):
+        return 1
     if settings.is_embedded:
         asyncio.run(_migrate(settings))  # one machine, one command: keep the embedded schema current
     return _serve(settings, args.host or settings.host, args.port or settings.port)
@@ -475,6 +535,8 @@ def cmd_worker(args: argparse.Namespace, settings: Settings) -> int:
         healthy, why = HealthFile(settings).healthy()
         print(f"schriftje worker: {why}", file=sys.stdout if healthy else sys.stderr)
         return 0 if healthy else 1
+    if not _reachable(settings, redis=args.burst):  # running, it waits Redis out
+        return 1
     if args.burst:
         asyncio.run(burst(settings))
         return 0
@@ -501,6 +563,8 @@ def cmd_demo(args: argparse.Namespace, settings: Settings) -> int:
 
     host = args.host or settings.host
     port = args.port or settings.port
+    if not _reachable(settings):
+        return 1
     changes: dict[str, object] = {"default_org": settings.default_org or DEMO_SLUG}
     default_url = next(f.default for f in dataclasses.fields(Settings) if f.name == "public_url")
     if args.port or args.host or settings.public_url == default_url:  # the links follow SCHRIFTJE_PORT too

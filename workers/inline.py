@@ -18,7 +18,7 @@ from typing import Any
 from arq import Retry
 
 from workers.context import JobContext
-from workers.jobs import FUNCTIONS, MAX_TRIES, JobFunction
+from workers.jobs import FUNCTIONS, MAX_TRIES, JobFunction, is_transient
 
 log = logging.getLogger(__name__)
 
@@ -54,8 +54,11 @@ class InlineQueue:
                     if job_try == MAX_TRIES:
                         raise
                     await asyncio.sleep(retry.defer_score / 1000 if retry.defer_score else 0)
-        except Exception:
-            log.exception("inline job failed", extra={"job": name})
+        except Exception as exc:
+            if is_transient(exc):  # the database or storage is away: one line, the next run tries again
+                log.warning("inline job could not reach a backend", extra={"job": name, "error": type(exc).__name__})
+            else:
+                log.exception("inline job failed", extra={"job": name})
         finally:
             self._tasks.pop(key, None)
 
