@@ -10,6 +10,10 @@ COPY media ./media
 COPY messaging ./messaging
 COPY workers ./workers
 RUN pip install .
+# /data (SCHRIFTJE_DATA_DIR: secret key, outbox, media on the embedded default) belongs to
+# the user the app runs as; a named volume mounted there starts with this ownership.
+RUN mkdir -p /data && chown schriftje:schriftje /data && chmod 0700 /data
+VOLUME /data
 USER schriftje
 EXPOSE 8000
 CMD ["schriftje", "serve", "--host", "0.0.0.0"]

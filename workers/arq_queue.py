@@ -2,10 +2,14 @@
 
 arq keys a job's state and result by job id alone (``arq:job:<id>``), not by
 queue, so job ids are namespaced with the Redis prefix: two installations (or
-test runs) sharing one Redis never swallow each other's jobs as duplicates.
+test runs) sharing one Redis never swallow each other's jobs as duplicates. A job
+without an id of ours gets a random one under the prefix too, so every job key but
+the worker's cron runs (``arq:job:cron:…``) names its installation.
 """
 
 from __future__ import annotations
+
+import uuid
 
 from arq.connections import ArqRedis, RedisSettings
 
@@ -31,7 +35,7 @@ class ArqQueue:
         self.queue_name = queue_name(prefix)
 
     async def enqueue(self, name: str, *args: object, job_id: str | None = None) -> None:
-        namespaced = f"{self.prefix}:{job_id}" if job_id else None
+        namespaced = f"{self.prefix}:{job_id or uuid.uuid4().hex}"
         await self._pool.enqueue_job(name, *args, _job_id=namespaced, _queue_name=queue_for(self.prefix, name))
 
     async def close(self) -> None:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 from portal.jobs import SEND_INVITATION
 from portal.roster.models import Role, User
 
@@ -43,3 +45,16 @@ class TestQueue:
             pass
         await harness.run_jobs()
         assert harness.outbox() == []
+
+    async def test_every_job_key_names_its_installation(self, harness) -> None:
+        if not harness.settings.redis_url:
+            pytest.skip("the embedded queue keeps no keys anywhere")
+        from redis.asyncio import Redis
+
+        user_id = await add_user(harness, "keys@example.nl")
+        await harness.rt.queue.enqueue(SEND_INVITATION, user_id)  # no id of ours
+        await harness.rt.queue.enqueue(SEND_INVITATION, user_id, job_id=f"invite:{user_id}")
+        async with Redis.from_url(harness.settings.redis_url) as redis:
+            ours = [k.decode() async for k in redis.scan_iter(f"arq:job:{harness.settings.redis_prefix}:*")]
+        assert len(ours) == 2
+        await harness.run_jobs()
