@@ -13,6 +13,10 @@ from typing import Protocol
 class JobQueue(Protocol):
     async def enqueue(self, name: str, *args: object, job_id: str | None = None) -> None: ...
 
+    async def pending(self, job_id: str) -> bool:
+        """Whether the job with this id is queued or running."""
+        ...
+
 
 SEND_INVITATION = "accounts.send_invitation"
 SEND_PASSWORD_RESET = "accounts.send_password_reset"  # noqa: S105 (a job name)

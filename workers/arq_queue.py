@@ -38,5 +38,9 @@ class ArqQueue:
         namespaced = f"{self.prefix}:{job_id or uuid.uuid4().hex}"
         await self._pool.enqueue_job(name, *args, _job_id=namespaced, _queue_name=queue_for(self.prefix, name))
 
+    async def pending(self, job_id: str) -> bool:
+        """arq keeps ``arq:job:<id>`` from enqueue until the job is done."""
+        return bool(await self._pool.exists(f"arq:job:{self.prefix}:{job_id}"))
+
     async def close(self) -> None:
         await self._pool.aclose()

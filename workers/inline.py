@@ -62,6 +62,9 @@ class InlineQueue:
         finally:
             self._tasks.pop(key, None)
 
+    async def pending(self, job_id: str) -> bool:
+        return job_id in self._tasks
+
     async def drain(self) -> None:
         while self._tasks:
             await asyncio.gather(*list(self._tasks.values()), return_exceptions=True)

@@ -27,7 +27,7 @@ from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 
 from media import pipeline
 from media.models import Photo
-from media.upload import PROCESS_PHOTO, SHARE_PHOTO
+from media.upload import PROCESS_PHOTO, SHARE_PHOTO, process_job_id
 from messaging import photos
 from messaging import retention as retention_service
 from messaging.archive import build as archive_build
@@ -79,7 +79,9 @@ MAX_TRIES = 5
 TRANSIENT = (OSError, BotoCoreError, ClientError, OperationalError, InterfaceError)
 SWEEP_PHOTOS = "media.sweep_photos"
 SWEEP_EVERY_SECS = 15
-UPLOAD_GRACE = dt.timedelta(seconds=30)  # an accepted photo nobody picked up after this was not handed off
+# an accepted photo not picked up after this, and whose job is not waiting in the queue,
+# was not handed off (Redis was away when it was accepted, or the queue lost it)
+UPLOAD_GRACE = dt.timedelta(seconds=5)
 
 
 def is_transient(exc: BaseException) -> bool:
@@ -218,11 +220,21 @@ async def sweep_photos(ctx: JobContext) -> int:
     async with ctx["sessionmaker"]() as session:
         stuck = await pipeline.unfinished(session, now - UPLOAD_GRACE, now)
     round_id = int(now.timestamp()) // SWEEP_EVERY_SECS
+    queue = ctx["queue"]
+    handed = 0
     for photo_id in stuck:
-        await ctx["queue"].enqueue(PROCESS_PHOTO, photo_id, job_id=f"{PROCESS_PHOTO}:{photo_id}:again:{round_id}")
-    if stuck:
-        log.warning("photos handed off again", extra={"count": len(stuck)})
-    return len(stuck)
+        waiting = [process_job_id(photo_id), _again_id(photo_id, round_id - 1)]  # behind a backlog is not lost
+        if any([await queue.pending(job_id) for job_id in waiting]):
+            continue
+        await queue.enqueue(PROCESS_PHOTO, photo_id, job_id=_again_id(photo_id, round_id))
+        handed += 1
+    if handed:
+        log.warning("photos handed off again", extra={"count": handed})
+    return handed
+
+
+def _again_id(photo_id: int, round_id: int) -> str:
+    return f"{PROCESS_PHOTO}:{photo_id}:again:{round_id}"
 
 
 FUNCTIONS: dict[str, JobFunction] = {

@@ -20,6 +20,7 @@ import os
 import sys
 from collections.abc import AsyncIterator
 from pathlib import Path
+from typing import Any
 
 import asyncpg
 import pytest
@@ -28,7 +29,7 @@ from sqlalchemy import text, update
 
 from media import pipeline
 from media.models import Photo, PhotoRendition, PhotoStatus
-from media.upload import PROCESS_PHOTO, SHARE_PHOTO
+from media.upload import PROCESS_PHOTO, SHARE_PHOTO, process_job_id
 from messaging.archive.service import BUILD_ARCHIVE
 from messaging.retention import RETENTION
 from portal.settings import Settings, env_name
@@ -37,7 +38,7 @@ from tests.harness import Harness, login
 from tests.media.conftest import consenting_world, shared, upload
 from tests.messaging.conftest import World
 from tests.messaging.test_nodes import PrivateRedis
-from workers.jobs import SWEEP_PHOTOS, is_transient
+from workers.jobs import SWEEP_PHOTOS, is_transient, sweep_photos
 from workers.queues import long_queue_name, queue_name
 from workers.worker import HealthFile, build_workers
 
@@ -100,6 +101,24 @@ class TestLostHandOff:
             assert await pipeline.claim(second, photo_id, "job two") is None  # held, lease not over
         async with harness.uow() as again:
             assert await pipeline.claim(again, photo_id, "job one") is not None  # the holder's retry may
+
+
+    @pytest.mark.parametrize("stack_settings", ["services"], indirect=True)
+    async def test_a_photo_waiting_behind_a_backlog_is_not_handed_off_twice(self, harness: Harness) -> None:
+        world = await consenting_world(harness)
+        response = await upload(world, "ingrid@example.nl", "Rupsjes", [{"children": [world.children["Noor"]]}])
+        photo_id = response.json()["photos"][0]["id"]
+        await age(world, photo_id)  # older than the grace, its job still queued (no worker ran yet)
+        ctx: Any = {"sessionmaker": harness.rt.sessionmaker, "queue": harness.rt.queue}
+        assert await sweep_photos(ctx) == 0
+        redis = Redis.from_url(harness.settings.redis_url)
+        try:  # the queue loses the job (a Redis without persistence restarted)
+            assert redis.delete(f"arq:job:{harness.settings.redis_prefix}:{process_job_id(photo_id)}") == 1
+        finally:
+            redis.close()
+        assert await sweep_photos(ctx) == 1
+        await harness.run_jobs()
+        assert await status_of(world, photo_id) is PhotoStatus.READY
 
 
 class TestRedisDown:
