@@ -5,16 +5,22 @@ rendition's derivatives, and record the outcome. ``media.share_photo`` uses the
 same steps to add renditions later (a re-share, a withdrawn consent).
 
 Each step may run again after a crash or a retry: a photo whose status is
-final is left alone, derivative keys are deterministic (a rerun overwrites the
-same objects), and the outcome is recorded in one transaction with the
-renditions, so the rows never describe half a result. Delivering the photo
+final is left alone, derivative keys are deterministic, and the outcome is
+recorded in one transaction with the renditions, so the rows never describe half
+a result. Once every derivative of a render is stored, a small manifest
+(``rendered-<sets>.json``: sizes, placeholders, capture time; no pixels) is
+stored after them; a job that takes over a photo another attempt left
+``processing`` (a terminated database connection, a killed worker) reads it and
+records that outcome instead of decoding and writing every derivative again. Delivering the photo
 is ``messaging.photos``' job, in that same transaction.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+import hashlib
+import json
+from dataclasses import asdict, dataclass
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import and_, or_, select, update
@@ -24,7 +30,7 @@ from consent.evaluate import decide_many
 from consent.policy import Decision
 from media.formats import NotAPhoto
 from media.models import Photo, PhotoAccess, PhotoRendition, PhotoStatus, PhotoTag
-from media.processing import Processed, Rect
+from media.processing import Processed, Rect, Rendition
 from media.sandbox import SandboxPool
 from media.storage import Storage, object_key
 from portal.database import utcnow
@@ -55,12 +61,19 @@ def derivative_key(organisation_id: int, photo_id: int, key: str, name: str) -> 
 CLAIM_LEASE = dt.timedelta(seconds=60)  # longer than a photo job may run (its arq timeout)
 
 
-async def claim(uow: UnitOfWork, photo_id: int, job_id: str) -> Photo | None:
+@dataclass(frozen=True)
+class Claimed:
+    photo: Photo
+    resumed: bool  # an earlier attempt had it ``processing`` (and may have stored derivatives)
+
+
+async def claim(uow: UnitOfWork, photo_id: int, job_id: str) -> Claimed | None:
     """The photo, now ``processing`` for ``job_id``; ``None`` if it is gone, final, or held
     by another job whose lease has not run out. One guarded UPDATE, so two jobs for one
     photo (a retry after a lost enqueue, the sweeper's) never both process it; the same
     job claims again when it is retried, and anyone may once the holder is gone."""
     now = utcnow()
+    before = await uow.session.scalar(select(Photo.status).where(Photo.id == photo_id))
     claimed = await uow.session.execute(
         update(Photo)
         .where(
@@ -78,7 +91,8 @@ async def claim(uow: UnitOfWork, photo_id: int, job_id: str) -> Photo | None:
     )
     if claimed.rowcount != 1:  # type: ignore[attr-defined]
         return None
-    return await uow.session.get(Photo, photo_id, populate_existing=True)
+    photo = await uow.session.get(Photo, photo_id, populate_existing=True)
+    return Claimed(photo, before is PhotoStatus.PROCESSING) if photo is not None else None
 
 
 async def unfinished(session: AsyncSession, uploaded_before: dt.datetime, now: dt.datetime) -> list[int]:
@@ -160,10 +174,17 @@ async def mask_sets(session: AsyncSession, photo: Photo, also: set[str] | None =
     return sets
 
 
-async def render(storage: Storage, sandbox: SandboxPool, photo: Photo, sets: dict[str, list[Rect]]) -> Outcome:
-    """Decode in the sandbox and store every derivative; an unusable photo is an ``Outcome`` with a failure."""
-    data = await storage.get(photo.original_key)
+async def render(
+    storage: Storage, sandbox: SandboxPool, photo: Photo, sets: dict[str, list[Rect]], *, resumed: bool = False
+) -> Outcome:
+    """Decode in the sandbox and store every derivative, then the manifest; an unusable
+    photo is an ``Outcome`` with a failure. ``resumed``: an earlier attempt may have stored
+    them all already; if its manifest is there, that is the outcome (nothing is written)."""
     keys = list(sets)
+    manifest = manifest_key(photo, sets)
+    if resumed and await storage.exists(manifest):
+        return Outcome(photo.id, _from_manifest(await storage.get(manifest), keys), keys)
+    data = await storage.get(photo.original_key)
     try:
         processed = await sandbox.process(data, [sets[k] for k in keys])
     except NotAPhoto as exc:
@@ -171,7 +192,31 @@ async def render(storage: Storage, sandbox: SandboxPool, photo: Photo, sets: dic
     for key, rendition in zip(keys, processed.renditions, strict=True):
         for name, body in rendition.files.items():
             await storage.put(derivative_key(photo.organisation_id, photo.id, key, name), body, CONTENT_TYPE)
+    await storage.put(manifest, _to_manifest(processed, keys), "application/json")
     return Outcome(photo.id, processed, keys)
+
+
+def manifest_key(photo: Photo, sets: dict[str, list[Rect]]) -> str:
+    """Where a render of these mask sets records that all its derivatives are stored."""
+    canonical = json.dumps({k: [asdict(r) for r in v] for k, v in sorted(sets.items())})
+    digest = hashlib.sha256(canonical.encode()).hexdigest()
+    return object_key(photo.organisation_id, "photos", str(photo.id), f"rendered-{digest[:16]}.json")
+
+
+def _to_manifest(processed: Processed, keys: list[str]) -> bytes:
+    facts = {k: v for k, v in asdict(processed).items() if k != "renditions"}
+    facts["renditions"] = {
+        key: {"placeholder": r.placeholder, "width": r.width, "height": r.height}
+        for key, r in zip(keys, processed.renditions, strict=True)
+    }
+    return json.dumps(facts).encode()
+
+
+def _from_manifest(data: bytes, keys: list[str]) -> Processed:
+    """What the earlier render found, its renditions in ``keys``' order (files not loaded)."""
+    facts = json.loads(data)
+    renditions = facts.pop("renditions")
+    return Processed(**facts, renditions=[Rendition(files={}, **renditions[key]) for key in keys])
 
 
 async def record(uow: UnitOfWork, outcome: Outcome) -> tuple[Photo, list[PhotoRendition]] | None:

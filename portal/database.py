@@ -102,9 +102,11 @@ def create_engine(url: str, *, schema: str | None = None, **kwargs: Any) -> Asyn
         if private:  # SQLite gives its -wal and -shm files the database file's mode
             event.listen(engine.sync_engine, "connect", lambda *_: make_private(Path(path)))
         return engine
-    connect_args: dict[str, Any] = {}
+    # pg_stat_activity names Schriftje's connections (with the schema when it has one of its own)
+    server_settings = {"application_name": f"schriftje/{schema}"[:63] if schema else "schriftje"}
     if schema:
-        connect_args["server_settings"] = {"search_path": schema}
+        server_settings["search_path"] = schema
+    connect_args: dict[str, Any] = {"server_settings": server_settings}
     kwargs.setdefault("pool_pre_ping", True)
     return create_async_engine(url, connect_args=connect_args, **kwargs)
 

@@ -119,11 +119,11 @@ async def _process_photo(ctx: JobContext, photo_id: int) -> str:
     sessionmaker = ctx["sessionmaker"]
     try:
         async with UnitOfWork(sessionmaker) as uow:
-            photo = await pipeline.claim(uow, photo_id, ctx.get("job_id") or f"{PROCESS_PHOTO}:{photo_id}")
-            sets = await pipeline.mask_sets(uow.session, photo) if photo is not None else {}
-        if photo is None:
+            claimed = await pipeline.claim(uow, photo_id, ctx.get("job_id") or f"{PROCESS_PHOTO}:{photo_id}")
+            sets = await pipeline.mask_sets(uow.session, claimed.photo) if claimed is not None else {}
+        if claimed is None:
             return "skipped"
-        outcome = await pipeline.render(ctx["storage"], ctx["photos"], photo, sets)
+        outcome = await pipeline.render(ctx["storage"], ctx["photos"], claimed.photo, sets, resumed=claimed.resumed)
         async with UnitOfWork(sessionmaker) as uow:
             recorded = await pipeline.record(uow, outcome)
             missing = await photos.share(uow, ctx["broker"], recorded[0]) if recorded is not None else set()

@@ -267,7 +267,7 @@ async def test_stored_objects_are_keyed_by_organisation(world: World, harness: H
     photo = await ready_photo(world, children=[world.children["Noor"]])
     keys = await harness.rt.extras["storage"].list_keys("org/")
     assert keys and all(k.startswith("org/") and f"/photos/{photo['id']}/" in k for k in keys)
-    assert len(keys) == 4  # the original and three derivatives
+    assert len(keys) == 5  # the original, three derivatives and the render's manifest (media.pipeline)
 
 
 async def _org(world: World) -> Organisation:

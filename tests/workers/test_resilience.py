@@ -25,7 +25,7 @@ from typing import Any
 import asyncpg
 import pytest
 from redis import Redis
-from sqlalchemy import text, update
+from sqlalchemy import select, text, update
 
 from media import pipeline
 from media.models import Photo, PhotoRendition, PhotoStatus
@@ -42,6 +42,7 @@ from workers.jobs import SWEEP_PHOTOS, is_transient, sweep_photos
 from workers.queues import long_queue_name, queue_name
 from workers.worker import HealthFile, build_workers
 
+LONG_AGO = dt.datetime(2026, 1, 1, tzinfo=dt.UTC)
 PHOTO_HELD_AT_MOST_SECS = 60  # the promise: retried within a minute of a worker's death
 
 
@@ -84,6 +85,33 @@ class TestLostHandOff:
         await sweep(world)
         assert await status_of(world, photo_id) is PhotoStatus.READY
 
+    async def test_a_photo_rendered_by_a_job_that_died_before_recording_is_not_rendered_again(
+        self, harness: Harness
+    ) -> None:
+        world = await consenting_world(harness)
+        response = await upload(world, "ingrid@example.nl", "Rupsjes", [{"children": [world.children["Noor"]]}])
+        photo_id = response.json()["photos"][0]["id"]
+        await harness.run_jobs()
+        storage = harness.rt.extras["storage"]
+        derivatives = [k for k in await storage.list_keys("org/") if f"/photos/{photo_id}/r-" in k]
+        for key in derivatives:  # marks: a second render would overwrite them
+            await storage.put(key, b"written once")
+        async with harness.uow() as uow:  # as if its job died after storing, before recording
+            await uow.session.execute(PhotoRendition.__table__.delete().where(PhotoRendition.photo_id == photo_id))
+            await uow.session.execute(
+                update(Photo)
+                .where(Photo.id == photo_id)
+                .values(status=PhotoStatus.PROCESSING, claimed_by="a job that died", claimed_at=LONG_AGO)
+            )
+        await sweep(world)
+        assert await status_of(world, photo_id) is PhotoStatus.READY
+        assert derivatives and [await storage.get(k) for k in derivatives] == [b"written once"] * len(derivatives)
+        async with harness.uow() as uow:
+            renditions = list(
+                await uow.session.scalars(select(PhotoRendition).where(PhotoRendition.photo_id == photo_id))
+            )
+        assert [(r.mask_key, r.width > 0, r.placeholder.startswith("#")) for r in renditions] == [("", True, True)]
+
     async def test_two_jobs_for_one_photo_never_both_process_it(self, harness: Harness) -> None:
         world = await consenting_world(harness)
         response = await upload(world, "ingrid@example.nl", "Rupsjes", [{"children": [world.children["Noor"]]}])
@@ -101,7 +129,6 @@ class TestLostHandOff:
             assert await pipeline.claim(second, photo_id, "job two") is None  # held, lease not over
         async with harness.uow() as again:
             assert await pipeline.claim(again, photo_id, "job one") is not None  # the holder's retry may
-
 
     @pytest.mark.parametrize("stack_settings", ["services"], indirect=True)
     async def test_a_photo_waiting_behind_a_backlog_is_not_handed_off_twice(self, harness: Harness) -> None:
