@@ -11,7 +11,8 @@ a result. Once every derivative of a render is stored, a small manifest
 (``rendered-<sets>.json``: sizes, placeholders, capture time; no pixels) is
 stored after them; a job that takes over a photo another attempt left
 ``processing`` (a terminated database connection, a killed worker) reads it and
-records that outcome instead of decoding and writing every derivative again. Delivering the photo
+records that outcome instead of decoding and writing every derivative again;
+without one it decodes again but stores only the derivatives still missing. Delivering the photo
 is ``messaging.photos``' job, in that same transaction.
 """
 
@@ -179,7 +180,8 @@ async def render(
 ) -> Outcome:
     """Decode in the sandbox and store every derivative, then the manifest; an unusable
     photo is an ``Outcome`` with a failure. ``resumed``: an earlier attempt may have stored
-    them all already; if its manifest is there, that is the outcome (nothing is written)."""
+    them all already; if its manifest is there, that is the outcome (nothing is written),
+    and a derivative it did store is not stored again."""
     keys = list(sets)
     manifest = manifest_key(photo, sets)
     if resumed and await storage.exists(manifest):
@@ -191,7 +193,10 @@ async def render(
         return Outcome(photo.id, None, keys, exc.reason)
     for key, rendition in zip(keys, processed.renditions, strict=True):
         for name, body in rendition.files.items():
-            await storage.put(derivative_key(photo.organisation_id, photo.id, key, name), body, CONTENT_TYPE)
+            target = derivative_key(photo.organisation_id, photo.id, key, name)
+            if resumed and await storage.exists(target):  # stored whole by the earlier attempt (puts are atomic)
+                continue
+            await storage.put(target, body, CONTENT_TYPE)
     await storage.put(manifest, _to_manifest(processed, keys), "application/json")
     return Outcome(photo.id, processed, keys)
 

@@ -11,6 +11,7 @@ import logging
 from collections.abc import Awaitable, Callable
 from types import TracebackType
 
+from redis.exceptions import RedisError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 log = logging.getLogger(__name__)
@@ -54,5 +55,7 @@ class UnitOfWork:
         for callback in callbacks:
             try:
                 await callback()
+            except (ConnectionError, OSError, RedisError) as away:  # Redis away: the sweeper hands it off later
+                log.warning("after-commit side effect could not reach a backend", extra={"error": type(away).__name__})
             except Exception:  # the data is committed; a failed side effect must not undo the response
                 log.exception("after-commit side effect failed")

@@ -19,12 +19,15 @@ import shutil
 import uuid
 from collections.abc import AsyncIterator, Coroutine, Iterator
 from pathlib import Path
-from typing import Any, NoReturn, TypeVar
+from typing import TYPE_CHECKING, Any, NoReturn, TypeVar
 
 import pytest
 
 from portal.settings import Settings
 from tests import clock
+
+if TYPE_CHECKING:
+    from tests.private_redis import PrivateRedis
 
 T = TypeVar("T")
 REQUIRE_SERVICES = os.environ.get("REQUIRE_SERVICES", "") not in ("", "0")
@@ -141,6 +144,17 @@ def s3_endpoint() -> Iterator[str]:
     host, port = server.get_host_and_port()
     yield f"http://{host}:{port}"
     server.stop()
+
+
+@pytest.fixture
+def private_redis(tmp_path: Path) -> Iterator[PrivateRedis]:
+    """A redis-server of the test's own, to kill and restart."""
+    from tests.private_redis import PrivateRedis
+
+    server = PrivateRedis(tmp_path)
+    server.start()
+    yield server
+    server.kill()
 
 
 def create_bucket(endpoint: str, bucket: str) -> None:

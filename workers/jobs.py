@@ -81,7 +81,7 @@ SWEEP_PHOTOS = "media.sweep_photos"
 SWEEP_EVERY_SECS = 15
 # an accepted photo not picked up after this, and whose job is not waiting in the queue,
 # was not handed off (Redis was away when it was accepted, or the queue lost it)
-UPLOAD_GRACE = dt.timedelta(seconds=5)
+UPLOAD_GRACE = dt.timedelta(seconds=2)  # a node enqueues right after its commit: milliseconds
 
 
 def is_transient(exc: BaseException) -> bool:

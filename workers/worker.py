@@ -19,10 +19,12 @@ import json
 import logging
 import random
 import time
+import uuid
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, cast
 
 from arq import cron, func
+from arq.connections import create_pool
 from arq.worker import Worker
 from redis.asyncio import Redis
 from redis.exceptions import RedisError
@@ -32,7 +34,7 @@ if TYPE_CHECKING:
 
 from messaging.retention import RETENTION
 from portal.settings import Settings
-from workers.arq_queue import redis_settings
+from workers.arq_queue import ArqQueue, redis_settings
 from workers.context import shutdown, startup
 from workers.jobs import FUNCTIONS, MAX_TRIES, SWEEP_EVERY_SECS, SWEEP_PHOTOS, timeout_secs
 from workers.queues import LONG_JOBS, long_queue_name, queue_name
@@ -42,7 +44,7 @@ log = logging.getLogger(__name__)
 RETENTION_MINUTE = 17  # past every hour
 BURST_ROUNDS = 20  # a barrier runs both queues again while jobs enqueue more jobs
 RECONNECT_FIRST_SECS = 0.5
-RECONNECT_MAX_SECS = 30.0
+RECONNECT_MAX_SECS = 5.0  # a ping every few seconds costs nothing; a photo waits at most this after Redis is back
 HEALTH_EVERY_SECS = 5.0
 HEALTH_STALE_SECS = 30.0
 
@@ -162,7 +164,8 @@ class HealthFile:
 async def run(settings: Settings, **overrides: Any) -> None:
     """Both workers until cancelled, through Redis outages: while Redis is away the
     worker waits (backoff with jitter, up to RECONNECT_MAX_SECS) and says so once;
-    when it is back the workers start again and pick up where the queues are."""
+    when it is back the workers start again, pick up where the queues are, and sweep at
+    once for photos whose hand-off was lost while it was away."""
     health = HealthFile(settings)
     delay, state = RECONNECT_FIRST_SECS, ""
     while True:
@@ -182,6 +185,8 @@ async def run(settings: Settings, **overrides: Any) -> None:
                 extra={"queues": [queue_name(settings.redis_prefix), long_queue_name(settings.redis_prefix)]},
             )
             state = "running"
+            with contextlib.suppress(RedisError, OSError):  # the next cron sweep covers a failure here
+                await _sweep_now(settings)
         delay = RECONNECT_FIRST_SECS
         workers = build_workers(settings, handle_signals=False, **overrides)
         beating = asyncio.create_task(_beat(health))
@@ -201,6 +206,16 @@ async def _beat(health: HealthFile) -> None:
     while True:
         health.write("running")
         await asyncio.sleep(HEALTH_EVERY_SECS)
+
+
+async def _sweep_now(settings: Settings) -> None:
+    """Queue a photo sweep now (a worker that starts, or finds Redis back, may find photos
+    accepted while nothing could take them), not at the next SWEEP_EVERY_SECS."""
+    pool = await create_pool(redis_settings(settings.redis_url))
+    try:
+        await ArqQueue(pool, settings.redis_prefix).enqueue(SWEEP_PHOTOS, job_id=f"{SWEEP_PHOTOS}:{uuid.uuid4().hex}")
+    finally:
+        await pool.aclose()
 
 
 async def _ping(settings: Settings) -> None:

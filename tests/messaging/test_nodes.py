@@ -5,11 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
-import shutil
-import socket
-import subprocess
-import threading
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 from pathlib import Path
 
 import httpx
@@ -17,9 +13,9 @@ import pytest
 
 from portal.app import create_app
 from portal.settings import Settings
-from tests.conftest import unavailable
 from tests.harness import Harness
 from tests.messaging.conftest import World, build_world, serving, ws
+from tests.private_redis import PrivateRedis
 
 ANNA = "anna@example.nl"
 
@@ -49,67 +45,6 @@ async def test_a_post_through_node_a_reaches_a_socket_on_node_b(world: World, po
         await post_over_http(port_b, world, "via B")
         [event] = await on_b.events(1)
         assert event["seq"] == 2
-
-
-class PrivateRedis:
-    """A redis-server of this test's own, to kill and restart."""
-
-    def __init__(self, workdir: Path) -> None:
-        binary = shutil.which("redis-server")
-        if binary is None:
-            unavailable("redis-server", FileNotFoundError("redis-server"))
-        self.binary = binary
-        self.workdir = workdir
-        with socket.socket() as probe:
-            probe.bind(("127.0.0.1", 0))
-            self.port = probe.getsockname()[1]
-        self.process: subprocess.Popen[bytes] | None = None
-
-    @property
-    def url(self) -> str:
-        return f"redis://127.0.0.1:{self.port}/0"
-
-    def start(self) -> None:
-        self.process = subprocess.Popen(
-            [
-                self.binary,
-                "--port",
-                str(self.port),
-                "--bind",
-                "127.0.0.1",
-                "--save",
-                "",
-                "--appendonly",
-                "no",
-                "--dir",
-                str(self.workdir),
-            ],
-            stdout=subprocess.PIPE,
-            stderr=subprocess.STDOUT,
-        )
-        assert self.process.stdout is not None
-        for line in self.process.stdout:  # wait for the server's own word, not a timer
-            if b"Ready to accept connections" in line:
-                # keep draining its log so a full pipe never blocks the server
-                threading.Thread(target=self.process.stdout.read, daemon=True).start()
-                return
-        raise RuntimeError("redis-server exited before it was ready")
-
-    def kill(self) -> None:
-        if self.process is not None:
-            self.process.kill()
-            self.process.wait()
-            if self.process.stdout is not None:
-                self.process.stdout.close()
-            self.process = None
-
-
-@pytest.fixture
-def private_redis(tmp_path: Path) -> Iterator[PrivateRedis]:
-    server = PrivateRedis(tmp_path)
-    server.start()
-    yield server
-    server.kill()
 
 
 @pytest.fixture

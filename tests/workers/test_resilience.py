@@ -14,10 +14,7 @@
 from __future__ import annotations
 
 import asyncio
-import dataclasses
 import datetime as dt
-import os
-import sys
 from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
@@ -32,12 +29,13 @@ from media.models import Photo, PhotoRendition, PhotoStatus
 from media.upload import PROCESS_PHOTO, SHARE_PHOTO, process_job_id
 from messaging.archive.service import BUILD_ARCHIVE
 from messaging.retention import RETENTION
-from portal.settings import Settings, env_name
+from portal.settings import Settings
 from tests.conftest import PG_DSN, services_settings
 from tests.harness import Harness, login
 from tests.media.conftest import consenting_world, shared, upload
 from tests.messaging.conftest import World
-from tests.messaging.test_nodes import PrivateRedis
+from tests.private_redis import PrivateRedis
+from tests.workers.worker_process import WorkerProcess
 from workers.jobs import SWEEP_PHOTOS, is_transient, sweep_photos
 from workers.queues import long_queue_name, queue_name
 from workers.worker import HealthFile, build_workers
@@ -230,37 +228,22 @@ class TestDatabaseFaults:
 
 
 async def test_the_worker_waits_out_a_redis_outage(private_redis: PrivateRedis, on_private_redis: World) -> None:
-    settings = on_private_redis.harness.settings
-    env = {**os.environ, **{env_name(f.name): str(getattr(settings, f.name)) for f in dataclasses.fields(settings)}}
-    worker = await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "portal.cli", "worker", env=env, stderr=asyncio.subprocess.PIPE
-    )
+    worker = WorkerProcess(on_private_redis.harness.settings)
+    await worker.start()
     try:
-        await _line(worker, "worker running")
         private_redis.kill()
-        await _line(worker, "waits for it")  # it says so once, and stays up
-        assert worker.returncode is None
+        await worker.said("waits for it")  # it says so once, and stays up
+        assert worker.running
+        mark = len(worker.lines)
         await asyncio.to_thread(private_redis.start)
-        await _line(worker, "worker running")
+        await worker.said("worker running", since=mark)
         response = await upload(on_private_redis, "ingrid@example.nl", "Rupsjes", [{}])
         photo_id = response.json()["photos"][0]["id"]
-        await _line(worker, '"msg": "photo processed"')  # the worker process did it
+        await worker.said('"msg": "photo processed"')  # the worker process did it
         assert await status_of(on_private_redis, photo_id) is PhotoStatus.READY
+        assert len([line for line in worker.lines if "waits for it" in line]) == 1
     finally:
-        worker.terminate()
-        await asyncio.wait_for(worker.wait(), 30)
-
-
-async def _line(process: asyncio.subprocess.Process, words: str) -> str:
-    """The next line of the process's log that holds ``words``."""
-    assert process.stderr is not None
-    async with asyncio.timeout(60):
-        while True:
-            line = (await process.stderr.readline()).decode()
-            if not line:
-                raise AssertionError(f"the worker ended before saying {words!r}")
-            if words in line:
-                return line
+        await worker.stop()
 
 
 @pytest.fixture
@@ -272,14 +255,6 @@ async def on_private_redis(
     )
     async with Harness.open(settings) as harness:
         yield await consenting_world(harness)
-
-
-@pytest.fixture
-def private_redis(tmp_path: Path):
-    server = PrivateRedis(tmp_path)
-    server.start()
-    yield server
-    server.kill()
 
 
 class TestLoginWhileRedisIsDown:
