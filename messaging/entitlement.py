@@ -30,7 +30,14 @@ __all__ = ["Viewer", "photo_facts", "viewer_of", "withhold"]
 Data = dict[str, Any]
 
 # what each kind's data says it is about
-_ABOUT_CHILD = (protocol.DIARY_ENTRY, protocol.MESSAGE, protocol.ABSENCE, protocol.POST_ACK, protocol.ARCHIVE)
+_ABOUT_CHILD = (
+    protocol.DIARY_ENTRY,
+    protocol.DAY_ENTRY,
+    protocol.MESSAGE,
+    protocol.ABSENCE,
+    protocol.POST_ACK,
+    protocol.ARCHIVE,
+)
 _ABOUT_GROUP = (protocol.GROUP_POST,)
 
 

@@ -1,5 +1,5 @@
 """Messaging tables: the per-user feed (counter + items) and the content it points at
-(group posts, diary entries, family-thread messages).
+(group posts, diary entries, the structured day, family-thread messages).
 
 A feed item is ``(user, seq) -> (kind, ref_id)``: it references content instead of
 copying it, so an edit shows everywhere and a delete is gone from history and
@@ -70,6 +70,57 @@ class DiaryEntry(ContentMixin, Base):
     child_id: Mapped[int] = mapped_column(ForeignKey("child.id", ondelete="CASCADE"), index=True)
     body: Mapped[str] = mapped_column(Text)
     media_ids: Mapped[list[int]] = mapped_column(JSON, default=list)
+
+
+class DayEntry(ContentMixin, Base):
+    """One moment of a child's structured day (``messaging.day``): a meal, a bottle, a
+    nap, a nappy... ``kind`` names one of ``messaging.day_kinds``; ``details`` holds
+    that kind's fields, already checked. ``at`` is when it happened (a nap: when it
+    started), ``ends_at`` when a nap ended (``None`` while the child sleeps). The
+    entries one action wrote for several children share ``batch``."""
+
+    __tablename__ = "day_entry"
+    __table_args__ = (Index("ix_day_entry_child_at", "child_id", "at"),)
+
+    child_id: Mapped[int] = mapped_column(ForeignKey("child.id", ondelete="CASCADE"))
+    kind: Mapped[str] = mapped_column(String(20))
+    at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+    ends_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    details: Mapped[dict[str, object]] = mapped_column(JSON, default=dict)
+    media_ids: Mapped[list[int]] = mapped_column(JSON, default=list)
+    batch: Mapped[str] = mapped_column(String(32), index=True)
+
+
+class DayKindSetting(Base):
+    """An organisation's choice for one kind of day entry: switched off, or renamed.
+    Without a row a kind is on, with its standard name."""
+
+    __tablename__ = "day_kind_setting"
+    __table_args__ = (UniqueConstraint("organisation_id", "kind"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    organisation_id: Mapped[int] = mapped_column(ForeignKey("organisation.id", ondelete="CASCADE"))
+    kind: Mapped[str] = mapped_column(String(20))
+    enabled: Mapped[bool] = mapped_column(Boolean, default=True)
+    label: Mapped[str | None] = mapped_column(String(40))
+
+
+class MedicationInstruction(Base):
+    """A guardian's standing instruction to give a child a medicine: staff see it before
+    they log a dose, and a dose can only be logged against one that is in force."""
+
+    __tablename__ = "medication_instruction"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    organisation_id: Mapped[int] = mapped_column(ForeignKey("organisation.id", ondelete="CASCADE"), index=True)
+    child_id: Mapped[int] = mapped_column(ForeignKey("child.id", ondelete="CASCADE"), index=True)
+    given_by: Mapped[int | None] = mapped_column(ForeignKey("app_user.id", ondelete="SET NULL"))
+    name: Mapped[str] = mapped_column(String(100))
+    dose: Mapped[str] = mapped_column(String(100))
+    when: Mapped[str] = mapped_column(String(200), default="")
+    until: Mapped[dt.date | None] = mapped_column(Date)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    ended_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
 
 
 class ThreadMessage(ContentMixin, Base):

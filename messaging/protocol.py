@@ -24,6 +24,7 @@ SERVER_FRAMES = (READY, EVENT, RETRACT, RESET, PROGRESS, HEARTBEAT, PONG, ERROR)
 # content types and event kinds: "<content>.<verb>"; the data is the content as it is now
 GROUP_POST = "group_post"
 DIARY_ENTRY = "diary_entry"
+DAY_ENTRY = "day_entry"  # one moment of a child's structured day (a meal, a nap, a nappy)
 MESSAGE = "message"
 NEWS = "news"
 ABSENCE = "absence"
@@ -52,6 +53,9 @@ def kind(content: str, verb: str) -> str:
 
 GROUP_POST_CREATED = kind(GROUP_POST, CREATED)
 DIARY_ENTRY_CREATED = kind(DIARY_ENTRY, CREATED)
+DAY_ENTRY_CREATED = kind(DAY_ENTRY, CREATED)
+DAY_ENTRY_EDITED = kind(DAY_ENTRY, EDITED)  # a nap ended, a time or a field corrected
+DAY_ENTRY_DELETED = kind(DAY_ENTRY, DELETED)
 MESSAGE_CREATED = kind(MESSAGE, CREATED)
 NEWS_CREATED = kind(NEWS, CREATED)
 ABSENCE_CREATED = kind(ABSENCE, CREATED)
@@ -79,9 +83,13 @@ def frame_type(event_kind: str) -> str:
 
 EDITABLE = (GROUP_POST, DIARY_ENTRY, MESSAGE, NEWS)
 DELETABLE = (GROUP_POST, DIARY_ENTRY, MESSAGE, NEWS, ABSENCE)
+DAY = (DAY_ENTRY,)  # corrected and deleted through messaging.day, not the 15-minute window
 
 EVENT_KINDS = (
     *(kind(c, CREATED) for c in DELETABLE),
+    DAY_ENTRY_CREATED,
+    DAY_ENTRY_EDITED,
+    DAY_ENTRY_DELETED,
     POST_ACK_CREATED,
     MESSAGE_READ,
     PHOTO_SHARED,

@@ -17,13 +17,22 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from messaging import protocol
 from messaging.archive.service import render_archives
 from messaging.entitlement import Viewer, withhold
-from messaging.models import AbsenceReport, DiaryEntry, FeedItem, GroupPost, NewsItem, PostAck, ThreadMessage
+from messaging.models import (
+    AbsenceReport,
+    DayEntry,
+    DiaryEntry,
+    FeedItem,
+    GroupPost,
+    NewsItem,
+    PostAck,
+    ThreadMessage,
+)
 from messaging.photo_render import render_photos, render_retractions, render_uploads
 from messaging.reads_query import read_by_staff
 from portal.roster.models import Child, Group, Location, Role, User
 
 Data = dict[str, Any]
-Content = GroupPost | DiaryEntry | ThreadMessage | NewsItem | AbsenceReport
+Content = GroupPost | DiaryEntry | DayEntry | ThreadMessage | NewsItem | AbsenceReport
 Renderer = Callable[[AsyncSession, set[int]], Awaitable[dict[int, Data]]]
 
 
@@ -57,6 +66,12 @@ _ABOUT_CHILD = {
     .where(model.id.in_(_IDS))
     for model in (DiaryEntry, ThreadMessage, AbsenceReport)
 }
+_DAY_ENTRIES = (
+    select(DayEntry, Child.first_name, Child.last_name, User.display_name, User.role)
+    .join(Child, Child.id == DayEntry.child_id)
+    .outerjoin(User, User.id == DayEntry.author_id)
+    .where(DayEntry.id.in_(_IDS))
+)
 _NEWS = (
     select(NewsItem, Location.name, User.display_name)
     .outerjoin(Location, Location.id == NewsItem.location_id)
@@ -140,6 +155,35 @@ def _about_child_data(
     return data
 
 
+async def _day_entries(session: AsyncSession, ids: set[int]) -> dict[int, Data]:
+    rows = await session.execute(_DAY_ENTRIES, {"ids": list(ids)})
+    return {
+        entry.id: _day_entry_data(entry, f"{first} {last}", author, role) for entry, first, last, author, role in rows
+    }
+
+
+def day_entry_data(entry: DayEntry, child: Child, author: User) -> Data:
+    """A new day entry's data from objects at hand (see ``group_post_data``)."""
+    return _day_entry_data(entry, f"{child.first_name} {child.last_name}", author.display_name, author.role)
+
+
+def _day_entry_data(entry: DayEntry, child_name: str, author: str | None, role: Role | None) -> Data:
+    if (tombstone := _tombstone(entry)) is not None:
+        return tombstone
+    return {
+        **_common(entry, author),
+        "child": {"id": entry.child_id, "name": child_name},
+        "author_role": "staff" if role is not None and role.is_staff else "parent",
+        "kind": entry.kind,
+        "at": entry.at.isoformat(),
+        "ends_at": entry.ends_at.isoformat() if entry.ends_at else None,
+        "running": entry.kind == "sleep" and entry.ends_at is None,
+        "details": dict(entry.details or {}),
+        "media_ids": list(entry.media_ids or []),
+        "batch": entry.batch,
+    }
+
+
 async def _news(session: AsyncSession, ids: set[int]) -> dict[int, Data]:
     rows = await session.execute(_NEWS, {"ids": list(ids)})
     return {
@@ -184,6 +228,7 @@ RENDERERS: dict[str, Renderer] = {
     protocol.POST_ACK: _acks,
     protocol.GROUP_POST: _group_posts,
     protocol.DIARY_ENTRY: _diary,
+    protocol.DAY_ENTRY: _day_entries,
     protocol.MESSAGE: _messages,
     protocol.NEWS: _news,
     protocol.ABSENCE: _absences,

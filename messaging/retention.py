@@ -32,7 +32,14 @@ from messaging.archive.build import archive_key
 from messaging.archive.models import Archive, ArchiveStatus
 from messaging.archive.stale import delete_stale_objects
 from messaging.broker.base import Broker
-from messaging.models import AbsenceReport, DiaryEntry, PurgeLog, ThreadMessage
+from messaging.models import (
+    AbsenceReport,
+    DayEntry,
+    DiaryEntry,
+    MedicationInstruction,
+    PurgeLog,
+    ThreadMessage,
+)
 from messaging.takeback import TakeBackService
 from portal.database import utcnow
 from portal.roster.dates import today_for
@@ -87,7 +94,9 @@ async def _plan(session: AsyncSession, child: Child) -> Plan:
 
 
 async def _count(
-    session: AsyncSession, model: type[DiaryEntry] | type[ThreadMessage] | type[AbsenceReport], child_id: int
+    session: AsyncSession,
+    model: type[DiaryEntry] | type[DayEntry] | type[MedicationInstruction] | type[ThreadMessage] | type[AbsenceReport],
+    child_id: int,
 ) -> int:
     return int(await session.scalar(select(func.count()).select_from(model).where(model.child_id == child_id)) or 0)
 
@@ -121,6 +130,8 @@ async def purge_child(
                 or 0
             ),
             "diary_entries": await _count(session, DiaryEntry, child_id),
+            "day_entries": await _count(session, DayEntry, child_id),
+            "medication_instructions": await _count(session, MedicationInstruction, child_id),
             "messages": await _count(session, ThreadMessage, child_id),
             "absences": await _count(session, AbsenceReport, child_id),
             "archives": len(plan.archives),

@@ -30,7 +30,7 @@ MAX_MEDIA_PER_ENTRY = 50
 WEEKEND = (5, 6)
 
 
-async def _check_media(session: AsyncSession, child: Child, media: list[int]) -> None:
+async def check_media(session: AsyncSession, child: Child, media: list[int]) -> None:
     """A diary entry's photos are photos of the child's group that show the child (or
     no child at all): never another group's, never one only of other children."""
     if not media:
@@ -91,7 +91,7 @@ async def write_diary_entry(
     media = list(media_ids or [])
     if len(media) > MAX_MEDIA_PER_ENTRY or not all(is_id(m) for m in media):
         raise InvalidInput(detail="media_ids must be a short list of photo ids")
-    await _check_media(session, child, media)
+    await check_media(session, child, media)
     entry = DiaryEntry(
         organisation_id=user.organisation_id,
         child_id=child.id,

@@ -71,8 +71,12 @@ async def test_a_child_past_its_window_is_purged_and_nothing_of_it_remains(world
     await world.harness.run_jobs()
     async with world.client("ingrid@example.nl") as staff:
         assert (await staff.post(f"/api/children/{pim}/diary", json={"body": "Pim speelde buiten"})).is_success
+        nappy = {"children": [pim], "kind": "nappy", "details": {"state": "wet"}}
+        assert (await staff.post("/api/day", json=nappy)).is_success
     async with world.client("piet@example.nl") as piet:
         assert (await piet.post(f"/api/children/{pim}/messages", json={"body": "Oma haalt op"})).is_success
+        drops = {"name": "Neusdruppels", "dose": "1 druppel"}
+        assert (await piet.post(f"/api/children/{pim}/medication", json=drops)).is_success
         absence = {"start_date": dt.date.today().isoformat(), "reason": "ziek", "note": "koorts"}
         assert (await piet.post(f"/api/children/{pim}/absences", json=absence)).is_success
     pims_archive = await archive_for(world, "piet@example.nl", "Pim")
@@ -105,6 +109,8 @@ async def test_a_child_past_its_window_is_purged_and_nothing_of_it_remains(world
         "photos": 1,
         "photo_tags": 2,
         "diary_entries": 1,
+        "day_entries": 1,
+        "medication_instructions": 1,
         "messages": 1,
         "absences": 1,
         "archives": 1,
