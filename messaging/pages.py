@@ -34,13 +34,16 @@ async def home(request: Request) -> Response:
     async with runtime(request).uow() as uow:
         caller = await identify(request, uow.session)
         user, organisation = signed_in(caller).user, caller.organisation
+        children = await children_of(uow.session, user)
+        lang = language(request)
         context = {
             **await page_context(uow.session, organisation, user),
-            "children": await children_of(uow.session, user),
+            "children": children,
+            "day_children": [{"id": c.id, "first_name": c.first_name} for c in children],
             "groups": await groups_of(uow.session, user) if user.role.is_staff else [],
             "totals": await totals(uow.session, organisation) if user.role in (Role.MANAGER, Role.ADMIN) else None,
             "state": await home_state(uow.session, user, organisation, today_for(organisation)),
-            "strings": texts_with_prefix("feed.", language(request)),
+            "strings": {**texts_with_prefix("feed.", lang), **texts_with_prefix("day.", lang)},
         }
     return render(request, "home.html", context)
 

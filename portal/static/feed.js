@@ -270,6 +270,7 @@
   function process(frame, live) {
     if (typeof frame.seq !== "number" || frame.seq <= seq) return; // seen already
     apply(frame);
+    document.dispatchEvent(new CustomEvent("schriftje:frame", { detail: { frame, live } })); // day.js follows the day
     seq = frame.seq;
     if (oldest === null) oldest = frame.seq;
     if (live && document.visibilityState !== "visible" && frame.kind.endsWith(".created")) {

@@ -131,7 +131,7 @@
 
   document.addEventListener("submit", submit);
   document.addEventListener("click", (event) => {
-    const tab = event.target.closest('[role="tab"]');
+    const tab = event.target.closest('[role="tab"][aria-controls]'); // other tab lists handle their own
     if (tab) selectTab(tab);
   });
   window.Schriftje = Object.assign(window.Schriftje || {}, { say, csrf, h, postJSON, payload });

@@ -1,0 +1,174 @@
+"""The structured day in a real browser, on both stacks: a staff member on the group
+tablet (1180x820) and a parent on a phone (390x844), each in their own context.
+
+* A nap for one child takes two taps after unlock (the child's face, "Slaapt"); the
+  parent's open page shows it live as running, then, after two more taps ("Wakker"),
+  with its duration.
+* A nappy for five children takes six taps (five faces, "Luier nat"): each child gets
+  its own entry; the parent sees their own child's only.
+* A family with two children switches between them; earlier days are one tap away.
+* The parent writes in the schriftje, and the staff see it in the child's day.
+
+Taps are counted by the test (every click goes through ``tap``). The run sits at
+``tests.clock.NOON`` (server and both browsers), so no day boundary falls inside
+it. Screenshots go to test-artifacts/ (and by hand to docs/screenshots/)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterator
+from typing import Any
+
+import httpx
+import pytest
+from playwright.sync_api import Locator, Page, expect
+
+from tests.e2e.conftest import ARTIFACTS, LiveServer
+from tests.e2e.people import StaffMember, staff_of
+from tests.e2e.test_login_browser import PHONE, TABLET
+
+pytestmark = pytest.mark.browser
+
+LIVE_MS = 2_000
+WAIT_MS = 15_000
+
+
+class Scene:
+    """The parent's phone page and the tablet page of a staff member of the parent's first child's group."""
+
+    def __init__(self, browser: Any, server: LiveServer) -> None:
+        self.server = server
+        self.errors: list[str] = []
+        self.taps = 0
+        self.parent_context = self._context(browser, PHONE)
+        self.parent = self._open(self.parent_context, server.logins.parent[1])
+        me = self.parent.request.get(f"{server.url}/api/me").json()
+        self.children = me["children"]
+        self.child = self.children[0]
+        self.staff_member: StaffMember = staff_of(server.settings, self.child["id"])
+        self.staff_context = self._context(browser, TABLET)
+        self.tablet = self._open(self.staff_context, self.staff_member.link_token)
+        self.api = httpx.Client(base_url=server.url, headers=self.staff_member.auth)
+        group = self.tablet.locator("#day-group")
+        if group.count():
+            group.select_option(str(self.staff_member.group_id))
+
+    @staticmethod
+    def _context(browser: Any, viewport: dict[str, int]) -> Any:
+        context = browser.new_context(viewport=viewport, locale="nl-NL")
+        context.clock.install(time=dt.datetime.now(dt.UTC))  # the browser on the server's (noon) clock
+        return context
+
+    def _open(self, context: Any, link: str) -> Page:
+        page = context.new_page()
+        page.on("console", lambda m: self.errors.append(m.text) if m.type == "error" else None)
+        page.on("pageerror", lambda e: self.errors.append(str(e)))
+        page.goto(f"{self.server.url}/login/link/{link}")
+        expect(page.get_by_test_id("live-status")).to_have_attribute("data-state", "live", timeout=WAIT_MS)
+        return page
+
+    def tap(self, target: Locator) -> None:
+        self.taps += 1
+        target.click()
+
+    def face(self, child_id: int) -> Locator:
+        return self.tablet.locator(f'[data-testid="face"][data-child="{child_id}"]')
+
+    def action(self, name: str) -> Locator:
+        return self.tablet.get_by_test_id("day-staff").get_by_role("button", name=name, exact=True)
+
+    def close(self) -> None:
+        self.api.close()
+        self.parent_context.close()
+        self.staff_context.close()
+        assert self.errors == [], f"pages logged errors: {self.errors}"
+
+
+@pytest.fixture
+def scene(noon: dt.date, browser: Any, live_server: LiveServer) -> Iterator[Scene]:
+    made = Scene(browser, live_server)
+    yield made
+    made.close()
+
+
+def timeline(page: Page) -> Locator:
+    return page.get_by_test_id("day-timeline").get_by_test_id("day-entry")
+
+
+def test_a_nap_in_two_taps_live_on_the_parents_phone_and_a_nappy_for_five_in_six(scene: Scene) -> None:
+    tablet, parent, child = scene.tablet, scene.parent, scene.child
+    expect(scene.face(child["id"])).to_be_visible(timeout=WAIT_MS)
+    expect(parent.get_by_test_id("day-parent")).to_contain_text(f"Vandaag bij {child['first_name']}")
+
+    # a nap: the child's face, "Slaapt"
+    scene.taps = 0
+    scene.tap(scene.face(child["id"]))
+    scene.tap(scene.action("Slaapt"))
+    assert scene.taps == 2
+    expect(tablet.get_by_test_id("day-status")).to_contain_text(f"Vastgelegd: Slapen voor {child['first_name']}")
+    expect(scene.face(child["id"]).get_by_test_id("sleeping")).to_contain_text("slaapt sinds")
+    running = timeline(parent).filter(has_text="Slapen")
+    expect(running).to_have_attribute("data-running", "true", timeout=LIVE_MS)  # live, no reload
+    expect(running).to_contain_text("12:00 – slaapt nu")  # in the organisation's time, wherever the browser is
+    tablet.screenshot(path=str(ARTIFACTS / "tablet-day-sleeping-tablet.png"), full_page=True)
+
+    # awake: the face, "Wakker"
+    scene.taps = 0
+    scene.tap(scene.face(child["id"]))
+    scene.tap(scene.action("Wakker"))
+    assert scene.taps == 2
+    expect(scene.face(child["id"]).get_by_test_id("sleeping")).to_have_count(0)
+    expect(running).not_to_have_attribute("data-running", "true", timeout=LIVE_MS)
+    expect(running).to_contain_text("min)")
+    expect(parent.get_by_test_id("day-summary")).to_contain_text("geslapen")
+
+    # a wet nappy for five children: five faces, "Luier nat"
+    others = [
+        int(face.get_attribute("data-child") or 0)
+        for face in tablet.get_by_test_id("face").all()
+        if face.get_attribute("data-child") != str(child["id"])
+    ][:4]
+    assert len(others) == 4
+    scene.taps = 0
+    for child_id in [child["id"], *others]:
+        scene.tap(scene.face(child_id))
+    scene.tap(scene.action("Luier nat"))
+    assert scene.taps == 6
+    expect(tablet.get_by_test_id("day-status")).to_contain_text("Vastgelegd: Luier · nat voor")
+    expect(timeline(parent).filter(has_text="Luier")).to_have_count(1, timeout=LIVE_MS)  # their own child's only
+    expect(parent.get_by_test_id("day-summary")).to_contain_text("1 luier")
+    for child_id in others:
+        day = scene.api.get(f"/api/children/{child_id}/day").json()
+        assert [e["kind"] for e in day["entries"]] == ["nappy"]
+        assert day["entries"][0]["child"]["id"] == child_id
+    tablet.screenshot(path=str(ARTIFACTS / "tablet-day-tablet.png"), full_page=True)
+    parent.screenshot(path=str(ARTIFACTS / "parent-day-phone.png"), full_page=True)
+
+
+def test_a_family_switches_children_looks_back_and_writes_in_the_schriftje(scene: Scene) -> None:
+    parent, child = scene.parent, scene.child
+    assert len(scene.children) == 2, "the demo's first family has two children"
+    box = parent.get_by_test_id("day-parent")
+    form = parent.get_by_test_id("day-note")
+    form.get_by_label("Schrijf zelf in het schriftje").fill("Vannacht slecht geslapen, tandjes.")
+    form.get_by_role("button", name="Schrijven").click()
+    mine = timeline(parent).filter(has_text="tandjes")
+    expect(mine).to_have_count(1)
+    expect(mine).to_contain_text("Notitie")
+    staff_view = scene.api.get(f"/api/children/{child['id']}/day").json()
+    assert [e["details"]["note"] for e in staff_view["entries"]] == ["Vannacht slecht geslapen, tandjes."]
+
+    second = scene.children[1]
+    box.get_by_role("tab", name=second["first_name"]).click()
+    expect(box).to_contain_text(f"Vandaag bij {second['first_name']}")
+    expect(timeline(parent)).to_have_count(0)
+    box.get_by_role("tab", name=child["first_name"]).click()
+    expect(mine).to_have_count(1)
+
+    box.get_by_role("button", name="Eerder").click()
+    expect(box.get_by_role("heading")).to_contain_text(f"{child['first_name']} op")
+    expect(timeline(parent)).to_have_count(0)
+    expect(form).to_be_hidden()  # a note is written today
+    box.get_by_role("button", name="Later").click()
+    expect(box).to_contain_text(f"Vandaag bij {child['first_name']}")
+    expect(box.get_by_role("button", name="Later")).to_be_disabled()
