@@ -206,3 +206,29 @@ async def configure(session: AsyncSession, organisation_id: int, changes: object
             session.add(setting)
         setting.enabled, setting.label = enabled, label
     await session.flush()
+
+
+def label(kind: str, settings: Mapping[str, DayKindSetting], lang: str) -> str:
+    """The organisation's name for a kind, else the standard one."""
+    setting = settings.get(kind)
+    return setting.label if setting is not None and setting.label else translate(f"day.kind.{kind}", lang)
+
+
+def describe(kind_key: str, details: Mapping[str, object], lang: str) -> str:
+    """An entry's fields in words: ``nat``, ``180 ml``, ``Paracetamol · 2,5 ml``."""
+    kind = KINDS.get(kind_key)
+    parts = [str(details["name"])] if details.get("name") else []
+    for field in kind.fields if kind else ():
+        value = details.get(field.name)
+        if value is None or value == "":
+            continue
+        if field.type == CHOICE:
+            parts.append(translate(f"day.choice.{field.name}.{value}", lang))
+        elif field.name == "ml":
+            parts.append(f"{value} ml")
+        elif field.name == "celsius":
+            text = f"{value:.1f}" if isinstance(value, float | int) else str(value)
+            parts.append((text.replace(".", ",") if lang == "nl" else text) + " °C")
+        else:
+            parts.append(str(value))
+    return " · ".join(parts)

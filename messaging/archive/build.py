@@ -4,7 +4,7 @@ so memory stays bounded whatever the archive's size.
 
 Members: ``photos/<YYYY-MM-DD_HHMM_id>.jpg`` (dated JPEGs, entry time = capture
 time), ``thumbs/`` (the book's thumbnails), the HTML book (``index.html``, one
-page per month, ``book.css``) and ``export.json``. Progress is written to the
+page per month, ``book.html`` the whole book to print, ``book.css``) and ``export.json``. Progress is written to the
 row as it goes; when done the guardian gets ``archive.ready`` in their feed.
 A take-back while it runs makes it start again (``messaging.archive.stale``).
 Safe to run again: a row that is no longer ``building`` is left alone, and the
@@ -90,6 +90,23 @@ def export_json(contents: Contents) -> bytes:
         ],
         "diary": [_text(t) for t in contents.texts if t.kind == "diary"],
         "messages": [_text(t) for t in contents.texts if t.kind == "message"],
+        "days": [
+            {
+                "date": day.date.isoformat(),
+                "summary": day.summary,
+                "entries": [
+                    {
+                        "kind": m.kind,
+                        "at": m.at.isoformat(),
+                        "ends_at": m.ends_at.isoformat() if m.ends_at else None,
+                        "details": m.details,
+                        "author": m.author,
+                    }
+                    for m in day.moments
+                ],
+            }
+            for day in contents.days
+        ],
     }
     return json.dumps(data, ensure_ascii=False, indent=2).encode()
 

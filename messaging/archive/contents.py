@@ -5,6 +5,8 @@
   may see: a withdrawn consent has already removed the access row, and a
   masked rendition is what they get where one applies.
 * The child's diary and its family thread, without deleted items.
+* The child's structured day (``messaging.day``), one page per local day with its
+  summary, in the organisation's names for the kinds.
 """
 
 from __future__ import annotations
@@ -18,7 +20,9 @@ from sqlalchemy import and_, exists, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from media.models import Photo, PhotoAccess, PhotoRendition, PhotoStatus, PhotoTag
-from messaging.models import DiaryEntry, ThreadMessage
+from messaging import day_kinds
+from messaging.day_summary import duration_text, summarise, summary_text
+from messaging.models import DayEntry, DayKindSetting, DiaryEntry, ThreadMessage
 from portal.roster.models import Child, Organisation, User
 
 
@@ -46,6 +50,27 @@ class TextItem:
 
 
 @dataclass(frozen=True)
+class Moment:
+    """One entry of a structured day, in words."""
+
+    at: dt.datetime  # local
+    time: str  # "12:30", a nap "12:30–14:00 (1 u 30 min)"
+    label: str
+    what: str
+    author: str
+    kind: str
+    ends_at: dt.datetime | None  # local
+    details: dict[str, object]
+
+
+@dataclass(frozen=True)
+class DayPage:
+    date: dt.date
+    summary: str
+    moments: list[Moment]
+
+
+@dataclass(frozen=True)
 class Contents:
     organisation: str
     child_id: int
@@ -54,6 +79,7 @@ class Contents:
     made_at: dt.datetime
     photos: list[PhotoItem]
     texts: list[TextItem]
+    days: list[DayPage]
 
 
 async def read_contents(session: AsyncSession, user: User, child: Child) -> Contents:
@@ -111,12 +137,50 @@ async def read_contents(session: AsyncSession, user: User, child: Child) -> Cont
                 )
             )
     texts.sort(key=lambda t: (t.at, t.kind, t.id))
+    made_at = dt.datetime.now(zone)
+    days = await _day_pages(session, organisation, child, made_at, user.language or organisation.language)
     return Contents(
         organisation=organisation.name,
         child_id=child.id,
         child_name=f"{child.first_name} {child.last_name}",
         guardian=user.display_name,
-        made_at=dt.datetime.now(zone),
+        made_at=made_at,
         photos=photos,
         texts=texts,
+        days=days,
     )
+
+
+async def _day_pages(
+    session: AsyncSession, organisation: Organisation, child: Child, now: dt.datetime, lang: str
+) -> list[DayPage]:
+    """The structured day, grouped by the local day each entry began."""
+    zone = ZoneInfo(organisation.timezone)
+    settings = await day_kinds.settings_of(session, organisation.id)
+    rows = await session.execute(
+        select(DayEntry, User.display_name)
+        .outerjoin(User, User.id == DayEntry.author_id)
+        .where(DayEntry.child_id == child.id, DayEntry.deleted_at.is_(None))
+        .order_by(DayEntry.at, DayEntry.id)
+    )
+    by_day: dict[dt.date, list[tuple[DayEntry, str]]] = {}
+    for entry, author in rows:
+        by_day.setdefault(entry.at.astimezone(zone).date(), []).append((entry, author or ""))
+    pages = []
+    for date, found in by_day.items():
+        moments = [_moment(entry, author, zone, settings, lang) for entry, author in found]
+        summary = summary_text(summarise([e for e, _ in found], now), lang)
+        pages.append(DayPage(date, summary, moments))
+    return pages
+
+
+def _moment(entry: DayEntry, author: str, zone: ZoneInfo, settings: dict[str, DayKindSetting], lang: str) -> Moment:
+    at = entry.at.astimezone(zone)
+    time = f"{at:%H:%M}"
+    if entry.kind == "sleep" and entry.ends_at is not None:
+        minutes = int((entry.ends_at - entry.at).total_seconds() // 60)
+        time = f"{at:%H:%M}–{entry.ends_at.astimezone(zone):%H:%M} ({duration_text(minutes, lang)})"
+    what = day_kinds.describe(entry.kind, entry.details or {}, lang)
+    ends_at = entry.ends_at.astimezone(zone) if entry.ends_at else None
+    label = day_kinds.label(entry.kind, settings, lang)
+    return Moment(at, time, label, what, author, entry.kind, ends_at, dict(entry.details or {}))

@@ -199,3 +199,32 @@ async def test_an_archive_is_only_for_the_guardian_who_asked_and_expires(world: 
         await uow.session.execute(update(Archive).where(Archive.id == state["id"]).values(expires_at=past))
     expired = await fetch(world, "anna@example.nl", state["download_url"])
     assert expired.status_code == 410 and "verlopen" in expired.json()["detail"]
+
+
+@pytest.mark.usefixtures("noon")
+async def test_the_book_and_the_export_hold_the_structured_day(world: World) -> None:
+    noor, pim = world.children["Noor"], world.children["Pim"]
+    async with world.client("ingrid@example.nl") as staff:
+        for body in (
+            {"children": [noor], "kind": "bottle", "at": "09:00", "details": {"ml": 180}},
+            {"children": [noor], "kind": "sleep", "at": "10:00", "ends_at": "11:30"},
+            {"children": [pim], "kind": "activity", "at": "10:00", "details": {"what": "Pims eigen dag"}},
+        ):
+            assert (await staff.post("/api/day", json=body)).status_code == 201
+        wrong = (
+            await staff.post("/api/day", json={"children": [noor], "kind": "nappy", "details": {"state": "dirty"}})
+        ).json()
+        assert (await staff.delete(f"/api/day/{wrong['entries'][0]['id']}")).status_code == 204
+    state = await built(world)
+    archive = zipfile.ZipFile(io.BytesIO((await fetch(world, "anna@example.nl", state["download_url"])).content))
+    export = json.loads(archive.read("export.json"))
+    [day] = export["days"]
+    assert day["date"] == dt.date(2026, 11, 23).isoformat()
+    assert [(e["kind"], e["details"]) for e in day["entries"]] == [("bottle", {"ml": 180}), ("sleep", {})]
+    assert day["summary"] == "1 u 30 min geslapen · 1 fles, 180 ml"
+    book = archive.read("book.html").decode()
+    assert "maandag 23 november 2026" in book and "1 u 30 min geslapen · 1 fles, 180 ml" in book
+    assert "10:00–11:30 (1 u 30 min)" in book and "Pims eigen dag" not in book and "vuil" not in book
+    month = archive.read("2026-11.html").decode()
+    assert "180 ml" in month
+    assert 'href="book.html"' in archive.read("index.html").decode()
