@@ -26,7 +26,7 @@ from media.intake import FORM_OVERHEAD_BYTES, UploadAbandoned, read_upload
 from media.models import Photo, PhotoRendition, PhotoStatus, PhotoTag
 from media.pipeline import derivative_key
 from media.processing import SIZES
-from media.status import blocked_children, upload_status
+from media.status import blocked_children, reopen_facts, upload_status
 from media.storage import Storage
 from portal.errors import InvalidInput, NotFound, PayloadTooLarge
 from portal.roster.models import User
@@ -48,8 +48,10 @@ def _too_large(files: int, limit: int) -> PayloadTooLarge:
 
 
 async def _statuses(session: AsyncSession, photos: list[Photo], lang: str) -> list[dict[str, Any]]:
+    """Each photo's status for staff of its group; a blocked one also with what re-opening it needs."""
     blocked = await blocked_children(session, photos)
-    return [upload_status(p, lang, blocked=blocked.get(p.id, [])) for p in photos]
+    reopen = await reopen_facts(session, photos)
+    return [{**upload_status(p, lang, blocked=blocked.get(p.id, [])), **reopen.get(p.id, {})} for p in photos]
 
 
 async def upload_photos(request: Request) -> Response:

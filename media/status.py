@@ -10,7 +10,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from media.models import Photo, PhotoStatus
+from media.models import Photo, PhotoRendition, PhotoStatus, PhotoTag
 from portal.i18n import translate
 from portal.roster.models import Child
 
@@ -51,4 +51,34 @@ def upload_status(
         "reason": reason,
         "reason_text": text,
         "blocked_by": blocked,
+    }
+
+
+async def reopen_facts(session: AsyncSession, photos: Iterable[Photo]) -> dict[int, dict[str, Any]]:
+    """For a blocked photo, what the page to re-open it needs: the plain rendition to draw
+    masks on (``preview_url``; staff of the group may fetch it) and every tagged child
+    with whether it has a mask (``tags``; a mask once drawn stays)."""
+    blocked = [p.id for p in photos if p.status is PhotoStatus.BLOCKED]
+    if not blocked:
+        return {}
+    plain = {
+        photo_id: rendition_id
+        for photo_id, rendition_id in await session.execute(
+            select(PhotoRendition.photo_id, PhotoRendition.id).where(
+                PhotoRendition.photo_id.in_(blocked), PhotoRendition.mask_key == ""
+            )
+        )
+    }
+    rows = await session.execute(
+        select(PhotoTag, Child.first_name)
+        .join(Child, Child.id == PhotoTag.child_id)
+        .where(PhotoTag.photo_id.in_(blocked))
+        .order_by(Child.first_name)
+    )
+    tags: dict[int, list[dict[str, Any]]] = {p: [] for p in blocked}
+    for tag, first_name in rows:
+        tags[tag.photo_id].append({"id": tag.child_id, "name": first_name, "masked": tag.mask_x is not None})
+    return {
+        p: {"preview_url": f"/media/photos/{plain[p]}/large.webp" if p in plain else None, "tags": tags[p]}
+        for p in blocked
     }

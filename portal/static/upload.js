@@ -5,6 +5,8 @@
 // when the server confirmed it, so a reload or a dropped connection resends it with
 // the same key: the server answers with the photo it already has, never a second.
 // Progress per photo (XHR upload events), then its processing status from the API.
+// Photos the consent rules blocked (at upload, or later by a withdrawal) are listed
+// under "Niet gedeeld": re-open one, mask the children that block it, share again.
 // No third-party code.
 (function () {
   "use strict";
@@ -15,6 +17,8 @@
   const fileInput = document.getElementById("upload-files");
   const list = document.getElementById("upload-list");
   const sendButton = document.getElementById("upload-send");
+  const reopenSection = document.getElementById("reopen");
+  const reopenList = document.getElementById("reopen-list");
   const FINAL = new Set(["ready", "blocked", "failed"]);
   let children = []; // the selected group's current children with their consent status
   const items = new Map(); // key -> item
@@ -49,7 +53,8 @@
 
   function render(item) {
     const editable = item.state === "draft";
-    const shot = item.shot && !item.shotChanged ? item.shot : shotOf(item, editable);
+    const reopened = item.state === "reopened";
+    const shot = item.shot && !item.shotChanged ? item.shot : shotOf(item, editable || reopened);
     item.shot = shot; // kept across renders, so a preview or progress update never interrupts a drag
     item.shotChanged = false;
     const side = h("div", { class: "side" }, h("p", {}, h("strong", { text: item.name })));
@@ -86,19 +91,36 @@
         ),
       );
       if (item.drawing) side.append(h("p", { class: "notice", role: "status", text: say("upload.drawing", { name: nameOf(item, item.drawing) }) }));
+    } else if (reopened) {
+      side.append(
+        h("p", { class: "error", text: item.reason }),
+        h(
+          "div",
+          { class: "masks" },
+          [...item.children].filter((id) => !item.fixed.has(id)).map((id) =>
+            id in item.masks
+              ? h("button", { type: "button", class: "secondary", text: say("upload.unmask", { name: nameOf(item, id) }), onclick: () => unmask(item, id) })
+              : h("button", { type: "button", class: "secondary", text: say("upload.mask", { name: nameOf(item, id) }), onclick: () => startDrawing(item, id) }),
+          ),
+        ),
+      );
+      if (item.drawing) side.append(h("p", { class: "notice", role: "status", text: say("upload.drawing", { name: nameOf(item, item.drawing) }) }));
+      side.append(h("button", { type: "button", "data-testid": "reshare", text: say("upload.reshare"), onclick: () => reshare(item) }));
+      if (item.problem) side.append(h("p", { class: "error", role: "alert", text: item.problem }));
     } else if (item.children.size) {
       side.append(h("p", { class: "muted", text: [...item.children].map((id) => nameOf(item, id)).join(", ") }));
     }
-    side.append(previewOf(item));
-    if (item.state !== "draft") side.append(progressOf(item));
+    if (!reopened) side.append(previewOf(item));
+    if (item.state !== "draft" && !reopened) side.append(progressOf(item));
     const actions = h("p", {});
     if (editable) actions.append(h("button", { type: "button", class: "link", text: say("upload.remove"), onclick: () => remove(item) }));
     if (item.state === "offline") actions.append(h("button", { type: "button", text: say("upload.retry"), onclick: () => send(item) }));
     side.append(actions);
     const card = h("li", { class: "card upload", "data-key": item.key, "data-state": item.state, "data-testid": "upload" }, shot, side);
-    const old = list.querySelector(`[data-key="${item.key}"]`);
+    const where = item.list || list;
+    const old = where.querySelector(`[data-key="${item.key}"]`);
     if (old) old.replaceWith(card);
-    else list.append(card);
+    else where.append(card);
     sendButton.hidden = ![...items.values()].some((i) => i.state === "draft");
   }
 
@@ -234,6 +256,49 @@
     });
   }
 
+  // ---- re-opening a blocked photo ---------------------------------------------------
+
+  async function loadBlocked() {
+    for (const item of [...items.values()]) if (item.list === reopenList && item.state === "reopened") items.delete(item.key);
+    reopenList.replaceChildren();
+    const response = await fetch("/api/groups/" + groupSelect.value + "/photos", { credentials: "same-origin" }).catch(() => null);
+    const photos = response && response.ok ? (await response.json()).photos.filter((p) => p.status === "blocked" && p.preview_url) : [];
+    for (const photo of photos) {
+      const item = {
+        key: "photo-" + photo.id,
+        photoId: photo.id,
+        list: reopenList,
+        name: photo.file_name,
+        url: photo.preview_url,
+        children: new Set(photo.tags.map((t) => t.id)),
+        names: Object.fromEntries(photo.tags.map((t) => [t.id, t.name])),
+        fixed: new Set(photo.tags.filter((t) => t.masked).map((t) => t.id)),
+        masks: {},
+        state: "reopened",
+        reason: photo.reason_text,
+      };
+      items.set(item.key, item);
+      render(item);
+    }
+    reopenSection.hidden = photos.length === 0;
+  }
+
+  async function reshare(item) {
+    item.drawing = null;
+    item.problem = "";
+    const response = await postJSON("/api/photos/" + item.photoId + "/share", { masks: item.masks }).catch(() => null);
+    if (response && response.status === 202) {
+      item.state = "processing";
+      item.expectChange = true; // still "blocked" until the worker applied the new masks
+      item.shotChanged = true;
+      render(item);
+      follow(item);
+    } else {
+      item.problem = response ? (await response.json().catch(() => ({}))).detail || String(response.status) : say("upload.offline");
+      render(item);
+    }
+  }
+
   async function loadChildren() {
     const response = await fetch("/api/groups/" + groupSelect.value + "/consents", { credentials: "same-origin" });
     children = response.ok ? (await response.json()).children.map((c) => ({ id: c.id, name: c.name.split(" ")[0], status: c.status, status_text: c.status_text })) : [];
@@ -328,7 +393,8 @@
       const response = await fetch("/api/photos/" + item.photoId, { credentials: "same-origin" }).catch(() => null);
       if (response && response.ok) {
         const photo = await response.json();
-        if (FINAL.has(photo.status)) {
+        const unchanged = item.expectChange && photo.status === "blocked" && attempt < 40; // the re-share job has not run yet
+        if (FINAL.has(photo.status) && !unchanged) {
           item.state = photo.status;
           item.reason = photo.reason_text || photo.reason || "";
           render(item);
@@ -364,11 +430,11 @@
     fileInput.value = "";
     schedulePreview();
   });
-  groupSelect.addEventListener("change", loadChildren);
+  groupSelect.addEventListener("change", () => loadChildren().then(loadBlocked));
   sendButton.addEventListener("click", sendAll);
   window.addEventListener("online", () => {
     for (const item of items.values()) if (item.state === "offline") send(item);
   });
 
-  loadChildren().then(restore);
+  loadChildren().then(restore).then(loadBlocked);
 })();

@@ -15,6 +15,7 @@ from typing import Any
 import httpx
 import pytest
 from playwright.sync_api import Page, expect
+from websockets.sync.client import connect
 
 from tests.e2e.conftest import ARTIFACTS, WAIT_SECS, LiveServer
 from tests.e2e.people import Person, StaffMember, guardians_of, staff_of
@@ -240,3 +241,57 @@ def test_a_photo_whose_answer_was_lost_survives_a_reload_and_is_stored_once(grou
         uploads = api.get(f"/api/groups/{group.staff.group_id}/photos").json()["photos"]
     assert [p["key"] for p in uploads].count(key) == 1
     expect(group.parent_a.get_by_test_id("item-photo")).to_have_count(1, timeout=WAIT_MS)
+
+
+def test_a_blocked_photo_is_reopened_masked_and_shared_again(group: Group) -> None:
+    """A photo with a child who may not appear is blocked; on the photo page staff find it
+    under "Niet gedeeld", mask that child and share again: the other family gets it live,
+    with the child masked."""
+    server = group.server
+    expect(group.parent_a.get_by_test_id("live-status")).to_have_attribute("data-state", "live", timeout=WAIT_MS)
+    spec = [{"key": "reopen-0001", "children": [group.a["id"], group.c["id"]], "caption": "Samen"}]
+    ws_url = server.url.replace("http://", "ws://") + "/ws"
+    with (
+        connect(ws_url, open_timeout=WAIT_SECS) as socket,
+        httpx.Client(base_url=server.url, headers=group.staff.auth) as api,
+    ):
+        socket.send(json.dumps({"type": "hello", "after": 0, "token": group.staff.token}))
+        files = [("file", ("IMG_0050.JPG", striped(), "image/jpeg"))]
+        sent = api.post(f"/api/groups/{group.staff.group_id}/photos", data={"photos": json.dumps(spec)}, files=files)
+        assert sent.status_code == 201, sent.text
+        photo_id = sent.json()["photos"][0]["id"]
+        while json.loads(socket.recv(timeout=WAIT_SECS)).get("kind") != "photo_upload.blocked":
+            pass  # the uploader hears when the worker blocked it
+
+    tablet = group.open(TABLET, group.staff.link_token)
+    tablet.goto(f"{server.url}/fotos")
+    tablet.get_by_label("Groep").select_option(str(group.staff.group_id))
+    blocked = tablet.get_by_test_id("blocked-photos")
+    card = blocked.get_by_test_id("upload")
+    expect(card).to_have_count(1)
+    expect(card).to_contain_text(f"{first(group.c)}")
+    expect(card.locator("img")).to_have_js_property("complete", True)
+    assert card.locator("img").evaluate("img => img.naturalWidth") > 0  # staff see the photo to mask it
+    plain = tablet.request.get(server.url + str(card.locator("img").get_attribute("src"))).body()
+    expect(card.get_by_role("button", name=f"Maskeer {first(group.a)}")).to_have_count(1)
+
+    card.get_by_role("button", name=f"Maskeer {first(group.c)}").click()
+    box = card.locator(".shot").bounding_box()
+    assert box is not None
+    tablet.mouse.move(box["x"] + 2, box["y"] + 2)
+    tablet.mouse.down()
+    tablet.mouse.move(box["x"] + box["width"] * 0.48, box["y"] + box["height"] - 2, steps=5)
+    tablet.mouse.up()
+    expect(card.get_by_test_id("mask")).to_have_count(1)
+    tablet.screenshot(path=str(ARTIFACTS / "staff-reopen-tablet.png"), full_page=True)
+    card.get_by_test_id("reshare").click()
+    expect(card.get_by_test_id("upload-status")).to_have_text("Gedeeld", timeout=WAIT_MS)
+
+    photo_a = group.parent_a.get_by_test_id("item-photo")
+    expect(photo_a).to_have_count(1, timeout=WAIT_MS)  # live, no reload
+    seen = photo_of(group.parent_a, server)
+    assert seen["id"] == photo_id
+    masked = group.parent_a.request.get(server.url + seen["urls"]["large"]).body()
+    assert left_contrast(masked) < left_contrast(plain) / 4  # the child who may not appear is masked
+    tablet.reload()
+    expect(tablet.get_by_test_id("blocked-photos")).to_be_hidden()

@@ -209,6 +209,17 @@ async def test_a_blocked_photo_is_unblocked_by_masking_the_child(world: World) -
     status = await upload_one(world, ["Noor", "Pim"])
     assert await received(world, "anna@example.nl") == {}
     photo_url = f"/api/photos/{status['id']}/share"
+    async with world.client("ingrid@example.nl") as client:  # the page to re-open it: the plain photo, the tags
+        listed = (await client.get(f"/api/groups/{world.groups['Rupsjes']}/photos")).json()["photos"]
+        [reopen] = [p for p in listed if p["id"] == status["id"]]
+        assert reopen["status"] == "blocked"
+        assert reopen["tags"] == [
+            {"id": world.children["Noor"], "name": "Noor", "masked": False},
+            {"id": world.children["Pim"], "name": "Pim", "masked": False},
+        ]
+        assert (await client.get(reopen["preview_url"])).status_code == 200
+    for email in ("anna@example.nl", "kees@example.nl"):  # the plain photo is for the group's staff only
+        assert (await fetch(world, email, reopen["preview_url"])).status_code == 404
     async with world.client("ingrid@example.nl") as client:
         outside = await client.post(
             photo_url, json={"masks": {str(world.children["Pim"]): {"x": 0.8, "y": 0, "w": 0.5, "h": 1}}}
