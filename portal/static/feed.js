@@ -69,6 +69,10 @@
       parts.push(h("button", { type: "button", class: "link", "data-action": "acks", "data-post": data.id, text: say("feed.acks") }));
       parts.push(h("p", { class: "muted", "data-part": "acks" }));
     }
+    if (!isParent) {
+      parts.push(h("button", { type: "button", class: "link", "data-action": "readers", "data-post": data.id, "data-testid": "readers", text: say("feed.readers") }));
+      parts.push(h("p", { class: "muted", "data-part": "readers" }));
+    }
     return parts;
   }
 
@@ -209,6 +213,7 @@
     cards.set(key, card);
     if (frameSeq > unreadAtLoad && data.author_id !== me.id && !existing) markNew(card);
     if (content === "message" && data.author_role !== (isParent ? "parent" : "staff")) toMarkRead.set(key, { content, id: data.id });
+    if (isParent && content === "group_post" && data.author_id !== me.id) watchRead(card, key, { content, id: data.id });
   }
 
   function markNew(card) {
@@ -320,6 +325,15 @@
       const response = await post("/api/posts/" + target.dataset.post + "/ack");
       if (response.ok) unpin(Number(target.dataset.post), say("feed.you_confirmed"));
       else target.disabled = false;
+    } else if (action === "readers") {
+      const box = target.parentElement.querySelector('[data-part="readers"]');
+      const response = await fetch("/api/posts/" + target.dataset.post + "/readers", { credentials: "same-origin" });
+      if (!response.ok) return;
+      const families = (await response.json()).families;
+      const done = families.filter((f) => f.read_at);
+      const missing = families.filter((f) => !f.read_at);
+      box.textContent = say("feed.readers_count", { done: done.length, total: families.length });
+      if (missing.length) box.append(h("br"), say("feed.readers_missing", { names: missing.map((f) => f.child.name).join(", ") }));
     } else if (action === "acks") {
       const box = target.parentElement.querySelector('[data-part="acks"]');
       box.dataset.open = "1";
@@ -335,6 +349,40 @@
   olderButton.addEventListener("click", () => loadOlder(oldest));
 
   // ---- read state -----------------------------------------------------------------
+
+  // a group post counts as read once it has been on screen for a second (staff see who read it)
+  const onScreen = new Map(); // card -> timer
+  const readWatcher =
+    "IntersectionObserver" in window
+      ? new IntersectionObserver(
+          (entries) => {
+            for (const entry of entries) {
+              const card = entry.target;
+              if (entry.isIntersecting && document.visibilityState === "visible") {
+                if (!onScreen.has(card)) {
+                  onScreen.set(card, setTimeout(() => {
+                    readWatcher.unobserve(card);
+                    toMarkRead.set(card.dataset.key, card._readAs);
+                    scheduleRead();
+                  }, 1000));
+                }
+              } else if (onScreen.has(card)) {
+                clearTimeout(onScreen.get(card));
+                onScreen.delete(card);
+              }
+            }
+          },
+          { threshold: 0.6 },
+        )
+      : null;
+
+  function watchRead(card, key, item) {
+    if (!readWatcher || marked.has(key)) return;
+    marked.add(key); // once per page: a replaced card (an edit) is not read again
+    card._readAs = item;
+    readWatcher.observe(card);
+  }
+  const marked = new Set();
 
   let readTimer = null;
   function scheduleRead() {

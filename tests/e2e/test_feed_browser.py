@@ -115,6 +115,22 @@ def test_a_group_post_reaches_the_parent_live_and_is_confirmed(pair: Pair) -> No
     expect(items(parent, "Morgen zwemles")).to_have_count(1)
 
 
+def test_staff_see_which_families_read_a_group_post(pair: Pair) -> None:
+    parent, staff = pair.parent, pair.staff
+    with parent.expect_request(
+        lambda r: r.url.endswith("/api/read") and '"group_post"' in (r.post_data or ""), timeout=WAIT_MS
+    ):
+        staff.get_by_label("Tekst").first.fill("Vrijdag is het feest in de groep.")
+        staff.get_by_test_id("post-form").get_by_role("button", name="Versturen").click()
+        expect(items(parent, "Vrijdag is het feest")).to_have_count(1, timeout=LIVE_MS)
+        items(parent, "Vrijdag is het feest").scroll_into_view_if_needed()  # on screen: read after a second
+    post = items(staff, "Vrijdag is het feest")
+    post.get_by_test_id("readers").click()
+    expect(post).to_contain_text("Gelezen door 1 van")
+    expect(post).to_contain_text("Nog niet gelezen:")
+    staff.screenshot(path=str(ARTIFACTS / "staff-readers-tablet.png"), full_page=True)
+
+
 def test_the_family_thread_with_a_live_read_receipt(pair: Pair) -> None:
     parent, staff = pair.parent, pair.staff
     form = parent.get_by_test_id("message-form")
