@@ -9,12 +9,15 @@ from __future__ import annotations
 import datetime as dt
 from zoneinfo import ZoneInfo
 
+from sqlalchemy import select
+
 from messaging import audience, protocol
 from messaging.broker.base import Broker
 from messaging.delivery import deliver
 from messaging.models import AbsenceReport
 from messaging.service import organisation_of
-from portal.errors import InvalidInput, NotFound
+from portal.errors import Conflict, InvalidInput, NotFound
+from portal.i18n import format_date
 from portal.roster.models import Organisation, User
 from portal.uow import UnitOfWork
 
@@ -30,7 +33,7 @@ def parse_day(value: object, name: str, *, required: bool = True) -> dt.date | N
     try:
         return dt.date.fromisoformat(str(value))
     except ValueError:
-        raise InvalidInput(detail=f"'{name}' must be a date like 2026-11-23") from None
+        raise InvalidInput("absence.bad_date", field=name) from None
 
 
 def reported_on_time(organisation: Organisation, start: dt.date, at: dt.datetime) -> bool:
@@ -58,15 +61,33 @@ async def report_absence(
         raise NotFound()
     last = end or start
     if reason not in REASONS:
-        raise InvalidInput(detail=f"reason must be one of {', '.join(REASONS)}")
+        raise InvalidInput("absence.bad_reason")
     if last < start:
-        raise InvalidInput(detail="end_date is before start_date")
+        raise InvalidInput("absence.ends_before_start")
     if (last - start).days >= MAX_DAYS:
-        raise InvalidInput(detail=f"an absence covers at most {MAX_DAYS} days")
+        raise InvalidInput("absence.too_long", days=MAX_DAYS)
     if start < today - dt.timedelta(days=7):
-        raise InvalidInput(detail="start_date is more than a week ago")
+        raise InvalidInput("absence.too_old")
     if len(note) > MAX_NOTE_CHARS:
-        raise InvalidInput(detail=f"the note is longer than {MAX_NOTE_CHARS} characters")
+        raise InvalidInput("absence.note_too_long", max=MAX_NOTE_CHARS)
+    lang = user.language or organisation.language
+    overlapping = await session.scalar(
+        select(AbsenceReport)
+        .where(
+            AbsenceReport.child_id == child.id,
+            AbsenceReport.deleted_at.is_(None),
+            AbsenceReport.start_date <= last,
+            AbsenceReport.end_date >= start,
+        )
+        .limit(1)
+    )
+    if overlapping is not None:  # a second report for the same day says nothing new and would count twice
+        raise Conflict(
+            "absence.duplicate",
+            child=child.first_name,
+            start=format_date(overlapping.start_date, lang),
+            end=format_date(overlapping.end_date, lang),
+        )
     report = AbsenceReport(
         organisation_id=user.organisation_id,
         child_id=child.id,

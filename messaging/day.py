@@ -297,9 +297,10 @@ async def group_now(session: AsyncSession, user: User, group_id: int) -> dict[st
         if audience.is_current(c, today)
     ]
     ids = [c.id for c in children]
-    absent = set(
-        await session.scalars(
-            select(AbsenceReport.child_id).where(
+    absent = dict(
+        (child_id, reason)
+        for child_id, reason in await session.execute(
+            select(AbsenceReport.child_id, AbsenceReport.reason).where(
                 AbsenceReport.child_id.in_(ids),
                 AbsenceReport.start_date <= today,
                 AbsenceReport.end_date >= today,
@@ -328,6 +329,7 @@ async def group_now(session: AsyncSession, user: User, group_id: int) -> dict[st
                 "name": f"{c.first_name} {c.last_name}",
                 "first_name": c.first_name,
                 "absent": c.id in absent,
+                "absence_reason": absent.get(c.id),
                 "sleeping": {"entry_id": naps[c.id][0], "since": naps[c.id][1].isoformat()} if c.id in naps else None,
             }
             for c in ordered

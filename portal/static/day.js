@@ -191,6 +191,7 @@
     const groups = JSON.parse(document.getElementById("day-groups").textContent);
     const groupSelect = staffBox.querySelector('[data-part="group"]');
     const faces = staffBox.querySelector('[data-part="faces"]');
+    const absentToday = staffBox.querySelector('[data-part="absent"]');
     const status = staffBox.querySelector('[data-part="status"]');
     const timeField = staffBox.querySelector('[data-part="time"]');
     const more = staffBox.querySelector('[data-part="more"]');
@@ -229,6 +230,10 @@
           ),
         ),
       );
+      const absent = now.children.filter((c) => c.absent);
+      absentToday.textContent = absent.length
+        ? say("day.ui.absent_today", { names: absent.map((c) => c.first_name + " (" + say("feed.reason." + c.absence_reason) + ")").join(", ") })
+        : say("day.ui.nobody_absent");
       const picked = chosenChildren();
       for (const button of actions) {
         const action = button.dataset.dayAction;

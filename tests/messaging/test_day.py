@@ -226,6 +226,7 @@ class TestTheDay:
             ("Pim", False, True),
             ("Noor", True, False),
         ]
+        assert [c["absence_reason"] for c in now["children"]] == [None, "ziek"]
         async with world.client(KEES) as client:
             assert (await client.get(f"/api/groups/{world.groups['Rupsjes']}/now")).status_code == 404
 
