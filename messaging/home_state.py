@@ -33,6 +33,7 @@ async def home_state(session: AsyncSession, user: User, organisation: Organisati
         "more": len(items) > FIRST_PAGE,
         "seq": last,
         "read_seq": counter.read_seq if counter else 0,
+        "edit_window_minutes": organisation.edit_window_minutes,
         "unread": await reads.unread_counts(session, user),
         "pinned": [],
         "children": [],

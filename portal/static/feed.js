@@ -98,12 +98,60 @@
     );
   }
 
+  // staff answer a parent's message in the child's thread, from the card
+  function staffReply(data) {
+    const fieldId = "answer-" + data.id;
+    return h(
+      "details",
+      { class: "reply" },
+      h("summary", { text: say("feed.answer") }),
+      h(
+        "form",
+        { "data-api": "/api/children/" + data.child.id + "/messages", "data-testid": "answer-form" },
+        h("label", { for: fieldId, class: "muted", text: say("feed.answer_hint", { child: data.child.name }) }),
+        h("textarea", { id: fieldId, name: "body", rows: 2, required: true, maxlength: 5000 }),
+        h("button", { type: "submit", text: say("feed.send") }),
+        h("p", { class: "form-status", "data-part": "status", role: "status", "aria-live": "polite" }),
+      ),
+    );
+  }
+
+  // the author's own item, within the organisation's edit window: edit (text) and delete
+  const SEGMENTS = { group_post: "posts", diary_entry: "diary", message: "messages", news: "news", absence: "absences" };
+  const windowMs = (state.edit_window_minutes || 15) * 60000;
+
+  function ownActions(content, data) {
+    if (data.author_id !== me.id || !SEGMENTS[content]) return null;
+    if (Date.now() - new Date(data.created_at).getTime() > windowMs) return null;
+    return h(
+      "p",
+      { class: "own-actions" },
+      content !== "absence" ? h("button", { type: "button", class: "link", "data-action": "edit", "data-testid": "edit", text: say("feed.edit") }) : null,
+      h("button", { type: "button", class: "link danger-link", "data-action": "delete", "data-testid": "delete", text: say("feed.delete") }),
+    );
+  }
+
+  function editForm(card) {
+    const [content] = card.dataset.key.split(":");
+    const data = card._data;
+    const fieldId = "edit-" + card.dataset.key.replace(":", "-");
+    return h(
+      "form",
+      { "data-api": "/api/" + SEGMENTS[content] + "/" + data.id, "data-method": "PATCH", "data-testid": "edit-form", "data-done": say("feed.saved") },
+      h("label", { for: fieldId, text: say("feed.edit_label") }),
+      h("textarea", { id: fieldId, name: "body", rows: 3, required: true, maxlength: 5000, text: data.body }),
+      h("button", { type: "submit", text: say("feed.save") }),
+      h("p", { class: "form-status", "data-part": "status", role: "status", "aria-live": "polite" }),
+    );
+  }
+
   function aboutChild(key) {
     return (data) => [header(say(key, { child: data.child.name }), data), ...paragraphs(data.body)];
   }
 
   function message(data) {
     const parts = aboutChild("feed.message")(data);
+    if (!isParent && data.author_role === "parent") parts.push(staffReply(data));
     if (data.reply_to_post_id) parts.splice(1, 0, h("p", { class: "muted", text: say("feed.reply_to_post") }));
     if (data.author_role === "parent" && data.read_by_staff_at) parts.push(h("p", { class: "notice", "data-part": "read", text: "✓ " + say("feed.read_by_staff") }));
     else if (data.author_role === "parent" && data.outside_hours) parts.push(h("p", { class: "muted", text: say("feed.outside_hours") }));
@@ -197,7 +245,7 @@
       pinned.delete(data.id);
       return;
     }
-    const card = h("li", { class: "card item " + content, "data-key": key, "data-testid": "item-" + content, "data-seq": frameSeq ?? "" }, RENDER[content](data));
+    const card = h("li", { class: "card item " + content, "data-key": key, "data-testid": "item-" + content, "data-seq": frameSeq ?? "" }, RENDER[content](data), ownActions(content, data));
     card._data = data;
     if (existing) {
       card.dataset.seq = existing.dataset.seq || card.dataset.seq;
@@ -325,6 +373,27 @@
       const response = await post("/api/posts/" + target.dataset.post + "/ack");
       if (response.ok) unpin(Number(target.dataset.post), say("feed.you_confirmed"));
       else target.disabled = false;
+    } else if (action === "edit") {
+      const card = target.closest("li.item");
+      if (!card.querySelector('[data-testid="edit-form"]')) target.parentElement.after(editForm(card));
+    } else if (action === "delete") {
+      if (!target.dataset.sure) {
+        target.dataset.sure = "1"; // a second tap deletes: no dialog to dismiss by accident
+        target.textContent = say("feed.delete_sure");
+        return;
+      }
+      const card = target.closest("li.item");
+      const [content] = card.dataset.key.split(":");
+      target.disabled = true;
+      const response = await fetch("/api/" + SEGMENTS[content] + "/" + card._data.id, {
+        method: "DELETE",
+        credentials: "same-origin",
+        headers: { "x-csrf-token": window.Schriftje.csrf(), accept: "application/json" },
+      }).catch(() => null);
+      if (!response || !response.ok) {
+        target.disabled = false;
+        target.textContent = say("feed.delete_failed");
+      } // the deletion itself comes back over the socket and removes the card everywhere
     } else if (action === "readers") {
       const box = target.parentElement.querySelector('[data-part="readers"]');
       const response = await fetch("/api/posts/" + target.dataset.post + "/readers", { credentials: "same-origin" });

@@ -131,6 +131,40 @@ def test_staff_see_which_families_read_a_group_post(pair: Pair) -> None:
     staff.screenshot(path=str(ARTIFACTS / "staff-readers-tablet.png"), full_page=True)
 
 
+def test_the_author_edits_and_deletes_and_staff_answer_a_parent_from_the_card(pair: Pair) -> None:
+    parent, staff = pair.parent, pair.staff
+    staff.get_by_label("Tekst").first.fill("Morgen gaan we naar het bos.")
+    staff.get_by_test_id("post-form").get_by_role("button", name="Versturen").click()
+    mine = items(staff, "naar het bos")
+    expect(items(parent, "naar het bos")).to_have_count(1, timeout=LIVE_MS)
+    expect(items(parent, "naar het bos").get_by_test_id("edit")).to_have_count(0)  # not the parent's to edit
+    mine.get_by_test_id("edit").click()
+    mine.get_by_label("Nieuwe tekst").fill("Morgen gaan we naar het park.")
+    mine.get_by_role("button", name="Opslaan").click()
+    expect(items(parent, "naar het park")).to_contain_text("bewerkt", timeout=LIVE_MS)  # live, in place
+    expect(items(parent, "naar het bos")).to_have_count(0)
+    edited = items(staff, "naar het park")
+    edited.get_by_test_id("delete").click()
+    expect(edited.get_by_test_id("delete")).to_have_text("Zeker weten? Tik nog eens om te verwijderen")
+    edited.get_by_test_id("delete").click()
+    expect(items(parent, "naar het park")).to_have_count(0, timeout=LIVE_MS)
+    expect(items(staff, "naar het park")).to_have_count(0)
+
+    form = parent.get_by_test_id("message-form")
+    if form.get_by_label("Kind").count():
+        form.get_by_label("Kind").select_option(str(pair.child["id"]))
+    form.get_by_label("Tekst").fill("Mag Emma morgen later komen?")
+    form.get_by_role("button", name="Versturen").click()
+    question = items(staff, "later komen")
+    expect(question).to_have_count(1, timeout=LIVE_MS)
+    question.get_by_text("Antwoorden").click()
+    question.get_by_test_id("answer-form").locator("textarea").fill("Ja hoor, tot tien uur.")
+    question.get_by_test_id("answer-form").get_by_role("button", name="Versturen").click()
+    answer = items(parent, "tot tien uur")
+    expect(answer).to_have_count(1, timeout=LIVE_MS)
+    expect(answer).to_contain_text(pair.staff_member.name)
+
+
 def test_the_family_thread_with_a_live_read_receipt(pair: Pair) -> None:
     parent, staff = pair.parent, pair.staff
     form = parent.get_by_test_id("message-form")
