@@ -34,6 +34,11 @@ async def home_state(session: AsyncSession, user: User, organisation: Organisati
         "seq": last,
         "read_seq": counter.read_seq if counter else 0,
         "edit_window_minutes": organisation.edit_window_minutes,
+        "hours": {
+            "opens": organisation.opens_at.strftime("%H:%M"),
+            "closes": organisation.closes_at.strftime("%H:%M"),
+            "zone": organisation.timezone,
+        },
         "unread": await reads.unread_counts(session, user),
         "pinned": [],
         "children": [],

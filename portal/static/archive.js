@@ -34,7 +34,7 @@
         .replace("{photos}", String(state.photo_count));
       const expires = part("expires");
       expires.textContent = state.expires_at
-        ? expires.dataset.text.replace("{date}", new Date(state.expires_at).toLocaleDateString(document.documentElement.lang))
+        ? expires.dataset.text.replace("{date}", new Date(state.expires_at).toLocaleDateString(document.documentElement.lang, { day: "numeric", month: "long", year: "numeric" }))
         : "";
       part("start").textContent = part("start").dataset.again;
     }

@@ -154,8 +154,24 @@
     if (!isParent && data.author_role === "parent") parts.push(staffReply(data));
     if (data.reply_to_post_id) parts.splice(1, 0, h("p", { class: "muted", text: say("feed.reply_to_post") }));
     if (data.author_role === "parent" && data.read_by_staff_at) parts.push(h("p", { class: "notice", "data-part": "read", text: "✓ " + say("feed.read_by_staff") }));
-    else if (data.author_role === "parent" && data.outside_hours) parts.push(h("p", { class: "muted", text: say("feed.outside_hours") }));
+    else if (isParent && data.author_role === "parent" && data.outside_hours) parts.push(h("p", { class: "muted", "data-part": "outside-hours", text: readWhen(data.created_at) }));
     return parts;
+  }
+
+  // a parent's message sent while the location is closed: when the group will read it
+  // (before opening on a working day: today; after closing: the next working day)
+  function readWhen(iso) {
+    const hours = state.hours;
+    const parts = Object.fromEntries(
+      new Intl.DateTimeFormat("en-GB", { timeZone: hours.zone, weekday: "short", hour: "2-digit", minute: "2-digit", hourCycle: "h23" })
+        .formatToParts(new Date(iso))
+        .map((part) => [part.type, part.value]),
+    );
+    const time = parts.hour + ":" + parts.minute;
+    const workday = parts.weekday !== "Sat" && parts.weekday !== "Sun";
+    if (workday && time < hours.opens) return say("feed.outside_hours_today", { time: hours.opens });
+    if (!workday || parts.weekday === "Fri") return say("feed.outside_hours_monday", { time: hours.opens });
+    return say("feed.outside_hours_tomorrow", { time: hours.opens });
   }
 
   function news(data) {

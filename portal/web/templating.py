@@ -5,6 +5,7 @@ deadline of a guardian's departed child)."""
 
 from __future__ import annotations
 
+import datetime as dt
 from pathlib import Path
 from typing import Any
 
@@ -42,7 +43,7 @@ def render(
         "lang": lang,
         "other_lang": "en" if lang == "nl" else "nl",
         "t": lambda key, **params: translate(key, lang, **params),
-        "date": lambda day: format_date(day, lang),
+        "date": lambda day: format_date(dt.date.fromisoformat(day) if isinstance(day, str) else day, lang),
         "deadlines": [],
         "csrf_token": csrf_token(request, rt.settings.secret_key),
         "user": None,

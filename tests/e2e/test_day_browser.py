@@ -22,7 +22,13 @@ from typing import Any
 import httpx
 import pytest
 from playwright.sync_api import Locator, Page, expect
+from sqlalchemy import update
 
+from portal.database import create_sessionmaker, engine_from_settings
+from portal.roster.models import Organisation
+from portal.settings import Settings
+from portal.uow import UnitOfWork
+from tests.conftest import run_sync
 from tests.e2e.conftest import ARTIFACTS, LiveServer
 from tests.e2e.people import StaffMember, staff_of
 from tests.e2e.test_login_browser import PHONE, TABLET
@@ -172,3 +178,29 @@ def test_a_family_switches_children_looks_back_and_writes_in_the_schriftje(scene
     box.get_by_role("button", name="Later").click()
     expect(box).to_contain_text(f"Vandaag bij {child['first_name']}")
     expect(box.get_by_role("button", name="Later")).to_be_disabled()
+
+
+async def _set_hours(settings: Settings, opens: dt.time, closes: dt.time) -> None:
+    engine = engine_from_settings(settings)
+    try:
+        async with UnitOfWork(create_sessionmaker(engine)) as uow:
+            await uow.session.execute(update(Organisation).values(opens_at=opens, closes_at=closes))
+    finally:
+        await engine.dispose()
+
+
+def test_a_message_before_opening_says_it_is_read_today_and_only_to_the_parent(scene: Scene) -> None:
+    """Monday 12:00 with the location opening at 13:00: read today, not "tomorrow"."""
+    run_sync(_set_hours(scene.server.settings, dt.time(13, 0), dt.time(18, 0)))
+    parent = scene.parent
+    parent.reload()
+    form = parent.get_by_test_id("message-form")
+    if form.get_by_label("Kind").count():
+        form.get_by_label("Kind").select_option(str(scene.child["id"]))
+    form.get_by_label("Tekst").fill("Ze heeft slecht geslapen.")
+    form.get_by_role("button", name="Versturen").click()
+    card = parent.get_by_test_id("feed").locator("li.item").filter(has_text="slecht geslapen")
+    expect(card).to_contain_text("Verstuurd voor openingstijd: de groep leest het vandaag vanaf 13:00.")
+    staff_card = scene.tablet.get_by_test_id("feed").locator("li.item").filter(has_text="slecht geslapen")
+    expect(staff_card).to_have_count(1, timeout=LIVE_MS)
+    expect(staff_card.locator('[data-part="outside-hours"]')).to_have_count(0)
