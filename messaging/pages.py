@@ -105,7 +105,7 @@ async def absence_submit(request: Request) -> Response:
         user, organisation = signed_in(caller).user, caller.organisation
     try:
         if not values["child_id"].isdigit():
-            raise InvalidInput(detail="choose a child")
+            raise InvalidInput("absence.choose_child")
         start = absence.parse_day(values["start_date"], "start_date")
         assert start is not None
         end = absence.parse_day(values["end_date"], "end_date", required=False)

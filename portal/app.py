@@ -32,7 +32,7 @@ from consent import routes as consent_routes
 from media import pages as media_pages
 from media import routes as media_routes
 from media.storage import open_storage
-from messaging import consent_changes, day_routes, photo_delete
+from messaging import child_page, consent_changes, day_routes, photo_delete
 from messaging import pages as messaging_pages
 from messaging import routes as messaging_routes
 from messaging import ws as messaging_ws
@@ -271,6 +271,7 @@ def create_app(settings: Settings) -> Starlette:
         *people_routes.routes,
         *messaging_routes.routes,
         *day_routes.routes,
+        *child_page.routes,
         *media_routes.routes,
         *media_pages.routes,
         *consent_routes.routes,

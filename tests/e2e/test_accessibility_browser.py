@@ -42,12 +42,12 @@ def test_the_main_pages_pass_axe(browser: Any, live_server: LiveServer) -> None:
         problems += violations(page, f"{server.url}/login")
         page.goto(f"{server.url}/login/link/{server.logins.parent[1]}")
         child = page.request.get(f"{server.url}/api/me").json()["children"][0]["id"]
-        for path in ("/", "/afwezig", "/account", f"/toestemming/{child}", f"/archief/{child}"):
+        for path in ("/", "/afwezig", "/account", f"/toestemming/{child}", f"/archief/{child}", f"/kind/{child}"):
             problems += violations(page, server.url + path)
 
         page = tablet.new_page()
         page.goto(f"{server.url}/login/link/{staff_of(server.settings, child).link_token}")
-        for path in ("/", "/fotos", "/tablet"):
+        for path in ("/", "/fotos", "/tablet", f"/kind/{child}"):
             problems += violations(page, server.url + path)
         tablet.clear_cookies()
         page.goto(f"{server.url}/login/link/{server.logins.admin[1]}")

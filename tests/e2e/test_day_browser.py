@@ -204,3 +204,31 @@ def test_a_message_before_opening_says_it_is_read_today_and_only_to_the_parent(s
     staff_card = scene.tablet.get_by_test_id("feed").locator("li.item").filter(has_text="slecht geslapen")
     expect(staff_card).to_have_count(1, timeout=LIVE_MS)
     expect(staff_card.locator('[data-part="outside-hours"]')).to_have_count(0)
+
+
+def test_the_childs_own_page_follows_the_day_the_conversation_and_the_diary_live(scene: Scene) -> None:
+    parent, child = scene.parent, scene.child
+    parent.get_by_test_id(f"child-page-{child['id']}").click()
+    expect(parent.get_by_role("heading", level=1)).to_contain_text(child["first_name"])
+    expect(parent.get_by_test_id("live-status")).to_have_attribute("data-state", "live", timeout=WAIT_MS)
+    expect(parent.get_by_test_id("photos")).to_contain_text("Nog geen foto's")
+
+    message = scene.api.post(f"/api/children/{child['id']}/messages", json={"body": "Ze heeft vandaag goed gegeten."})
+    assert message.status_code == 201, message.text
+    diary = scene.api.post(f"/api/children/{child['id']}/diary", json={"body": "Buiten in de zandbak gespeeld."})
+    assert diary.status_code == 201, diary.text
+    nap = scene.api.post("/api/day", json={"children": [child["id"]], "kind": "sleep"})
+    assert nap.status_code == 201, nap.text
+    expect(parent.get_by_test_id("thread")).to_contain_text("Ze heeft vandaag goed gegeten.", timeout=LIVE_MS)
+    expect(parent.get_by_test_id("diary")).to_contain_text("Buiten in de zandbak gespeeld.", timeout=LIVE_MS)
+    expect(timeline(parent).filter(has_text="Slapen")).to_have_attribute("data-running", "true", timeout=LIVE_MS)
+
+    form = parent.get_by_test_id("thread-form")
+    form.get_by_label("Schrijf een bericht").fill("Dank je, fijn om te horen!")
+    form.get_by_role("button", name="Versturen").click()
+    conversation = parent.get_by_test_id("thread").get_by_test_id("child-item")
+    expect(conversation).to_have_count(2)
+    expect(conversation.last).to_contain_text("Dank je, fijn om te horen!")  # oldest first, like a conversation
+    thread = scene.api.get(f"/api/children/{child['id']}/messages").json()["items"]
+    assert [m["body"] for m in thread] == ["Dank je, fijn om te horen!", "Ze heeft vandaag goed gegeten."]
+    parent.screenshot(path=str(ARTIFACTS / "parent-child-page-phone.png"), full_page=True)
