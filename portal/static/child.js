@@ -17,6 +17,7 @@
   const thread = document.getElementById("thread");
   const diary = document.getElementById("diary");
   const photos = document.getElementById("photos");
+  const medication = document.getElementById("medication");
   const timeZone = (document.getElementById("day-parent") || { dataset: {} }).dataset.zone || undefined; // the organisation's
   const when = (iso) => new Date(iso).toLocaleString(lang, { weekday: "short", day: "numeric", month: "long", hour: "2-digit", minute: "2-digit", timeZone });
   let seq = state.seq;
@@ -64,7 +65,35 @@
     photos.querySelector('[data-part="empty"]').hidden = answer.photos.length > 0;
   }
 
-  const loaders = { message: loadThread, diary_entry: loadDiary, photo: loadPhotos };
+  async function loadMedication() {
+    const answer = await getJSON("/api/children/" + child.id + "/medication");
+    medication.querySelector('[data-part="list"]').replaceChildren(
+      ...answer.instructions.map((i) =>
+        h(
+          "li",
+          { "data-testid": "instruction" },
+          h("strong", { text: i.name }),
+          " · " + i.dose + (i.when ? " · " + i.when : "") + (i.until ? " · " + say("child_page.medication_until_short", { date: new Date(i.until + "T12:00:00Z").toLocaleDateString(lang, { day: "numeric", month: "long", year: "numeric", timeZone: "UTC" }) }) : ""),
+          isParent ? h("button", { type: "button", class: "link danger-link", "data-end": i.id, text: say("child_page.medication_end") }) : null,
+        ),
+      ),
+    );
+    medication.querySelector('[data-part="empty"]').hidden = answer.instructions.length > 0;
+  }
+
+  medication.addEventListener("click", async (event) => {
+    const button = event.target.closest("[data-end]");
+    if (!button) return;
+    button.disabled = true;
+    await fetch("/api/medication/" + button.dataset.end, {
+      method: "DELETE",
+      credentials: "same-origin",
+      headers: { "x-csrf-token": window.Schriftje.csrf() },
+    }).catch(() => null);
+    loadMedication().catch(() => null);
+  });
+
+  const loaders = { message: loadThread, diary_entry: loadDiary, photo: loadPhotos, medication: loadMedication };
   const pending = new Set();
   let timer = null;
   function reload(what) {
@@ -119,7 +148,7 @@
     };
   }
 
-  document.addEventListener("schriftje:sent", () => reload("message")); // our own message, at once
+  document.addEventListener("schriftje:sent", (event) => reload(event.target.closest("#medication") ? "medication" : "message")); // ours, at once
   for (const name of Object.keys(loaders)) loaders[name]().catch(() => null);
   connect();
 })();

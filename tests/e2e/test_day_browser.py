@@ -232,3 +232,26 @@ def test_the_childs_own_page_follows_the_day_the_conversation_and_the_diary_live
     thread = scene.api.get(f"/api/children/{child['id']}/messages").json()["items"]
     assert [m["body"] for m in thread] == ["Dank je, fijn om te horen!", "Ze heeft vandaag goed gegeten."]
     parent.screenshot(path=str(ARTIFACTS / "parent-child-page-phone.png"), full_page=True)
+
+
+def test_a_parent_gives_a_medication_instruction_and_staff_log_a_dose_under_it(scene: Scene) -> None:
+    parent, tablet, child = scene.parent, scene.tablet, scene.child
+    parent.goto(f"{scene.server.url}/kind/{child['id']}")
+    box = parent.get_by_test_id("medication")
+    expect(box).to_contain_text("Geen medicijnen opgegeven.")
+    box.get_by_text("Medicijn opgeven").click()
+    box.get_by_label("Naam van het medicijn").fill("Paracetamol")
+    box.get_by_label("Dosis").fill("2,5 ml")
+    box.get_by_label("Wanneer (bijvoorbeeld: bij koorts boven 38,5)").fill("bij koorts")
+    box.get_by_role("button", name="Opgeven").click()
+    expect(box.get_by_test_id("instruction")).to_contain_text("Paracetamol · 2,5 ml · bij koorts")
+
+    scene.face(child["id"]).click()
+    scene.action("Meer…").click()
+    tablet.get_by_label("Soort").select_option("medication")
+    instruction = tablet.get_by_label("Volgens de instructie van de ouder")
+    expect(instruction.locator("option")).to_have_count(1)
+    expect(instruction.locator("option")).to_have_text("Paracetamol · 2,5 ml · bij koorts")
+    tablet.get_by_test_id("day-staff").get_by_role("button", name="Vastleggen").click()
+    expect(tablet.get_by_test_id("day-status")).to_contain_text("Vastgelegd: Medicijn")
+    expect(timeline(parent).filter(has_text="Medicijn")).to_contain_text("Paracetamol · 2,5 ml", timeout=LIVE_MS)
