@@ -173,10 +173,12 @@ async def overview_page(request: Request) -> Response:
             rows = await service.group_children(uow.session, user, group.id)
             sections.append(
                 {
+                    "id": group.id,
                     "name": group.name,
                     "location": location,
                     "may_not_appear": [c for c, s in rows if s.status == "may_not_appear"],
                     "own_family_only": [c for c, s in rows if s.status == "own_family_only"],
+                    "unanswered": await service.unanswered(uow.session, [c for c, _ in rows]),
                 }
             )
         today = today_for(caller.organisation)

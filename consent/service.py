@@ -227,6 +227,31 @@ async def group_children(session: AsyncSession, user: User, group_id: int) -> li
     return [(c, consents[c.id]) for c in children]
 
 
+async def unanswered(session: AsyncSession, children: list[Child]) -> list[tuple[Child, list[str]]]:
+    """The children whose guardians have not answered every kind yet, each with those
+    guardians' names: whom the group or the office should ask."""
+    if not children:
+        return []
+    kind_keys = {k.key for k in await kinds(session)}
+    ids = [c.id for c in children]
+    guardians = list(
+        await session.execute(
+            select(Guardianship.child_id, User.id, User.display_name)
+            .join(User, User.id == Guardianship.user_id)
+            .where(Guardianship.child_id.in_(ids))
+            .order_by(User.display_name)
+        )
+    )
+    answered: dict[tuple[int, int], set[str]] = {}
+    for consent in await session.scalars(select(Consent).where(Consent.child_id.in_(ids))):
+        answered.setdefault((consent.child_id, consent.user_id), set()).add(consent.kind)
+    missing: dict[int, list[str]] = {}
+    for child_id, user_id, name in guardians:
+        if not kind_keys <= answered.get((child_id, user_id), set()):
+            missing.setdefault(child_id, []).append(name)
+    return [(c, missing[c.id]) for c in children if c.id in missing]
+
+
 def export_rows(changes: list[ConsentChange], child: Child) -> list[dict[str, object]]:
     return [
         {

@@ -79,3 +79,26 @@ async def test_after_leaving_only_no_can_be_chosen(world: World) -> None:
     assert 'data-testid="left-note"' in html
     assert re.search(r'name="photo" value="true" data-boolean checked>', section(html, "photo"))  # may keep yes
     assert re.search(r'name="photo_group" value="true" data-boolean disabled>', section(html, "photo_group"))
+
+
+async def test_managers_read_a_childs_answers_and_history_and_see_who_has_not_answered(world: World) -> None:
+    await set_consent(world, "anna@example.nl", "Noor", photo=True, photo_group=True)
+    await set_consent(world, "bram@example.nl", "Noor", photo=True)  # Bram left one kind open
+    response = await page(world, "wilma@example.nl", "Noor")
+    assert response.status_code == 200
+    html = response.text
+    assert 'data-testid="consent-read-only"' in html and 'data-testid="consent-form"' not in html
+    assert 'name="photo"' not in html  # nothing to change: only guardians answer
+    assert "Anna Visser: Ja" in section(html, "photo") and "Bram Visser: Ja" in section(html, "photo")
+    assert re.search(r"Bram Visser: <span class=\"muted\">[^<]+</span>", section(html, "photo_group"))
+    history = html[html.index('data-testid="history"') :]
+    assert history.count("<tr>") == 1 + 3
+    assert "consent-history.csv" in html
+
+    async with world.client("wilma@example.nl") as client:
+        overview = (await client.get("/toestemming")).text
+    unanswered = overview[overview.index('data-testid="unanswered"') :]
+    unanswered = unanswered[: unanswered.index("</ul>")]
+    assert "Noor Visser" in unanswered and "Bram Visser" in unanswered and "Anna Visser" not in unanswered
+    assert "Pim Jansen" in unanswered and "Piet Jansen" in unanswered  # nobody answered for Pim
+    assert f'href="/toestemming/{world.children["Noor"]}"' in unanswered
