@@ -24,6 +24,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from portal.database import utcnow
 from portal.errors import Conflict, DomainError, InvalidInput, NotFound
 from portal.roster import audit
+from portal.roster.dates import today_for
 from portal.roster.events import Ended
 from portal.roster.importer import ChildPlan
 from portal.roster.membership import remove_guardian
@@ -57,7 +58,15 @@ class ImportReport:
     guardians_removed: list[tuple[str, str]] = field(default_factory=list)
     guardians_added: list[tuple[str, str]] = field(default_factory=list)
     deactivated: list[str] = field(default_factory=list)
+    # children the file gives a last day in the past: (child, last day, whether that is past
+    # the leaving window too, so the family loses access now and the child is purged)
+    leaving_past: list[tuple[str, dt.date, bool]] = field(default_factory=list)
     ended: list[Ended] = field(default_factory=list)  # for the take-back, in the same transaction
+
+    @property
+    def purging(self) -> list[str]:
+        """Children this file ends past their leaving window: purged at the next clean-up."""
+        return [name for name, _, past_window in self.leaving_past if past_window]
 
     def as_dict(self) -> dict[str, int]:
         return {k: v for k, v in vars(self).items() if isinstance(v, int)} | {"invitations": len(self.invite_user_ids)}
@@ -164,6 +173,12 @@ class _Roster:
             "end_date": plan.end_date,
             "group_id": group.id,
         }
+        if plan.end_date is not None and plan.end_date != (child.end_date if child else None):
+            today = today_for(self.org)
+            if plan.end_date < today:
+                past_window = plan.end_date + dt.timedelta(days=self.org.leaving_window_days) < today
+                name = f"{plan.first_name} {plan.last_name}"
+                self.report.leaving_past.append((name, plan.end_date, past_window))
         if child is None:
             child = Child(organisation_id=self.org.id, **wanted)
             self.session.add(child)
@@ -245,7 +260,7 @@ async def apply_roster(
         if u in users
     ]
     report.guardians_removed = [(c.full_name, f"{u.display_name} <{u.email}>") for c, u in removals]
-    if removals and not confirm_removals:
+    if (removals or report.purging) and not confirm_removals:  # both take things away for good
         raise RemovalsNeedConfirming(report)
     for child, user in removals:
         report.ended += await remove_guardian(session, organisation, actor, child.id, user.id, REMOVED_BY_IMPORT)
@@ -267,7 +282,7 @@ class RemovalsNeedConfirming(DomainError):
 
     def __init__(self, report: ImportReport) -> None:
         self.report = report
-        super().__init__(count=len(report.guardians_removed))
+        super().__init__(count=len(report.guardians_removed), purged=len(report.purging))
 
 
 async def roster_index(session: AsyncSession, organisation: Organisation) -> _Roster:

@@ -101,7 +101,7 @@ async def _run(request: Request, kind: Kind, data: bytes, *, dry_run: bool, conf
         report=_report_lines(report),
         people=report,
         checked=base64.b64encode(data).decode() if dry_run else None,
-        confirm_needed=dry_run and bool(report.guardians_removed),
+        confirm_needed=dry_run and bool(report.guardians_removed or report.purging),
         applied=not dry_run,
     )
 

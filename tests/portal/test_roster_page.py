@@ -152,3 +152,31 @@ async def test_staff_and_parents_have_no_roster_page(org: Harness) -> None:
         async with org.client() as client:
             await org.activate(client, email, PASSWORD)
             assert (await client.get("/rooster")).status_code == 403
+
+
+@pytest.mark.usefixtures("noon")
+async def test_a_last_day_in_the_past_is_shown_and_ending_a_child_for_good_needs_confirming(org: Harness) -> None:
+    """2026-11-23 is today: Noor's last day a week ago keeps her family's access for the
+    leaving period; Mats's last day a year ago ends him for good, so it needs a tick."""
+    async with logged_in(org, "arjen@example.nl") as (client, csrf):
+        first = await check(client, csrf, "roster", ROSTER)
+        await client.post("/rooster/apply", data=apply_form(first.text))
+        lines = ROSTER.splitlines()
+        lines[1] = lines[1].replace("2024-09-01,,Anna", "2024-09-01,2026-11-16,Anna")
+        lines[4] = lines[4].replace("2022-08-22,,Dirk", "2022-08-22,2025-11-01,Dirk")
+        ending = "\n".join(lines) + "\n"
+        checked = await check(client, csrf, "roster", ending)
+        assert checked.status_code == 200
+        listed = checked.text[checked.text.index('data-testid="leaving-past"') :]
+        listed = listed[: listed.index("</ul>")]
+        assert "Noor Visser: laatste dag 16 november 2026. De ouders houden nog toegang" in listed
+        assert "Mats de Wit: laatste dag 1 november 2025, ook na de vertrekperiode" in listed
+        assert 'data-testid="confirm-removals"' in checked.text and "beëindig deze 1 kind(eren)" in checked.text
+        unconfirmed = await client.post("/rooster/apply", data=apply_form(checked.text))
+        assert unconfirmed.status_code == 409  # nothing applied without the tick
+        async with org.uow() as uow:
+            assert await uow.session.scalar(select(Child.end_date).where(Child.first_name == "Mats")) is None
+        confirmed = await client.post("/rooster/apply", data=apply_form(checked.text) | {"confirm_removals": "yes"})
+        assert confirmed.status_code == 200
+    async with org.uow() as uow:
+        assert str(await uow.session.scalar(select(Child.end_date).where(Child.first_name == "Mats"))) == "2025-11-01"
