@@ -30,6 +30,7 @@ from starlette.staticfiles import StaticFiles
 from consent import pages as consent_pages
 from consent import routes as consent_routes
 from media import pages as media_pages
+from media import preview as media_preview
 from media import routes as media_routes
 from media.storage import open_storage
 from messaging import child_page, consent_changes, day_routes, photo_delete
@@ -181,13 +182,15 @@ async def open_runtime(settings: Settings, registry: CollectorRegistry | None = 
             limiter = FallbackRateLimiter(RedisRateLimiter(redis, settings.redis_prefix), MemoryRateLimiter())
             pool = await create_pool(redis_settings(settings.redis_url))
             queue: ArqQueue | InlineQueue = ArqQueue(pool, settings.redis_prefix)
+            previews = sandbox_from_settings(settings)  # its child starts on the first preview asked for
+            stack.push_async_callback(previews.close)
 
             async def redis_ready() -> str:
                 await redis.ping()
                 return "redis"
         else:
             limiter = MemoryRateLimiter()
-            sandbox = sandbox_from_settings(settings)
+            sandbox = previews = sandbox_from_settings(settings)
             stack.push_async_callback(sandbox.close)
             queue = InlineQueue(
                 {
@@ -226,7 +229,7 @@ async def open_runtime(settings: Settings, registry: CollectorRegistry | None = 
                 "redis": redis_ready,
                 "storage": storage.ping,
             },
-            extras={"storage": storage, "hub": hub},
+            extras={"storage": storage, "hub": hub, "previews": previews},
             take_back=TakeBackService(broker, storage),
         )
 
@@ -273,6 +276,7 @@ def create_app(settings: Settings) -> Starlette:
         *day_routes.routes,
         *child_page.routes,
         *media_routes.routes,
+        *media_preview.routes,
         *media_pages.routes,
         *consent_routes.routes,
         *consent_pages.routes,

@@ -312,15 +312,34 @@
 
   // ---- choosing, sending, following ----------------------------------------------
 
+  // an iPad's HEIC: most browsers cannot show it, so the server's decoder makes the picture
+  // to tag and mask on (upright the same way as the photo it will process)
+  const isHeic = (file) => /^image\/hei[cf]/i.test(file.type || "") || /\.hei[cf]$/i.test(file.name || "");
+
+  async function showable(item) {
+    if (!isHeic(item.blob)) {
+      item.url = URL.createObjectURL(item.blob);
+      return;
+    }
+    item.url = null;
+    const form = new FormData();
+    form.append("file", item.blob, item.name);
+    const response = await fetch("/api/photos/preview-image", { method: "POST", credentials: "same-origin", headers: { "x-csrf-token": csrf() }, body: form }).catch(() => null);
+    if (response && response.ok) item.url = URL.createObjectURL(await response.blob());
+    item.shotChanged = true;
+    render(item);
+  }
+
   function add(file) {
-    const item = { key: newKey(), group: Number(groupSelect.value), name: file.name, blob: file, url: URL.createObjectURL(file), caption: "", children: new Set(), masks: {}, state: "draft", progress: 0 };
+    const item = { key: newKey(), group: Number(groupSelect.value), name: file.name, blob: file, url: null, caption: "", children: new Set(), masks: {}, state: "draft", progress: 0 };
     items.set(item.key, item);
+    showable(item);
     render(item);
   }
 
   function remove(item) {
     items.delete(item.key);
-    URL.revokeObjectURL(item.url);
+    if (item.url) URL.revokeObjectURL(item.url);
     list.querySelector(`[data-key="${item.key}"]`).remove();
     sendButton.hidden = ![...items.values()].some((i) => i.state === "draft");
   }
@@ -419,8 +438,9 @@
 
   async function restore() {
     for (const saved of await queue("all")) {
-      const item = Object.assign({}, saved, { url: URL.createObjectURL(saved.blob), children: new Set(saved.children), state: "queued", progress: 0, restored: true });
+      const item = Object.assign({}, saved, { url: null, children: new Set(saved.children), state: "queued", progress: 0, restored: true });
       items.set(item.key, item);
+      showable(item);
       send(item);
     }
   }

@@ -8,6 +8,7 @@ reload and a dropped connection without becoming two photos."""
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -295,3 +296,18 @@ def test_a_blocked_photo_is_reopened_masked_and_shared_again(group: Group) -> No
     assert left_contrast(masked) < left_contrast(plain) / 4  # the child who may not appear is masked
     tablet.reload()
     expect(tablet.get_by_test_id("blocked-photos")).to_be_hidden()
+
+
+def test_an_ipads_heic_shows_on_the_tagging_screen_so_it_can_be_masked(group: Group, tmp_path: Path) -> None:
+    from tests.media import images
+
+    tablet = group.open(TABLET, group.staff.link_token)
+    tablet.goto(f"{group.server.url}/fotos")
+    shot = tmp_path / "IMG_0077.HEIC"
+    shot.write_bytes(images.heic(orientation=6))
+    tablet.locator("#upload-files").set_input_files(str(shot))
+    card = tablet.get_by_test_id("upload")
+    image = card.locator(".shot img")
+    expect(image).to_have_attribute("src", re.compile(r"^blob:"))
+    expect(image).to_have_js_property("complete", True)
+    assert image.evaluate("img => [img.naturalWidth, img.naturalHeight]") == [120, 80]  # upright, like the photo
