@@ -21,6 +21,7 @@
   const empty = document.getElementById("feed-empty");
   const lightbox = document.getElementById("lightbox");
   const cards = new Map(); // "content:id" -> <li>
+  const removedAt = new Map(); // photo id -> the seq where its card stood before a retraction
   const pinned = new Set(state.pinned.map((post) => post.id));
   const unreadAtLoad = state.read_seq;
   const toMarkRead = new Map(); // "content:id" -> {content, id}
@@ -255,6 +256,10 @@
   function upsert(content, data, frameSeq) {
     const key = content + ":" + data.id;
     const existing = cards.get(key);
+    if (content === "photo" && !existing && removedAt.has(data.id) && frameSeq !== null && frameSeq !== undefined) {
+      frameSeq = removedAt.get(data.id); // shared again (say, masked after a withdrawal): back where it was
+      removedAt.delete(data.id);
+    }
     if (data.deleted) {
       if (existing) existing.remove();
       cards.delete(key);
@@ -316,6 +321,9 @@
       }
     } else if (frame.type === "retract") {
       const card = cards.get(data.ref.content + ":" + data.ref.id);
+      if (data.ref.content === "photo" && (card || !removedAt.has(data.ref.id))) {
+        removedAt.set(data.ref.id, card && card.dataset.seq ? Number(card.dataset.seq) : frame.seq); // the first place it had
+      }
       if (card) card.remove();
       cards.delete(data.ref.content + ":" + data.ref.id);
     } else if (data.deleted) {

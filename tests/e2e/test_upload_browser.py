@@ -21,7 +21,7 @@ from websockets.sync.client import connect
 from tests.e2e.conftest import ARTIFACTS, WAIT_SECS, LiveServer
 from tests.e2e.people import Person, StaffMember, guardians_of, staff_of
 from tests.e2e.test_login_browser import PHONE, TABLET
-from tests.media.test_photo_consent import left_contrast, striped
+from tests.media.test_photo_consent import LEFT_HALF, left_contrast, striped
 
 pytestmark = pytest.mark.browser
 
@@ -311,3 +311,33 @@ def test_an_ipads_heic_shows_on_the_tagging_screen_so_it_can_be_masked(group: Gr
     expect(image).to_have_attribute("src", re.compile(r"^blob:"))
     expect(image).to_have_js_property("complete", True)
     assert image.evaluate("img => [img.naturalWidth, img.naturalHeight]") == [120, 80]  # upright, like the photo
+
+
+def test_a_photo_shared_again_after_a_withdrawal_stays_where_it_was_in_the_feed(group: Group) -> None:
+    """B's family narrows consent: A's family loses the plain photo at once and gets it
+    again with B masked; on A's page the photo keeps its place below a newer diary entry,
+    live and after a reload."""
+    server, parent = group.server, group.parent_a
+    group.consent(group.b["id"], group.b_guardians, YES)
+    expect(parent.get_by_test_id("live-status")).to_have_attribute("data-state", "live", timeout=WAIT_MS)
+    spec = [{"key": "again-0001", "children": [group.a["id"], group.b["id"]], "masks": {str(group.b["id"]): LEFT_HALF}}]
+    with httpx.Client(base_url=server.url, headers=group.staff.auth) as api:
+        files = [("file", ("IMG_0060.JPG", striped(), "image/jpeg"))]
+        sent = api.post(f"/api/groups/{group.staff.group_id}/photos", data={"photos": json.dumps(spec)}, files=files)
+        assert sent.status_code == 201, sent.text
+        photo = parent.get_by_test_id("feed").get_by_test_id("item-photo")
+        expect(photo).to_have_count(1, timeout=WAIT_MS)
+        diary = api.post(f"/api/children/{group.a['id']}/diary", json={"body": "Na de foto geschreven."})
+        assert diary.status_code == 201, diary.text
+    cards = parent.get_by_test_id("feed").locator("li.item")
+    expect(cards.first).to_contain_text("Na de foto geschreven.", timeout=WAIT_MS)
+    plain_src = photo.locator("img").get_attribute("src")
+
+    group.consent(group.b["id"], group.b_guardians, OWN)  # B's photos stay with B's own family now
+    expect(photo.locator("img")).not_to_have_attribute("src", str(plain_src), timeout=WAIT_MS)  # masked, live
+    expect(photo).to_have_count(1)
+    expect(cards.first).to_contain_text("Na de foto geschreven.")  # the photo did not jump to the top
+    expect(cards.nth(1)).to_have_attribute("data-testid", "item-photo")
+    parent.reload()
+    expect(parent.get_by_test_id("feed").locator("li.item").first).to_contain_text("Na de foto geschreven.")
+    expect(parent.get_by_test_id("feed").get_by_test_id("item-photo")).to_have_count(1)
