@@ -29,8 +29,9 @@ from media.processing import SIZES
 from media.status import blocked_children, reopen_facts, upload_status
 from media.storage import Storage
 from portal.errors import InvalidInput, NotFound, PayloadTooLarge
-from portal.roster.models import User
+from portal.roster.models import Role, User
 from portal.roster.queries import staff_group_ids
+from portal.uow import UnitOfWork
 from portal.web.requests import identify, language, require_role, runtime
 from portal.web.responses import content_length, json_body
 
@@ -54,13 +55,57 @@ async def _statuses(session: AsyncSession, photos: list[Photo], lang: str) -> li
     return [{**upload_status(p, lang, blocked=blocked.get(p.id, [])), **reopen.get(p.id, {})} for p in photos]
 
 
+Store = Callable[
+    [UnitOfWork, Storage, upload.Batch, list[upload.PhotoSpec], list[upload.IncomingFile]],
+    Awaitable[list[upload.Uploaded]],
+]
+
+
 async def upload_photos(request: Request) -> Response:
+    """The tablet's batch for a group."""
     rt = runtime(request)
-    settings = rt.settings
     group_id: int = request.path_params["group_id"]
     async with rt.uow() as uow:
         user = require_role(await identify(request, uow.session)).user
         await upload.check_group(uow, user, group_id)  # refuse before reading a byte of the body
+
+    def store(
+        uow: UnitOfWork,
+        storage: Storage,
+        batch: upload.Batch,
+        specs: list[upload.PhotoSpec],
+        files: list[upload.IncomingFile],
+    ) -> Awaitable[list[upload.Uploaded]]:
+        return upload.upload_batch(uow, storage, batch, user, group_id, specs, files, rt.settings)
+
+    return await _receive(request, store)
+
+
+async def upload_child_photos(request: Request) -> Response:
+    """A guardian's photos of their own child (``media.upload.upload_for_child``)."""
+    rt = runtime(request)
+    child_id: int = request.path_params["child_id"]
+    async with rt.uow() as uow:
+        user = require_role(await identify(request, uow.session), Role.PARENT).user
+
+    def store(
+        uow: UnitOfWork,
+        storage: Storage,
+        batch: upload.Batch,
+        specs: list[upload.PhotoSpec],
+        files: list[upload.IncomingFile],
+    ) -> Awaitable[list[upload.Uploaded]]:
+        return upload.upload_for_child(uow, storage, batch, user, child_id, specs, files, rt.settings)
+
+    return await _receive(request, store)
+
+
+async def _receive(request: Request, store: Store) -> Response:
+    """Read the multipart body within its limits, store the batch whole or not at all, hand
+    each new photo to the pipeline after commit; 201 with every photo's status (200 when
+    every key was seen before: a retry)."""
+    rt = runtime(request)
+    settings = rt.settings
     limit = settings.upload_max_bytes * settings.upload_max_files + FORM_OVERHEAD_BYTES
     too_large = _too_large(settings.upload_max_files, limit)
     if content_length(request) > limit:
@@ -90,7 +135,7 @@ async def upload_photos(request: Request) -> Response:
         ]
         try:
             async with rt.uow() as uow:
-                results = await upload.upload_batch(uow, storage, batch, user, group_id, specs, files, settings)
+                results = await store(uow, storage, batch, specs, files)
                 for result in results:
                     if not result.duplicate:
                         uow.after_commit(_enqueue(request, result.photo.id))
@@ -203,6 +248,7 @@ async def serve_photo(request: Request) -> Response:
 
 routes: list[BaseRoute] = [
     Route("/api/groups/{group_id:int}/photos", upload_photos, methods=["POST"]),
+    Route("/api/children/{child_id:int}/photos", upload_child_photos, methods=["POST"]),
     Route("/api/groups/{group_id:int}/photos", group_photos, methods=["GET"]),
     Route("/api/photos/{photo_id:int}", photo_status, methods=["GET"]),
     Route("/api/photos/{photo_id:int}/share", reshare_photo, methods=["POST"]),

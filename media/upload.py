@@ -29,7 +29,7 @@ from media.processing import Rect
 from media.storage import Storage, object_key
 from portal.database import is_id
 from portal.errors import Conflict, InvalidInput, NotFound, PayloadTooLarge, UnsupportedMediaType
-from portal.roster.models import Child, Group, Organisation, User
+from portal.roster.models import Child, Group, Guardianship, Organisation, User
 from portal.roster.queries import staff_group_ids
 from portal.settings import Settings
 from portal.uow import UnitOfWork
@@ -169,10 +169,56 @@ async def upload_batch(
 ) -> list[Uploaded]:
     if len(specs) != len(files):
         raise InvalidInput(detail=f"{len(specs)} photo descriptions for {len(files)} files")
-    session = uow.session
     group = await check_group(uow, user, group_id)
     await _check_children(uow, user, specs)
     await _check_diary_entries(uow, user, group_id, specs)
+    return await _store(uow, storage, batch, user, group, specs, files, settings)
+
+
+async def upload_for_child(
+    uow: UnitOfWork,
+    storage: Storage,
+    batch: Batch,
+    user: User,
+    child_id: int,
+    specs: list[PhotoSpec],
+    files: list[IncomingFile],
+    settings: Settings,
+) -> list[Uploaded]:
+    """A guardian's photos of their own current child: each tagged with that child only (no
+    masks, no diary link), so the consent rules give them to the child's guardians and its
+    group's staff and nobody else; through the same pipeline as the tablet's."""
+    if len(specs) != len(files):
+        raise InvalidInput(detail=f"{len(specs)} photo descriptions for {len(files)} files")
+    session = uow.session
+    child = await session.get(Child, child_id)
+    guardian = await session.scalar(
+        select(Guardianship.id).where(Guardianship.user_id == user.id, Guardianship.child_id == child_id)
+    )
+    if child is None or child.organisation_id != user.organisation_id or guardian is None:
+        raise NotFound()
+    organisation = await session.get(Organisation, user.organisation_id)
+    assert organisation is not None
+    if child.end_date is not None and child.end_date < dt.datetime.now(ZoneInfo(organisation.timezone)).date():
+        raise NotFound()  # after the last day nothing new is shared about the child
+    group = await session.get(Group, child.group_id)
+    assert group is not None
+    own = [PhotoSpec(s.key, [child.id], s.caption) for s in specs]
+    return await _store(uow, storage, batch, user, group, own, files, settings)
+
+
+async def _store(
+    uow: UnitOfWork,
+    storage: Storage,
+    batch: Batch,
+    user: User,
+    group: Group,
+    specs: list[PhotoSpec],
+    files: list[IncomingFile],
+    settings: Settings,
+) -> list[Uploaded]:
+    """Store the originals and the photo rows of a checked batch; a key seen before is that photo."""
+    session = uow.session
     existing = {
         photo.idempotency_key: photo
         for photo in await session.scalars(

@@ -93,6 +93,31 @@
     loadMedication().catch(() => null);
   });
 
+  // a guardian shares photos of their own child: the same pipeline; the child's family and group see them
+  const share = photos.querySelector('[data-part="share"]');
+  if (share) {
+    share.addEventListener("submit", async (event) => {
+      event.preventDefault();
+      const note = share.querySelector('[data-part="status"]');
+      const files = [...share.elements.file.files];
+      if (!share._keys || share._keys.length !== files.length) share._keys = files.map(() => "ouder-" + (crypto.randomUUID ? crypto.randomUUID() : String(Date.now()) + Math.random().toString(36).slice(2)));
+      const body = new FormData();
+      body.append("photos", JSON.stringify(files.map((file, index) => ({ key: share._keys[index], caption: share.elements.caption.value }))));
+      for (const file of files) body.append("file", file, file.name);
+      note.className = "form-status";
+      note.textContent = say("feed.sending");
+      const response = await fetch("/api/children/" + child.id + "/photos", { method: "POST", credentials: "same-origin", headers: { "x-csrf-token": window.Schriftje.csrf(), accept: "application/json" }, body }).catch(() => null);
+      if (response && response.ok) {
+        share.reset();
+        share._keys = null; // sent: the next photos are new ones
+        note.textContent = say("child_page.share_sent");
+      } else {
+        note.className = "form-status error";
+        note.textContent = response ? say("feed.failed", { detail: (await response.json().catch(() => ({}))).detail || response.statusText }) : say("feed.network_failed");
+      }
+    });
+  }
+
   const loaders = { message: loadThread, diary_entry: loadDiary, photo: loadPhotos, medication: loadMedication };
   const pending = new Set();
   let timer = null;

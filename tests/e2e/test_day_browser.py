@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -255,3 +256,20 @@ def test_a_parent_gives_a_medication_instruction_and_staff_log_a_dose_under_it(s
     tablet.get_by_test_id("day-staff").get_by_role("button", name="Vastleggen").click()
     expect(tablet.get_by_test_id("day-status")).to_contain_text("Vastgelegd: Medicijn")
     expect(timeline(parent).filter(has_text="Medicijn")).to_contain_text("Paracetamol · 2,5 ml", timeout=LIVE_MS)
+
+
+def test_a_parent_shares_a_photo_of_their_own_child_from_its_page(scene: Scene, worker: None, tmp_path: Path) -> None:
+    from tests.media import images
+
+    parent, child = scene.parent, scene.child
+    parent.goto(f"{scene.server.url}/kind/{child['id']}")
+    expect(parent.get_by_test_id("live-status")).to_have_attribute("data-state", "live", timeout=WAIT_MS)
+    shot = tmp_path / "IMG_3001.JPG"
+    shot.write_bytes(images.jpeg())
+    form = parent.get_by_test_id("share-photos")
+    form.get_by_label(f"Foto's van {child['first_name']} delen").set_input_files(str(shot))
+    form.get_by_role("button", name="Delen", exact=True).click()
+    expect(form).to_contain_text("Verstuurd.")
+    expect(parent.get_by_test_id("child-photo")).to_have_count(1, timeout=WAIT_MS)  # processed, then live here
+    photos = scene.api.get(f"/api/children/{child['id']}/photos").json()["photos"]  # the group's staff see it
+    assert len(photos) == 1
