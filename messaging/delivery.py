@@ -27,12 +27,14 @@ def delivered(session: AsyncSession, kind: str, ref_id: int) -> dict[str, object
     return found
 
 
-def clean_text(text: str, *, max_chars: int = MAX_BODY_CHARS, what: str = "the message") -> str:
+def clean_text(text: str, *, max_chars: int = MAX_BODY_CHARS, what: str = "body") -> str:
+    """``text`` without surrounding blanks; refused in words when empty or too long
+    (``what``: ``body`` or ``title``, which the message names)."""
     cleaned = text.strip()
     if not cleaned:
-        raise InvalidInput(detail=f"{what} is empty")
+        raise InvalidInput(f"text.empty.{what}")
     if len(cleaned) > max_chars:
-        raise InvalidInput(detail=f"{what} is longer than {max_chars} characters")
+        raise InvalidInput(f"text.too_long.{what}", max=max_chars)
     return cleaned
 
 

@@ -52,7 +52,7 @@ async def publish_news(
         organisation_id=user.organisation_id,
         location_id=location_id,
         author_id=user.id,
-        title=clean_text(title, max_chars=MAX_TITLE_CHARS, what="the title"),
+        title=clean_text(title, max_chars=MAX_TITLE_CHARS, what="title"),
         body=clean_text(body),
     )
     session.add(item)

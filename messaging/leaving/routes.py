@@ -98,7 +98,7 @@ async def page_submit(request: Request) -> Response:
     form = await read_form(request)
     child_id, end_date = form.get("child_id"), form.get("end_date")
     if not isinstance(child_id, str) or not child_id.isdigit():
-        raise InvalidInput(detail="choose a child")
+        raise InvalidInput("leaving.choose_child")
     async with runtime(request).uow() as uow:
         caller = await identify(request, uow.session)
         require_role(caller, Role.ADMIN)
