@@ -10,7 +10,7 @@ import pytest
 from playwright.sync_api import expect
 
 from tests.e2e.conftest import ARTIFACTS, LiveServer
-from tests.e2e.test_login_browser import PHONE
+from tests.e2e.test_login_browser import PHONE, TABLET
 
 pytestmark = pytest.mark.browser
 
@@ -43,3 +43,44 @@ def test_a_parent_withdraws_photo_consent(browser: Any, live_server: LiveServer)
         context.close()
     assert external == [], f"the page requested other origins: {external}"
     assert errors == [], f"the page logged errors: {errors}"
+
+
+def test_the_history_fits_a_phone_one_block_per_change(browser: Any, live_server: LiveServer) -> None:
+    context = browser.new_context(viewport=PHONE, locale="nl-NL")
+    try:
+        page = context.new_page()
+        page.goto(f"{live_server.url}/login/link/{live_server.logins.parent[1]}")
+        child = page.request.get(f"{live_server.url}/api/me").json()["children"][0]
+        page.goto(f"{live_server.url}/toestemming/{child['id']}")
+        page.get_by_test_id("kind-photo").get_by_role("radio", name="Ja").check()
+        page.get_by_role("button", name="Opslaan").click()
+        row = page.get_by_test_id("history").locator("tbody tr").first
+        expect(row).to_contain_text("→ Ja")
+        cells = row.locator("td")
+        viewport = page.viewport_size
+        assert viewport is not None
+        for index in range(cells.count()):  # every cell on screen: nothing cut off at the right
+            box = cells.nth(index).bounding_box()
+            assert box is not None and box["x"] + box["width"] <= viewport["width"], index
+        expect(cells.first).to_have_css("display", "block")
+    finally:
+        context.close()
+
+
+def test_a_manager_finds_who_has_not_answered_and_reads_a_childs_consents(
+    browser: Any, live_server: LiveServer
+) -> None:
+    context = browser.new_context(viewport=TABLET, locale="nl-NL")
+    try:
+        page = context.new_page()
+        page.goto(f"{live_server.url}/login/link/{live_server.logins.admin[1]}")
+        page.get_by_test_id("consent-overview-link").click()
+        unanswered = page.get_by_test_id("unanswered").first
+        expect(unanswered).to_be_visible()
+        unanswered.locator("a").first.click()
+        expect(page.get_by_test_id("consent-read-only")).to_be_visible()
+        expect(page.get_by_role("radio")).to_have_count(0)  # only guardians change answers
+        expect(page.get_by_test_id("export-csv")).to_be_visible()
+        page.screenshot(path=str(ARTIFACTS / "admin-child-consents-tablet.png"), full_page=True)
+    finally:
+        context.close()

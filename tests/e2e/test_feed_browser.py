@@ -94,6 +94,7 @@ def test_a_group_post_reaches_the_parent_live_and_is_confirmed(pair: Pair) -> No
 
     pinned = parent.get_by_test_id("pinned").locator("li.item")
     expect(pinned).to_contain_text("Morgen zwemles", timeout=LIVE_MS)  # live, no reload
+    assert pinned.evaluate("li => getComputedStyle(li.parentElement).listStyleType") == "none"  # no stray bullet
     expect(pinned.get_by_text("Nieuw")).to_be_visible()
     ARTIFACTS.mkdir(exist_ok=True)
     parent.screenshot(path=str(ARTIFACTS / "parent-feed-pinned-phone.png"), full_page=True)
@@ -245,6 +246,12 @@ def test_an_absence_past_the_cutoff_says_so(pair: Pair) -> None:
     expect(result).to_have_attribute("data-on-time", "true")
     expect(items(pair.staff, "Opa is jarig.")).to_contain_text("Op tijd gemeld (vóór 00:00)", timeout=LIVE_MS)
 
+    parent.get_by_label("Toelichting (niet verplicht)").fill("Toch nog een keer?")  # the same day again
+    parent.get_by_role("button", name="Melden").click()
+    expect(parent.get_by_role("alert")).to_contain_text(f"{pair.child['first_name']} is al afgemeld van")
+    expect(items(pair.staff, "Toch nog een keer?")).to_have_count(0)
+    pair.errors.remove("Failed to load resource: the server responded with a status of 409 (Conflict)")  # that page
+
 
 def test_a_bad_absence_keeps_what_was_typed(pair: Pair) -> None:
     parent = pair.parent
@@ -256,7 +263,7 @@ def test_a_bad_absence_keeps_what_was_typed(pair: Pair) -> None:
     parent.get_by_label("Laatste dag (leeg: alleen de eerste dag)").fill("2026-11-10")
     parent.get_by_label("Toelichting (niet verplicht)").fill("Deze tekst mag niet verloren gaan.")
     parent.get_by_role("button", name="Melden").click()
-    expect(parent.get_by_role("alert")).to_be_visible()
+    expect(parent.get_by_role("alert")).to_contain_text("De laatste dag ligt voor de eerste dag.")  # in Dutch
     expect(parent.get_by_label("Toelichting (niet verplicht)")).to_have_value("Deze tekst mag niet verloren gaan.")
     expect(items(pair.staff, "Deze tekst mag niet verloren gaan.")).to_have_count(0)
     assert [e for e in pair.errors if "422" in e] == pair.errors != []  # the refused form, nothing else
