@@ -82,7 +82,7 @@ async def test_a_photo_that_takes_too_long_is_stopped() -> None:
 async def test_a_photo_that_needs_too_much_memory_is_stopped() -> None:
     from PIL import Image
 
-    big = Image.effect_noise((8000, 6000), 50).convert("RGB")
+    big = Image.new("RGB", (10000, 9000), (120, 60, 200))  # 90 MP: the raster alone is 270 MB; one colour encodes fast
     box = Sandbox(Limits(seconds=30, memory_bytes=300 * 1024 * 1024, max_pixels=CAP))
     try:
         with pytest.raises(NotAPhoto, match="too_much_memory"):
