@@ -9,15 +9,14 @@ import datetime as dt
 from typing import Any
 
 from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 
-from messaging import day, day_kinds, medication, protocol, write_keys
+from messaging import day, day_kinds, medication, protocol
 from messaging.models import DayEntry
 from messaging.render import render
-from messaging.routes import Acting, acting
+from messaging.routes import Acting, acting, write_once
 from portal.errors import Forbidden, InvalidInput
 from portal.roster.models import Role
 from portal.web.requests import language
@@ -62,24 +61,14 @@ async def log_entries(request: Request) -> Response:
         media_ids=data.get("media_ids"),
         instruction_id=data.get("instruction_id"),
     )
-    key = write_keys.parse(request.headers.get(write_keys.HEADER))
-    try:
-        async with acting(request) as act:
-            if key and (done := await write_keys.find(act.session, act.user.id, key)) is not None:
-                return JSONResponse({"entries": await _batch(act, done.ref_id)})
-            entries = await day.log(act.uow, act.broker, act.user, new)
-            if key:
-                await write_keys.remember(act.session, act.user.id, key, protocol.DAY_ENTRY_CREATED, entries[0].id)
-            body = await _batch(act, entries[0].id)
-    except IntegrityError:
-        if key is None:
-            raise
-        async with acting(request) as act:  # another attempt with this key committed first
-            done = await write_keys.find(act.session, act.user.id, key)
-            if done is None:
-                raise
-            return JSONResponse({"entries": await _batch(act, done.ref_id)})
-    return JSONResponse({"entries": body}, status_code=201)
+
+    async def write(act: Acting) -> int:
+        return (await day.log(act.uow, act.broker, act.user, new))[0].id
+
+    async def answer(act: Acting, kind: str, first_id: int) -> dict[str, Any]:
+        return {"entries": await _batch(act, first_id)}
+
+    return await write_once(request, protocol.DAY_ENTRY_CREATED, write, answer)
 
 
 async def _rendered(act: Acting, ids: list[int]) -> list[dict[str, Any]]:

@@ -111,18 +111,28 @@ async def feed_history(request: Request) -> Response:
     return JSONResponse({"items": frames, "last_seq": current, "more": more})
 
 
-async def _write_once(request: Request, kind: str, write: Callable[[Acting], Awaitable[int]]) -> Response:
-    """Do ``write`` (it returns the new item's id) and answer 201 with the item; with an
-    ``Idempotency-Key`` that already wrote something, answer 200 with that instead."""
+Answer = Callable[[Acting, str, int], Awaitable[Any]]
+
+
+async def _as_rendered(act: Acting, kind: str, ref_id: int) -> dict[str, Any]:
+    return await rendered(act.session, kind, ref_id)
+
+
+async def write_once(
+    request: Request, kind: str, write: Callable[[Acting], Awaitable[int]], answer: Answer = _as_rendered
+) -> Response:
+    """Do ``write`` (it returns the new item's id) and answer 201 with ``answer`` (the item,
+    by default); with an ``Idempotency-Key`` that already wrote something, answer 200 with
+    that instead, also when another attempt with the key committed first."""
     key = write_keys.parse(request.headers.get(write_keys.HEADER))
     try:
         async with acting(request) as act:
             if key and (done := await write_keys.find(act.session, act.user.id, key)) is not None:
-                return JSONResponse(await rendered(act.session, done.kind, done.ref_id))
+                return JSONResponse(await answer(act, done.kind, done.ref_id))
             ref_id = await write(act)
             if key:
                 await write_keys.remember(act.session, act.user.id, key, kind, ref_id)
-            body = await rendered(act.session, kind, ref_id)
+            body = await answer(act, kind, ref_id)
     except IntegrityError:
         if key is None:
             raise
@@ -130,7 +140,7 @@ async def _write_once(request: Request, kind: str, write: Callable[[Acting], Awa
             done = await write_keys.find(act.session, act.user.id, key)
             if done is None:
                 raise
-            return JSONResponse(await rendered(act.session, done.kind, done.ref_id))
+            return JSONResponse(await answer(act, done.kind, done.ref_id))
     return JSONResponse(body, status_code=201)
 
 
@@ -146,7 +156,7 @@ async def create_group_post(request: Request) -> Response:
         )
         return post.id
 
-    return await _write_once(request, protocol.GROUP_POST_CREATED, write)
+    return await write_once(request, protocol.GROUP_POST_CREATED, write)
 
 
 async def create_diary_entry(request: Request) -> Response:
@@ -161,7 +171,7 @@ async def create_diary_entry(request: Request) -> Response:
         )
         return entry.id
 
-    return await _write_once(request, protocol.DIARY_ENTRY_CREATED, write)
+    return await write_once(request, protocol.DIARY_ENTRY_CREATED, write)
 
 
 async def create_message(request: Request) -> Response:
@@ -173,7 +183,7 @@ async def create_message(request: Request) -> Response:
         )
         return message.id
 
-    return await _write_once(request, protocol.MESSAGE_CREATED, write)
+    return await write_once(request, protocol.MESSAGE_CREATED, write)
 
 
 # ---- listings ------------------------------------------------------------------------
@@ -338,7 +348,7 @@ async def reply_to_post(request: Request) -> Response:
         )
         return message.id
 
-    return await _write_once(request, protocol.MESSAGE_CREATED, write)
+    return await write_once(request, protocol.MESSAGE_CREATED, write)
 
 
 async def post_readers(request: Request) -> Response:
