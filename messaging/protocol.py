@@ -83,7 +83,6 @@ def frame_type(event_kind: str) -> str:
 
 EDITABLE = (GROUP_POST, DIARY_ENTRY, MESSAGE, NEWS)
 DELETABLE = (GROUP_POST, DIARY_ENTRY, MESSAGE, NEWS, ABSENCE)
-DAY = (DAY_ENTRY,)  # corrected and deleted through messaging.day, not the 15-minute window
 
 EVENT_KINDS = (
     *(kind(c, CREATED) for c in DELETABLE),
