@@ -31,7 +31,7 @@ from portal.settings import Settings
 from portal.uow import UnitOfWork
 from tests.conftest import run_sync
 from tests.e2e.conftest import ARTIFACTS, LiveServer
-from tests.e2e.people import StaffMember, staff_of
+from tests.e2e.people import StaffMember, guardians_of, staff_of
 from tests.e2e.test_login_browser import PHONE, TABLET
 
 pytestmark = pytest.mark.browser
@@ -150,6 +150,45 @@ def test_a_nap_in_two_taps_live_on_the_parents_phone_and_a_nappy_for_five_in_six
         assert day["entries"][0]["child"]["id"] == child_id
     tablet.screenshot(path=str(ARTIFACTS / "tablet-day-tablet.png"), full_page=True)
     parent.screenshot(path=str(ARTIFACTS / "parent-day-phone.png"), full_page=True)
+
+
+def test_a_nap_for_five_children_in_one_action_reaches_both_guardians_live(scene: Scene) -> None:
+    tablet, parent, child = scene.tablet, scene.parent, scene.child
+    expect(scene.face(child["id"])).to_be_visible(timeout=WAIT_MS)
+    others = [
+        int(face.get_attribute("data-child") or 0)
+        for face in tablet.get_by_test_id("face").all()
+        if face.get_attribute("data-child") != str(child["id"])
+    ]
+    five = [child["id"], *others[:4]]
+    scene.taps = 0
+    for child_id in five:
+        scene.tap(scene.face(child_id))
+    scene.tap(scene.action("Slaapt"))
+    assert scene.taps == 6  # five faces and one action
+    expect(tablet.get_by_test_id("day-status")).to_contain_text("Vastgelegd: Slapen voor")
+    running = timeline(parent).filter(has_text="Slapen")
+    expect(running).to_have_attribute("data-running", "true", timeout=LIVE_MS)  # live on this guardian's phone
+    me = parent.request.get(f"{scene.server.url}/api/me").json()["name"]
+    other_guardian = next(p for p in guardians_of(scene.server.settings, child["id"]) if p.name != me)
+    with httpx.Client(base_url=scene.server.url, headers=other_guardian.auth) as api:
+        assert api.get(f"/api/children/{child['id']}/day").json()["summary"]["sleeping"] is True
+        for child_id in five[1:]:  # each child its own entry, not theirs to see
+            assert api.get(f"/api/children/{child_id}/day").status_code == 404
+    for child_id in five:
+        [nap] = scene.api.get(f"/api/children/{child_id}/day").json()["entries"]
+        assert nap["kind"] == "sleep" and nap["running"] is True and nap["child"]["id"] == child_id
+
+    scene.taps = 0
+    for child_id in five:
+        scene.tap(scene.face(child_id))
+    scene.tap(scene.action("Wakker"))
+    assert scene.taps == 6
+    expect(running).not_to_have_attribute("data-running", "true", timeout=LIVE_MS)
+    expect(running).to_contain_text("min)")
+    with httpx.Client(base_url=scene.server.url, headers=other_guardian.auth) as api:
+        summary = api.get(f"/api/children/{child['id']}/day").json()["summary"]
+    assert summary["naps"] == 1 and summary["sleeping"] is False
 
 
 def test_a_family_switches_children_looks_back_and_writes_in_the_schriftje(scene: Scene) -> None:
