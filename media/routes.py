@@ -31,6 +31,7 @@ from media.storage import Storage
 from portal.errors import InvalidInput, NotFound, PayloadTooLarge
 from portal.roster.models import Role, User
 from portal.roster.queries import staff_group_ids
+from portal.settings import Settings
 from portal.uow import UnitOfWork
 from portal.web.requests import identify, language, require_role, runtime
 from portal.web.responses import content_length, json_body
@@ -55,8 +56,9 @@ async def _statuses(session: AsyncSession, photos: list[Photo], lang: str) -> li
     return [{**upload_status(p, lang, blocked=blocked.get(p.id, [])), **reopen.get(p.id, {})} for p in photos]
 
 
+# ``upload.upload_batch`` (for a group) or ``upload.upload_for_child``: who, where, and the checked batch
 Store = Callable[
-    [UnitOfWork, Storage, upload.Batch, list[upload.PhotoSpec], list[upload.IncomingFile]],
+    [UnitOfWork, Storage, upload.Batch, User, int, list[upload.PhotoSpec], list[upload.IncomingFile], Settings],
     Awaitable[list[upload.Uploaded]],
 ]
 
@@ -68,17 +70,7 @@ async def upload_photos(request: Request) -> Response:
     async with rt.uow() as uow:
         user = require_role(await identify(request, uow.session)).user
         await upload.check_group(uow, user, group_id)  # refuse before reading a byte of the body
-
-    def store(
-        uow: UnitOfWork,
-        storage: Storage,
-        batch: upload.Batch,
-        specs: list[upload.PhotoSpec],
-        files: list[upload.IncomingFile],
-    ) -> Awaitable[list[upload.Uploaded]]:
-        return upload.upload_batch(uow, storage, batch, user, group_id, specs, files, rt.settings)
-
-    return await _receive(request, store)
+    return await _receive(request, upload.upload_batch, user, group_id)
 
 
 async def upload_child_photos(request: Request) -> Response:
@@ -87,20 +79,10 @@ async def upload_child_photos(request: Request) -> Response:
     child_id: int = request.path_params["child_id"]
     async with rt.uow() as uow:
         user = require_role(await identify(request, uow.session), Role.PARENT).user
-
-    def store(
-        uow: UnitOfWork,
-        storage: Storage,
-        batch: upload.Batch,
-        specs: list[upload.PhotoSpec],
-        files: list[upload.IncomingFile],
-    ) -> Awaitable[list[upload.Uploaded]]:
-        return upload.upload_for_child(uow, storage, batch, user, child_id, specs, files, rt.settings)
-
-    return await _receive(request, store)
+    return await _receive(request, upload.upload_for_child, user, child_id)
 
 
-async def _receive(request: Request, store: Store) -> Response:
+async def _receive(request: Request, store: Store, user: User, target_id: int) -> Response:
     """Read the multipart body within its limits, store the batch whole or not at all, hand
     each new photo to the pipeline after commit; 201 with every photo's status (200 when
     every key was seen before: a retry)."""
@@ -135,7 +117,7 @@ async def _receive(request: Request, store: Store) -> Response:
         ]
         try:
             async with rt.uow() as uow:
-                results = await store(uow, storage, batch, specs, files)
+                results = await store(uow, storage, batch, user, target_id, specs, files, settings)
                 for result in results:
                     if not result.duplicate:
                         uow.after_commit(_enqueue(request, result.photo.id))

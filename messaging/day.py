@@ -246,11 +246,11 @@ async def remove(uow: UnitOfWork, broker: Broker, user: User, entry_id: int) -> 
     await _tell(uow, broker, entry, protocol.DAY_ENTRY_DELETED)
 
 
-async def _entry_ids_of_day(session: AsyncSession, child_id: int, day: dt.date, zone: str) -> list[int]:
+async def _entries_of_day(session: AsyncSession, child_id: int, day: dt.date, zone: str) -> list[DayEntry]:
     start, end = day_bounds(day, zone)
     return list(
         await session.scalars(
-            select(DayEntry.id)
+            select(DayEntry)
             .where(
                 DayEntry.child_id == child_id,
                 DayEntry.at >= start,
@@ -270,10 +270,9 @@ async def day_of(session: AsyncSession, user: User, child_id: int, day: dt.date 
     child = await audience.readable_child(session, user, child_id, today)
     now = utcnow()
     day = day or local_day(now, organisation.timezone)
-    ids = await _entry_ids_of_day(session, child.id, day, organisation.timezone)
-    rendered = await render(session, [(protocol.DAY_ENTRY_CREATED, i) for i in ids])
-    entries = [rendered[(protocol.DAY_ENTRY_CREATED, i)] for i in ids]
-    rows = list(await session.scalars(select(DayEntry).where(DayEntry.id.in_(ids)))) if ids else []
+    rows = await _entries_of_day(session, child.id, day, organisation.timezone)
+    rendered = await render(session, [(protocol.DAY_ENTRY_CREATED, r.id) for r in rows])
+    entries = [rendered[(protocol.DAY_ENTRY_CREATED, r.id)] for r in rows]
     summary = summarise(rows, now)
     return {
         "child": {"id": child.id, "name": f"{child.first_name} {child.last_name}"},
