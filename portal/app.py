@@ -240,7 +240,7 @@ async def preflight(settings: Settings, *, redis: bool = True) -> list[str]:
     from portal import preflight as checks
 
     async def storage_ping() -> None:
-        storage = await open_storage(settings)
+        storage = await open_storage(settings, attempts=1)
         try:
             await storage.ping()
         finally:

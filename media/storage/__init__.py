@@ -12,7 +12,9 @@ from portal.settings import Settings
 __all__ = ["LocalStorage", "Storage", "object_key", "open_storage"]
 
 
-async def open_storage(settings: Settings) -> Storage:
+async def open_storage(settings: Settings, *, attempts: int = 3) -> Storage:
+    """The configured storage; ``attempts`` bounds S3 retries (1 for a start-up check, whose
+    reason must name the first failure rather than time out in botocore's backoff)."""
     if settings.storage == "s3":
         from media.storage.s3 import S3Storage
 
@@ -22,5 +24,6 @@ async def open_storage(settings: Settings) -> Storage:
             region=settings.s3_region,
             access_key_id=settings.s3_access_key_id or None,
             secret_access_key=settings.s3_secret_access_key or None,
+            attempts=attempts,
         )
     return LocalStorage(settings.media_dir)

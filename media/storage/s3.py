@@ -37,6 +37,7 @@ class S3Storage:
         region: str,
         access_key_id: str | None,
         secret_access_key: str | None,
+        attempts: int = 3,
     ) -> S3Storage:
         stack = AsyncExitStack()
         client = await stack.enter_async_context(
@@ -48,7 +49,7 @@ class S3Storage:
                 aws_secret_access_key=secret_access_key,
                 config=AioConfig(
                     s3={"addressing_style": "path"},
-                    retries={"max_attempts": 3, "mode": "standard"},
+                    retries={"max_attempts": attempts, "mode": "standard"},
                 ),
             )
         )
