@@ -40,9 +40,9 @@ sys.path.insert(0, str(ROOT / "bench"))
 
 from hub_fanout import PG_DSN, node_env, seed
 
-from portal.app import create_app
 from portal.database import create_engine, create_sessionmaker, migrate
 from portal.settings import Settings
+from schriftje.app import create_app
 
 WARMUP = 50
 

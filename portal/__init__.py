@@ -1,6 +1,6 @@
-"""The shell of Schriftje: settings, database, roster, accounts, the web app and the CLI.
+"""The shared kernel of Schriftje: settings, database, roster, accounts, web helpers,
+templates and static files.
 
-Everything else (consent, media, messaging, workers) builds on this package;
-nothing in here imports them except the composition roots ``portal.app`` and
-``portal.cli``.
+Everything else (consent, media, messaging, notify, workers) builds on this package
+and nothing in here imports them; the composition root ``schriftje`` wires them up.
 """

@@ -11,7 +11,9 @@ from typing import Protocol
 
 
 class JobQueue(Protocol):
-    async def enqueue(self, name: str, *args: object, job_id: str | None = None) -> None: ...
+    async def enqueue(self, name: str, *args: object, job_id: str | None = None, defer: float = 0) -> None:
+        """Run ``name(*args)`` once, ``defer`` seconds from now at the earliest."""
+        ...
 
     async def pending(self, job_id: str) -> bool:
         """Whether the job with this id is queued or running."""

@@ -112,6 +112,24 @@ class Settings:
         "The proxies whose X-Forwarded-For/-Proto are trusted (uvicorn); from anyone else they are ignored. "
         "Never `*` when the app port is reachable.",
     )
+    vapid_private_key: str = _setting(
+        "",
+        "Web Push (VAPID) private key, PEM or raw base64url. Empty: generated once in DATA_DIR (embedded),"
+        " otherwise derived from SECRET_KEY. `schriftje settings` shows the public key.",
+        secret=True,
+    )
+    push_contact: str = _setting(
+        "", "Contact push services may use (mailto: or https://host). Empty: mailto: the MAIL_FROM address."
+    )
+    push_services: str = _setting(
+        "fcm.googleapis.com,*.push.services.mozilla.com,*.push.apple.com,*.notify.windows.com",
+        "Push services a browser's subscription may point at (comma-separated hosts, `*.` for subdomains);"
+        " Schriftje sends to no other host.",
+    )
+    push_concurrency: int = _setting(100, "Pushes a worker sends at once.")
+    push_batch_seconds: int = _setting(
+        10, "Photos shared within this many seconds of the first are announced in one notification."
+    )
     log_level: str = _setting("INFO", "Log level: DEBUG, INFO, WARNING, ERROR.")
 
     # ---- construction -------------------------------------------------------------

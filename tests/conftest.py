@@ -35,6 +35,9 @@ PG_DSN = os.environ.get("TEST_POSTGRES_DSN", "postgresql://postgres@127.0.0.1:54
 REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
 SECRET = "test-secret-" + "x" * 40
 PUBLIC_URL = "http://localhost:8000"
+# photos are announced at once (a test that waits on the queue must not wait out a batch
+# window); the push service of the tests listens on 127.0.0.1
+TEST_DEFAULTS: dict[str, Any] = {"push_batch_seconds": 0, "push_services": "127.0.0.1"}
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -171,7 +174,9 @@ def create_bucket(endpoint: str, bucket: str) -> None:
 
 def embedded_settings(tmp_path: Path, template: Path, **extra: Any) -> Settings:
     shutil.copy(template, tmp_path / "schriftje.sqlite3")
-    return Settings(data_dir=str(tmp_path), secret_key=SECRET, public_url=PUBLIC_URL, **extra).resolved()
+    return Settings(
+        data_dir=str(tmp_path), secret_key=SECRET, public_url=PUBLIC_URL, **(TEST_DEFAULTS | extra)
+    ).resolved()
 
 
 def services_settings(tmp_path: Path, schema: str, redis: str, s3: str, **extra: Any) -> Settings:
@@ -190,7 +195,7 @@ def services_settings(tmp_path: Path, schema: str, redis: str, s3: str, **extra:
         s3_secret_access_key="test",
         secret_key=SECRET,
         public_url=PUBLIC_URL,
-        **extra,
+        **(TEST_DEFAULTS | extra),
     ).resolved()
 
 

@@ -14,7 +14,6 @@ import httpx
 from sqlalchemy import text
 from starlette.applications import Starlette
 
-from portal.app import create_app
 from portal.database import Base
 from portal.mail import OutboxEntry, read_outbox
 from portal.roster.file_import import import_file
@@ -23,6 +22,7 @@ from portal.roster.service import ImportReport, create_organisation
 from portal.runtime import Runtime
 from portal.settings import Settings
 from portal.uow import UnitOfWork
+from schriftje.app import create_app
 from workers.inline import InlineQueue
 from workers.worker import burst
 

@@ -34,9 +34,11 @@ class ArqQueue:
         self.prefix = prefix
         self.queue_name = queue_name(prefix)
 
-    async def enqueue(self, name: str, *args: object, job_id: str | None = None) -> None:
+    async def enqueue(self, name: str, *args: object, job_id: str | None = None, defer: float = 0) -> None:
         namespaced = f"{self.prefix}:{job_id or uuid.uuid4().hex}"
-        await self._pool.enqueue_job(name, *args, _job_id=namespaced, _queue_name=queue_for(self.prefix, name))
+        await self._pool.enqueue_job(
+            name, *args, _job_id=namespaced, _queue_name=queue_for(self.prefix, name), _defer_by=defer or None
+        )
 
     async def pending(self, job_id: str) -> bool:
         """arq keeps ``arq:job:<id>`` from enqueue until the job is done."""

@@ -1,5 +1,6 @@
 """What every job function receives: settings, a session factory, the mailer, media
-storage, the feed broker (to publish what a job delivers) and the photo sandbox.
+storage, the feed broker (to publish what a job delivers; it also hands deliveries to
+notify), the photo sandbox and the push sender.
 
 The arq worker builds it in ``on_startup``; the inline queue shares the web
 app's pieces. Either way jobs see the same ``JobContext``.
@@ -16,6 +17,8 @@ from media.storage import Storage, open_storage
 from media.storage.lazy import LazyStorage
 from messaging.broker import RedisBroker
 from messaging.broker.base import Broker
+from notify.push import PushSender, sender_from_settings
+from notify.trigger import NotifyingBroker
 from portal.database import create_sessionmaker, engine_from_settings
 from portal.jobs import JobQueue
 from portal.mail import Mailer, mailer_from_settings
@@ -32,6 +35,7 @@ class JobContext(TypedDict, total=False):
     broker: Broker
     photos: SandboxPool
     queue: JobQueue  # for jobs that hand work on (the sweeper)
+    pusher: PushSender
     job_try: int
     job_id: str
 
@@ -49,19 +53,22 @@ async def startup(ctx: dict[str, Any]) -> None:
     """arq ``on_startup``: open the database, mailer, storage, broker and sandbox for this worker."""
     settings: Settings = ctx["settings"]
     engine = engine_from_settings(settings)
+    queue = ArqQueue(ctx["redis"], settings.redis_prefix)  # arq's own pool: closed by arq
+    broker = RedisBroker(settings.redis_url, settings.redis_prefix)
     ctx.update(
         engine=engine,
         sessionmaker=create_sessionmaker(engine),
         mailer=mailer_from_settings(settings),
         storage=LazyStorage(lambda: open_storage(settings)),
-        broker=RedisBroker(settings.redis_url, settings.redis_prefix),
+        broker=NotifyingBroker(broker, queue, batch_seconds=settings.push_batch_seconds),
         photos=sandbox_from_settings(settings),
-        queue=ArqQueue(ctx["redis"], settings.redis_prefix),  # arq's own pool: closed by arq
+        queue=queue,
+        pusher=sender_from_settings(settings),
     )
 
 
 async def shutdown(ctx: dict[str, Any]) -> None:
-    for name in ("photos", "broker", "storage"):
+    for name in ("photos", "broker", "storage", "pusher"):
         part = ctx.get(name)
         if part is not None:
             await part.close()

@@ -29,13 +29,17 @@ class InlineQueue:
         self._functions = functions or FUNCTIONS
         self._tasks: dict[str, asyncio.Task[Any]] = {}
 
-    async def enqueue(self, name: str, *args: object, job_id: str | None = None) -> None:
+    def share(self, parts: JobContext) -> None:
+        """Add parts built after the queue (the broker that hands deliveries to notify needs the queue)."""
+        self._ctx = {**self._ctx, **parts}
+
+    async def enqueue(self, name: str, *args: object, job_id: str | None = None, defer: float = 0) -> None:
         function = self._functions[name]  # an unknown name is a programming error: fail loudly
         key = job_id or uuid.uuid4().hex
         if key in self._tasks:
             return
         ctx: JobContext = {**self._ctx, "job_id": key, "job_try": 1}
-        self._tasks[key] = asyncio.create_task(self._run(key, name, function, ctx, args))
+        self._tasks[key] = asyncio.create_task(self._run(key, name, function, ctx, args, defer))
 
     async def _run(
         self,
@@ -44,8 +48,11 @@ class InlineQueue:
         function: JobFunction,
         ctx: JobContext,
         args: tuple[object, ...],
+        defer: float = 0,
     ) -> None:
         try:
+            if defer:
+                await asyncio.sleep(defer)
             for job_try in range(1, MAX_TRIES + 1):
                 try:
                     await function({**ctx, "job_try": job_try}, *args)

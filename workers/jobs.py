@@ -34,6 +34,8 @@ from messaging.archive import build as archive_build
 from messaging.archive.service import BUILD_ARCHIVE
 from messaging.leaving import notices as leaving_notices
 from messaging.retention import RETENTION
+from notify import digest, dispatch
+from notify.trigger import NOTIFY_PUSH, NOTIFY_SWEEP
 from portal.accounts.invitations import prepare_link_mail, prepare_pin_locked_mail
 from portal.accounts.models import TokenPurpose
 from portal.database import utcnow
@@ -233,6 +235,19 @@ async def sweep_photos(ctx: JobContext) -> int:
     return handed
 
 
+async def notify_push(ctx: JobContext, user_ids: list[int] | None = None) -> dict[str, int]:
+    """Push what these users (None: every user with a device) have not been told yet."""
+    counts = await dispatch.push_pending(ctx["sessionmaker"], ctx["pusher"], user_ids)
+    return counts.as_dict()
+
+
+async def notify_sweep(ctx: JobContext) -> dict[str, int]:
+    """Every minute: pushes a lost trigger or quiet hours left, and the digests that are due."""
+    counts = await dispatch.push_pending(ctx["sessionmaker"], ctx["pusher"], None)
+    mails = await digest.send_due(ctx["sessionmaker"], ctx["mailer"], ctx["settings"])
+    return {**counts.as_dict(), "digests": mails}
+
+
 def _again_id(photo_id: int, round_id: int) -> str:
     return f"{PROCESS_PHOTO}:{photo_id}:again:{round_id}"
 
@@ -246,9 +261,14 @@ FUNCTIONS: dict[str, JobFunction] = {
     BUILD_ARCHIVE: build_archive,
     RETENTION: retention,
     SWEEP_PHOTOS: sweep_photos,
+    NOTIFY_PUSH: notify_push,
+    NOTIFY_SWEEP: notify_sweep,
 }
 
 QUICK_JOB_SECS = 30  # mail, the sweeper
+NOTIFY_JOB_SECS = (
+    45  # pushes wait out a push service's Retry-After for up to 30 s; within the photo bound of a dead worker
+)
 PHOTO_MARGIN_SECS = 15  # a photo job: its decode budget plus starting a sandbox and storage writes
 
 
@@ -259,4 +279,6 @@ def timeout_secs(name: str, settings: Settings) -> int:
         return LONG_JOBS[name]
     if name in (PROCESS_PHOTO, SHARE_PHOTO):
         return settings.photo_seconds + PHOTO_MARGIN_SECS
+    if name in (NOTIFY_PUSH, NOTIFY_SWEEP):
+        return NOTIFY_JOB_SECS
     return QUICK_JOB_SECS

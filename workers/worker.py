@@ -33,6 +33,7 @@ if TYPE_CHECKING:
     from arq.typing import WorkerCoroutine
 
 from messaging.retention import RETENTION
+from notify.trigger import NOTIFY_SWEEP
 from portal.settings import Settings
 from workers.arq_queue import ArqQueue, redis_settings
 from workers.context import shutdown, startup
@@ -88,7 +89,15 @@ def build_workers(settings: Settings, *, burst: bool = False, **overrides: Any) 
                 second=seconds,
                 unique=True,
                 timeout=timeout_secs(SWEEP_PHOTOS, settings),
-            )
+            ),
+            # pushes a lost trigger or quiet hours left, and the daily digests
+            cron(
+                cast("WorkerCoroutine", FUNCTIONS[NOTIFY_SWEEP]),
+                name=NOTIFY_SWEEP,
+                second={30},
+                unique=True,
+                timeout=timeout_secs(NOTIFY_SWEEP, settings),
+            ),
         ],
         queue_name=queue_name(settings.redis_prefix),
         health_check_key=f"{settings.redis_prefix}:worker-health",

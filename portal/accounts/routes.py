@@ -105,6 +105,9 @@ async def logout(request: Request) -> Response:
             caller.principal.session.revoked_at = dt.datetime.now(dt.UTC)
     response = redirect("/login?bye=1")
     clear_session_cookie(response, rt.settings)
+    # the installable app's caches and service worker go with the session (its push
+    # subscription is removed with the session on the server: notify.dispatch)
+    response.headers["Clear-Site-Data"] = '"cache", "storage"'
     return response
 
 

@@ -1,5 +1,9 @@
 """Alembic environment: runs on a connection handed over by ``portal.database.migrate``,
-or, when called by the ``alembic`` command, on an async engine from the settings."""
+or, when called by the ``alembic`` command, on an async engine from the settings.
+
+Upgrades and downgrades run the scripts in ``versions/`` and need no models. Only
+autogenerate compares against the models: whoever runs it imports the registry of
+every table first (``import schriftje.schema``), which fills ``Base.metadata``."""
 
 from __future__ import annotations
 
@@ -8,7 +12,6 @@ import asyncio
 from alembic import context
 from sqlalchemy.engine import Connection
 
-import portal.schema  # noqa: F401  (registers every table on Base.metadata)
 from portal.database import Base, engine_from_settings
 from portal.settings import Settings
 

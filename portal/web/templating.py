@@ -21,6 +21,7 @@ from portal.web.csrf import csrf_token, set_csrf_cookie
 from portal.web.requests import language, runtime
 
 TEMPLATES_DIR = Path(__file__).resolve().parent.parent / "templates"
+STATIC_DIR = Path(__file__).resolve().parent.parent / "static"
 
 templates = Jinja2Templates(directory=str(TEMPLATES_DIR))
 

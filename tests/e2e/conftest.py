@@ -15,11 +15,11 @@ from pathlib import Path
 import pytest
 import uvicorn
 
-from portal.app import create_app
 from portal.database import create_sessionmaker, engine_from_settings
 from portal.demo import DemoLogins, demo_login_links, seed_demo
 from portal.settings import Settings
 from portal.uow import UnitOfWork
+from schriftje.app import create_app
 from tests import clock
 from tests.conftest import run_sync, unavailable
 from workers.worker import run as run_workers
@@ -90,6 +90,10 @@ def browser() -> Iterator[object]:
     assert not _loop_running()
     with sync_playwright() as playwright:
         instance = playwright.chromium.launch(executable_path=chromium, args=CHROMIUM_ARGS)
+        # the installable app's service worker stays out of every test but its own
+        # (test_app_browser): Playwright sees no requests a service worker answers
+        plain_context = instance.new_context
+        instance.new_context = lambda **kw: plain_context(**{"service_workers": "block", **kw})  # type: ignore[method-assign]
         if clock.fake_start() is not None:  # every page on the run's clock (tests/clock.py)
             new_context = instance.new_context
             instance.new_context = lambda **kw: clock.browser_follows(new_context(**kw))  # type: ignore[method-assign]

@@ -12,7 +12,7 @@ from collections.abc import AsyncIterator
 
 import pytest
 
-from portal.app import create_app
+from schriftje.app import create_app
 from tests.messaging.conftest import World, serving
 
 MB = 1024 * 1024

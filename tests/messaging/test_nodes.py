@@ -11,8 +11,8 @@ from pathlib import Path
 import httpx
 import pytest
 
-from portal.app import create_app
 from portal.settings import Settings
+from schriftje.app import create_app
 from tests.harness import Harness
 from tests.messaging.conftest import World, build_world, serving, ws
 from tests.private_redis import PrivateRedis

@@ -52,9 +52,9 @@ from portal.accounts.models import AuthSession, SessionKind, TabletDevice
 from portal.accounts.passwords import hash_password
 from portal.accounts.service import start_session
 from portal.accounts.tokens import token_hash
-from portal.app import create_app
 from portal.database import utcnow
 from portal.roster.models import Child, Guardianship, Organisation, User
+from schriftje.app import create_app
 from tests.harness import Harness, csrf_of
 from tests.media.conftest import consenting_world, set_consent, upload
 from tests.media.test_photo_consent import striped

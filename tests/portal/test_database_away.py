@@ -9,8 +9,8 @@ from pathlib import Path
 
 import httpx
 
-from portal.app import create_app
 from portal.settings import Settings
+from schriftje.app import create_app
 
 
 async def test_a_database_that_is_away_is_a_503_to_retry(stack_settings: Settings, tmp_path: Path) -> None:

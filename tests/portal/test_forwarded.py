@@ -13,8 +13,8 @@ from contextlib import asynccontextmanager
 import httpx
 import uvicorn
 
-from portal.cli import uvicorn_config
 from portal.settings import Settings
+from schriftje.cli import uvicorn_config
 from tests.harness import ROSTER, Harness, csrf_of
 
 PASSWORD = "correct horse battery"

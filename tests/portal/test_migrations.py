@@ -12,7 +12,7 @@ from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from sqlalchemy import inspect, text
 
-import portal.schema  # noqa: F401  (registers every table)
+import schriftje.schema  # noqa: F401  (registers every table)
 from portal.database import Base, create_engine, downgrade, migrate
 from tests.conftest import PG_DSN, pg_url, run_sync
 

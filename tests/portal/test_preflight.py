@@ -9,9 +9,9 @@ from pathlib import Path
 
 import pytest
 
-from portal.app import preflight
-from portal.cli import main
 from portal.settings import Settings
+from schriftje.app import preflight
+from schriftje.cli import main
 from tests.conftest import pg_url, run_sync
 
 Cli = Callable[..., tuple[int, str]]

@@ -6,9 +6,9 @@ from __future__ import annotations
 import httpx
 from alembic.script import ScriptDirectory
 
-from portal.app import create_app
 from portal.database import alembic_config, create_engine, migrate
 from portal.settings import Settings
+from schriftje.app import create_app
 from tests.conftest import PUBLIC_URL, SECRET
 from tests.harness import ROSTER
 

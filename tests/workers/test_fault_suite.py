@@ -36,8 +36,8 @@ import pytest
 from sqlalchemy import select
 
 from media.models import Photo, PhotoStatus
-from portal.app import create_app
 from portal.settings import Settings
+from schriftje.app import create_app
 from tests.conftest import PG_DSN, services_settings
 from tests.harness import Harness
 from tests.media import images

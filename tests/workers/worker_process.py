@@ -87,7 +87,7 @@ class WorkerProcess:
 
 
 if __name__ == "__main__":
-    from portal.cli import main
+    from schriftje.cli import main
 
     clock.start()
     raise SystemExit(main(["worker"]))

@@ -8,7 +8,7 @@ import dataclasses
 import httpx
 import pytest
 
-from portal.app import create_app
+from schriftje.app import create_app
 from tests.harness import ROSTER, csrf_of, login
 
 PASSWORD = "correct horse battery"

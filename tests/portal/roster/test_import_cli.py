@@ -1,6 +1,6 @@
 """``schriftje import``: all-or-nothing, idempotent, every bad line named; on both stacks.
 
-These tests drive the real command (``portal.cli.main``) with the stack's
+These tests drive the real command (``schriftje.cli.main``) with the stack's
 settings in the environment; on the service stack invitations go through
 Redis and ``schriftje worker --burst`` sends them.
 """
@@ -14,11 +14,11 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select
 
-from portal.cli import main
 from portal.database import create_sessionmaker, engine_from_settings
 from portal.mail import read_outbox
 from portal.roster.models import Child, Group, Guardianship, Location, StaffAssignment, User
 from portal.settings import Settings, env_name
+from schriftje.cli import main
 from tests.harness import ROSTER, STAFF
 
 TABLES = (Location, Group, Child, User, Guardianship, StaffAssignment)

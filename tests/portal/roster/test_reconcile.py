@@ -16,13 +16,13 @@ from sqlalchemy import select
 from portal.accounts.models import SessionKind
 from portal.accounts.passwords import hash_password
 from portal.accounts.service import start_session
-from portal.cli import main
 from portal.database import utcnow
 from portal.roster.csvfile import ImportRejected
 from portal.roster.file_import import import_file
 from portal.roster.models import Guardianship, Organisation, Role, RosterChange, User
 from portal.roster.service import RemovalsNeedConfirming
 from portal.settings import env_name
+from schriftje.cli import main
 from tests.harness import ROSTER, STAFF, Harness, csrf_of, logged_in
 from tests.media.conftest import consenting_world, set_consent, upload
 from tests.messaging.conftest import WORLD, build_world

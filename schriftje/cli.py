@@ -1,7 +1,7 @@
 """The ``schriftje`` command: migrate, demo, serve, worker, organisation set-up,
 roster and staff imports, the e-mail outbox and operator login links.
 
-A composition root like ``portal.app``: it may import every package. Each
+A composition root like ``schriftje.app``: it may import every package. Each
 command reads ``Settings.from_env()`` once and exits non-zero with a clear
 message on bad input.
 """
@@ -64,7 +64,7 @@ def main(argv: list[str] | None = None) -> int:
 
 def _reachable(settings: Settings, *, redis: bool = True) -> bool:
     """Print one line per backend that cannot be reached; whether all can."""
-    from portal.app import preflight
+    from schriftje.app import preflight
 
     problems = asyncio.run(preflight(settings, redis=redis))
     for line in problems:
@@ -210,11 +210,11 @@ def cmd_migrate(args: argparse.Namespace, settings: Settings) -> int:
 
 def cmd_create_org(args: argparse.Namespace, settings: Settings) -> int:
     from portal.accounts.invitations import invite_after_commit
-    from portal.app import open_runtime
     from portal.errors import DomainError
     from portal.roster.models import Role, User
     from portal.roster.service import create_organisation
     from portal.tenancy import organisation_url
+    from schriftje.app import open_runtime
 
     async def run() -> int:
         async with open_runtime(settings) as rt:
@@ -248,11 +248,11 @@ def cmd_create_org(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def _import(args: argparse.Namespace, settings: Settings, kind: Kind) -> int:
-    from portal.app import open_runtime
     from portal.errors import DomainError
     from portal.roster.csvfile import ImportRejected
     from portal.roster.file_import import import_file
     from portal.roster.service import RemovalsNeedConfirming
+    from schriftje.app import open_runtime
 
     lang = settings.language
     try:
@@ -331,9 +331,9 @@ def _with_member(
 ) -> int:
     """Run ``act`` on one member of an organisation in one transaction; print what it says."""
     from portal.accounts.service import find_user_by_email
-    from portal.app import open_runtime
     from portal.errors import DomainError
     from portal.roster.service import get_organisation
+    from schriftje.app import open_runtime
 
     async def run() -> int:
         async with open_runtime(settings) as rt:
@@ -425,9 +425,9 @@ def cmd_outbox(args: argparse.Namespace, settings: Settings) -> int:
 def cmd_login_link(args: argparse.Namespace, settings: Settings) -> int:
     from portal.accounts.models import TokenPurpose
     from portal.accounts.service import find_user_by_email, issue_link_token
-    from portal.app import open_runtime
     from portal.roster.service import get_organisation
     from portal.tenancy import organisation_url
+    from schriftje.app import open_runtime
 
     async def run() -> int:
         async with open_runtime(settings) as rt, rt.uow() as uow:
@@ -449,6 +449,9 @@ def cmd_settings(args: argparse.Namespace, settings: Settings) -> int:
         if field.metadata.get("secret") and value:
             value = "***"
         print(f"SCHRIFTJE_{field.name.upper()}={value}")
+    from notify.vapid import load_key, public_key
+
+    print(f"# Web Push (VAPID) public key: {public_key(load_key(settings))}")
     return 0
 
 
@@ -460,7 +463,7 @@ def uvicorn_config(settings: Settings, host: str, port: int) -> uvicorn.Config:
     from ``FORWARDED_ALLOW_IPS`` (the proxy in front); from anyone else they are ignored."""
     import uvicorn
 
-    from portal.app import create_app
+    from schriftje.app import create_app
 
     return uvicorn.Config(
         create_app(settings),

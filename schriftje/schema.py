@@ -1,12 +1,12 @@
 """The whole database schema: imports every package's models so ``Base.metadata`` is
-complete for Alembic and tests. A composition root like ``portal.app``: the only
-other module of ``portal`` allowed to import the domain packages."""
+complete for Alembic (``portal.database.migrate``) and tests."""
 
 import consent.models
 import media.models
 import messaging.archive.models
 import messaging.leaving.models
 import messaging.models
+import notify.models
 import portal.models
 
-__all__ = ["consent", "media", "messaging", "portal"]
+__all__ = ["consent", "media", "messaging", "notify", "portal"]

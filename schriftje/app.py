@@ -12,7 +12,6 @@ import asyncio
 import logging
 from collections.abc import AsyncIterator
 from contextlib import AsyncExitStack, asynccontextmanager
-from pathlib import Path
 
 from prometheus_client import CollectorRegistry
 from redis.asyncio import Redis
@@ -43,6 +42,11 @@ from messaging.hub import Hub, HubMetrics
 from messaging.leaving import routes as leaving_routes
 from messaging.retention import RETENTION
 from messaging.takeback import TakeBackService
+from notify import app_shell
+from notify import routes as notify_routes
+from notify.push import sender_from_settings
+from notify.trigger import NOTIFY_SWEEP, NotifyingBroker
+from notify.trigger import SWEEP_EVERY_SECS as NOTIFY_SWEEP_EVERY_SECS
 from portal.accounts import profile_routes, tablet_routes
 from portal.accounts import routes as account_routes
 from portal.database import create_sessionmaker, engine_from_settings, schema_revision
@@ -58,15 +62,13 @@ from portal.web.metrics import Metrics, MetricsMiddleware, metrics_endpoint
 from portal.web.requests import language
 from portal.web.responses import to_login
 from portal.web.security import SecurityHeadersMiddleware
-from portal.web.templating import render
+from portal.web.templating import STATIC_DIR, render
 from workers.arq_queue import ArqQueue, redis_settings
-from workers.context import sandbox_from_settings
+from workers.context import JobContext, sandbox_from_settings
 from workers.inline import InlineQueue
 from workers.jobs import SWEEP_EVERY_SECS, SWEEP_PHOTOS
 
 log = logging.getLogger(__name__)
-
-STATIC_DIR = Path(__file__).parent / "static"
 
 
 def _wants_json(request: Request) -> bool:
@@ -154,6 +156,14 @@ async def _sweeping(queue: InlineQueue) -> None:
         await queue.enqueue(SWEEP_PHOTOS, job_id=SWEEP_PHOTOS)
 
 
+async def _notify_sweeping(queue: InlineQueue) -> None:
+    """The embedded default's notify sweep (the worker runs it by cron): pushes quiet hours
+    held, and the daily digests."""
+    while True:
+        await asyncio.sleep(NOTIFY_SWEEP_EVERY_SECS)
+        await queue.enqueue(NOTIFY_SWEEP, job_id=NOTIFY_SWEEP)
+
+
 @asynccontextmanager
 async def open_runtime(settings: Settings, registry: CollectorRegistry | None = None) -> AsyncIterator[Runtime]:
     """Open every backend the settings name; close them all on exit."""
@@ -170,9 +180,11 @@ async def open_runtime(settings: Settings, registry: CollectorRegistry | None = 
                 await connection.execute(text("SELECT 1"))
             return engine.dialect.name
 
-        broker: LocalBroker | RedisBroker = (
+        node_broker: LocalBroker | RedisBroker = (
             RedisBroker(settings.redis_url, settings.redis_prefix) if settings.redis_url else LocalBroker()
         )
+        pusher = sender_from_settings(settings)
+        stack.push_async_callback(pusher.close)
         limiter: RateLimiter
         if settings.redis_url:
             from arq.connections import create_pool
@@ -192,28 +204,31 @@ async def open_runtime(settings: Settings, registry: CollectorRegistry | None = 
             limiter = MemoryRateLimiter()
             sandbox = previews = sandbox_from_settings(settings)
             stack.push_async_callback(sandbox.close)
-            queue = InlineQueue(
-                {
-                    "settings": settings,
-                    "engine": engine,
-                    "sessionmaker": sessionmaker,
-                    "mailer": mailer,
-                    "storage": storage,
-                    "broker": broker,
-                    "photos": sandbox,
-                }
-            )
+            jobs: JobContext = {
+                "settings": settings,
+                "engine": engine,
+                "sessionmaker": sessionmaker,
+                "mailer": mailer,
+                "storage": storage,
+                "photos": sandbox,
+                "pusher": pusher,
+            }
+            queue = InlineQueue(jobs)
 
             async def redis_ready() -> str:
                 return "in-process"
 
+        # every delivery also reaches notify (notify.trigger): the web node's and the jobs'
+        broker = NotifyingBroker(node_broker, queue, batch_seconds=settings.push_batch_seconds)
+        if isinstance(queue, InlineQueue):
+            queue.share({"broker": broker})
         hub = Hub(broker, sessionmaker, metrics=HubMetrics(registry))
         await broker.start()
         stack.push_async_callback(broker.close)
         stack.push_async_callback(hub.close)
         stack.push_async_callback(queue.close)  # first to close: running jobs finish and publish
         if isinstance(queue, InlineQueue):  # with arq, the worker's cron runs them
-            for loop in (_hourly_retention(queue), _sweeping(queue)):
+            for loop in (_hourly_retention(queue), _sweeping(queue), _notify_sweeping(queue)):
                 task = asyncio.create_task(loop)
                 stack.callback(task.cancel)
         yield Runtime(
@@ -229,7 +244,12 @@ async def open_runtime(settings: Settings, registry: CollectorRegistry | None = 
                 "redis": redis_ready,
                 "storage": storage.ping,
             },
-            extras={"storage": storage, "hub": hub, "previews": previews},
+            extras={
+                "storage": storage,
+                "hub": hub,
+                "previews": previews,
+                "vapid_public_key": pusher.signer.public_key,
+            },
             take_back=TakeBackService(broker, storage),
         )
 
@@ -285,6 +305,8 @@ def create_app(settings: Settings) -> Starlette:
         *archive_routes.routes,
         *leaving_routes.routes,
         *messaging_ws.routes,
+        *notify_routes.routes,
+        *app_shell.routes,
         Mount("/static", StaticFiles(directory=STATIC_DIR), name="static"),
     ]
     app = Starlette(
