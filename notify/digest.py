@@ -174,6 +174,7 @@ async def _compose(
         translate("notify.digest.subject", lang, org=organisation.name, count=len(told)),
         "\n".join(lines) + "\n",
     )
+    message.policy = message.policy.clone(max_line_length=998)  # a folded URL would be RFC 2047-encoded
     message["List-Unsubscribe"] = f"<{unsubscribe}>"
     message["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
     return message, last

@@ -11,6 +11,7 @@ import datetime as dt
 import logging
 import re
 import uuid
+from email.utils import getaddresses, parseaddr
 from dataclasses import dataclass
 from email.message import EmailMessage
 from email.parser import BytesParser
@@ -73,7 +74,12 @@ class SmtpMailer:
         }
 
     async def send(self, message: EmailMessage) -> None:
-        await aiosmtplib.send(message, **self._options)  # type: ignore[arg-type]
+        # flattened with the message's own policy: aiosmtplib's would fold (and RFC 2047-encode)
+        # a header a message allows to be long, such as a List-Unsubscribe URL
+        raw = message.as_bytes(policy=message.policy.clone(linesep="\r\n"))
+        sender = parseaddr(message["From"])[1]
+        recipients = [address for _, address in getaddresses(message.get_all("To", []))]
+        await aiosmtplib.send(raw, sender=sender, recipients=recipients, **self._options)  # type: ignore[arg-type]
         log.info("mail sent", extra={"to_domain": _domain(message["To"])})
 
 
