@@ -11,11 +11,11 @@ import datetime as dt
 import logging
 import re
 import uuid
-from email.utils import getaddresses, parseaddr
 from dataclasses import dataclass
 from email.message import EmailMessage
 from email.parser import BytesParser
 from email.policy import default as default_policy
+from email.utils import getaddresses, parseaddr
 from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
 

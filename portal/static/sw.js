@@ -60,17 +60,27 @@ self.addEventListener("push", (event) => {
   );
 });
 
+/* Where a notification leads: its page on this site, never anywhere else. */
+function notificationTarget(data) {
+  const target = new URL((data && data.url) || "/", self.location.origin);
+  return target.origin === self.location.origin ? target : new URL("/", self.location.origin);
+}
+self.notificationTarget = notificationTarget; // the browser test asks it (a click needs a real user)
+
+/* Focuses a window already showing the notification's page, or opens one. */
+function openFromNotification(data) {
+  const target = notificationTarget(data);
+  return self.clients.matchAll({ type: "window", includeUncontrolled: true }).then((windows) => {
+    for (const client of windows) {
+      if (new URL(client.url).pathname === target.pathname && "focus" in client) return client.focus();
+    }
+    return self.clients.openWindow(target.href);
+  });
+}
+
 self.addEventListener("notificationclick", (event) => {
   event.notification.close();
-  const target = new URL((event.notification.data && event.notification.data.url) || "/", self.location.origin);
-  event.waitUntil(
-    self.clients.matchAll({ type: "window", includeUncontrolled: true }).then((windows) => {
-      for (const client of windows) {
-        if (new URL(client.url).pathname === target.pathname && "focus" in client) return client.focus();
-      }
-      return self.clients.openWindow(target.href);
-    }),
-  );
+  event.waitUntil(openFromNotification(event.notification.data));
 });
 
 /* The page says what was read: its notifications go (read on another device clears on next open). */
