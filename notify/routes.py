@@ -15,7 +15,7 @@ from notify.digest import user_of_token
 from notify.models import NotifyPreference
 from portal.errors import InvalidInput
 from portal.i18n import texts_with_prefix
-from portal.roster.models import User
+from portal.roster.models import Role, User
 from portal.web.requests import identify, language, require_role, runtime, signed_in
 from portal.web.responses import json_body
 from portal.web.templating import page_context, render
@@ -40,9 +40,15 @@ async def notifications_page(request: Request) -> Response:
     async with runtime(request).uow() as uow:
         caller = await identify(request, uow.session)
         principal = signed_in(caller)
+        user = principal.user
+        managing = user.role in (Role.MANAGER, Role.ADMIN)
+        organisation = await service.organisation_settings(uow.session, caller.organisation.id) if managing else None
         context = {
-            **await page_context(uow.session, caller.organisation, principal.user),
-            "state": await _state(request, uow.session, principal.user, None),
+            **await page_context(uow.session, caller.organisation, user),
+            "state": await _state(request, uow.session, user, None),
+            "organisation_notify": service.organisation_dict(organisation) if organisation else None,
+            "may_change_organisation": user.role is Role.ADMIN,
+            "all_categories": list(kinds.ALL_CATEGORIES),
             "strings": texts_with_prefix("notify.", language(request)),
         }
     return render(request, "notifications.html", context)
@@ -94,6 +100,21 @@ async def api_remove_device(request: Request) -> Response:
     return Response(status_code=204)
 
 
+async def api_organisation(request: Request) -> Response:
+    """GET (managers, admins) or PUT (admins): the organisation's urgent categories and digest time."""
+    data = await json_body(request) if request.method == "PUT" else {}
+    async with runtime(request).uow() as uow:
+        caller = await identify(request, uow.session)
+        if request.method == "PUT":
+            require_role(caller, Role.ADMIN)
+            row = await service.update_organisation(uow.session, caller.organisation.id, data)
+        else:
+            require_role(caller, Role.MANAGER, Role.ADMIN)
+            row = await service.organisation_settings(uow.session, caller.organisation.id)
+        body = service.organisation_dict(row)
+    return JSONResponse(body)
+
+
 async def unsubscribe(request: Request) -> Response:
     """GET shows a button (mail scanners follow links); POST (the button, or a mail
     client's RFC 8058 one-click) turns the digest off."""
@@ -117,6 +138,7 @@ routes: list[BaseRoute] = [
     Route("/account/notifications", notifications_page, methods=["GET"]),
     Route("/api/notify", api_state, methods=["GET"]),
     Route("/api/notify/preferences", api_preferences, methods=["PUT"]),
+    Route("/api/notify/organisation", api_organisation, methods=["GET", "PUT"]),
     Route("/api/notify/subscriptions", api_subscribe, methods=["POST"]),
     Route("/api/notify/subscriptions/by-endpoint", api_unsubscribe_endpoint, methods=["DELETE"]),
     Route("/api/notify/subscriptions/{device_id:int}", api_remove_device, methods=["DELETE"]),

@@ -96,6 +96,32 @@ async def organisation_settings(session: AsyncSession, organisation_id: int) -> 
     return found or OrganisationNotify(organisation_id=organisation_id, urgent_kinds=[], digest_at=dt.time(18, 30))
 
 
+async def update_organisation(
+    session: AsyncSession, organisation_id: int, changes: dict[str, object]
+) -> OrganisationNotify:
+    """The organisation's urgent categories (they break quiet hours) and its digest time."""
+    row = await session.get(OrganisationNotify, organisation_id)
+    if row is None:
+        row = OrganisationNotify(organisation_id=organisation_id, urgent_kinds=[], digest_at=dt.time(18, 30))
+        session.add(row)
+    if "urgent_kinds" in changes:
+        wanted = changes["urgent_kinds"]
+        if not isinstance(wanted, list) or any(k not in kinds.ALL_CATEGORIES for k in wanted):
+            raise InvalidInput("notify.bad_kinds", allowed=", ".join(kinds.ALL_CATEGORIES))
+        row.urgent_kinds = [k for k in kinds.ALL_CATEGORIES if k in wanted]
+    if "digest_at" in changes:
+        digest_at = _time(changes["digest_at"], "digest_at")
+        if digest_at is None:
+            raise InvalidInput("notify.bad_time", field="digest_at")
+        row.digest_at = digest_at
+    await session.flush()
+    return row
+
+
+def organisation_dict(row: OrganisationNotify) -> dict[str, object]:
+    return {"urgent_kinds": list(row.urgent_kinds), "digest_at": row.digest_at.strftime("%H:%M")}
+
+
 def in_quiet_hours(prefs: Preferences, local: dt.time) -> bool:
     start, end = prefs.quiet_from, prefs.quiet_until
     if start is None or end is None or start == end:

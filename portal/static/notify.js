@@ -129,6 +129,18 @@
     status.textContent = response.ok ? say("notify.page.saved") : (await response.json()).detail || response.statusText;
   }
 
+  async function saveOrganisation(event) {
+    event.preventDefault();
+    const form = event.target;
+    const body = {
+      urgent_kinds: Array.from(form.querySelectorAll('input[name="urgent"]:checked'), (box) => box.value),
+      digest_at: form.elements.digest_at.value,
+    };
+    const response = await api("PUT", "/api/notify/organisation", body);
+    part("org-status").textContent = response.ok ? say("notify.page.saved") : (await response.json()).detail || response.statusText;
+  }
+
+  if (part("org")) part("org").addEventListener("submit", saveOrganisation);
   part("push-on").addEventListener("click", turnOn);
   part("push-off").addEventListener("click", turnOff);
   part("prefs").addEventListener("submit", save);

@@ -14,13 +14,13 @@ from typing import Any
 from py_vapid import Vapid02
 from sqlalchemy import select
 
-from notify.models import OrganisationNotify
 from portal.accounts.models import SessionKind
 from portal.accounts.service import start_session
-from portal.roster.models import Organisation, User
+from portal.roster.models import User
 from tests.harness import csrf_of
 from tests.media.conftest import set_consent, upload
 from tests.media.test_photo_consent import striped
+from tests.messaging.conftest import add_admin
 from tests.notify.conftest import ANNA, BRAM, INGRID, PIET, Scene
 
 
@@ -134,12 +134,10 @@ class TestWhenNotToTell:
         await scene.sweep()
         assert push.received == [], "quiet hours did not hold"
 
-        async with world.harness.uow() as uow:
-            org_id = (await uow.session.scalars(select(OrganisationNotify.organisation_id))).first()
-            assert org_id is None
-            kober = await uow.session.scalar(select(Organisation).where(Organisation.slug == "kober"))
-            assert kober is not None
-            uow.session.add(OrganisationNotify(organisation_id=kober.id, urgent_kinds=["message"]))
+        admin = await add_admin(world)
+        async with world.client(admin) as client:
+            chosen = await client.put("/api/notify/organisation", json={"urgent_kinds": ["message"]})
+        assert chosen.status_code == 200 and chosen.json() == {"urgent_kinds": ["message"], "digest_at": "18:30"}
         await scene.write(INGRID, f"/api/children/{noor}/messages", "Noor heeft koorts, kunt u haar ophalen?")
         (urgent,) = push.to("phone")
         assert phone.decrypt(urgent)["count"] == 1, "only the urgent message breaks through"
@@ -205,6 +203,19 @@ class TestDevicesAndChoices:
         await scene.write(INGRID, f"/api/children/{world.children['Noor']}/diary", "Na het uitloggen.")
         assert [r.device for r in push.received] == ["app"]
         assert len((await scene.state(ANNA))["devices"]) == 1
+
+    async def test_only_an_admin_changes_the_organisations_choices(self, scene: Scene) -> None:
+        world = scene.world
+        admin = await add_admin(world)
+        for email, reading, changing in ((admin, 200, 200), ("wilma@example.nl", 200, 403), (ANNA, 403, 403)):
+            async with world.client(email) as client:
+                assert (await client.get("/api/notify/organisation")).status_code == reading, email
+                answer = await client.put("/api/notify/organisation", json={"digest_at": "19:15"})
+                assert answer.status_code == changing, email
+        async with world.client(admin) as client:
+            assert (await client.get("/api/notify/organisation")).json()["digest_at"] == "19:15"
+            bad = await client.put("/api/notify/organisation", json={"urgent_kinds": ["everything"]})
+            assert bad.status_code == 422
 
     async def test_bad_choices_and_foreign_devices_are_refused_in_words(self, scene: Scene) -> None:
         assert (await scene.preferences(ANNA, kinds=["absence"])).status_code == 422
