@@ -23,9 +23,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from media.models import Photo, PhotoRendition, PhotoTag
 from messaging import protocol
-from portal.roster.viewer import Viewer, viewer_of
+from portal.roster.viewer import Viewer, viewer_of, viewers_of
 
-__all__ = ["Viewer", "photo_facts", "viewer_of", "withhold"]
+__all__ = ["Viewer", "photo_facts", "viewer_of", "viewers_of", "withhold", "withhold_many"]
 
 Data = dict[str, Any]
 
@@ -72,6 +72,23 @@ async def withhold(session: AsyncSession, viewer: Viewer, frames: list[Data]) ->
     shared = {f["data"]["rendition"] for f in frames if f["kind"] == protocol.PHOTO_SHARED and "rendition" in f["data"]}
     photos = await photo_facts(session, shared)
     return [frame if _visible(viewer, frame, photos) else _placeholder(frame) for frame in frames]
+
+
+async def withhold_many(
+    session: AsyncSession, viewers: dict[int, Viewer], frames: dict[int, list[Data]]
+) -> dict[int, list[Data]]:
+    """``withhold`` for many viewers (``{user id: frames}``), with the photos' facts read once."""
+    shared = {
+        f["data"]["rendition"]
+        for user_frames in frames.values()
+        for f in user_frames
+        if f["kind"] == protocol.PHOTO_SHARED and "rendition" in f["data"]
+    }
+    photos = await photo_facts(session, shared)
+    return {
+        user_id: [frame if _visible(viewers[user_id], frame, photos) else _placeholder(frame) for frame in user_frames]
+        for user_id, user_frames in frames.items()
+    }
 
 
 def _visible(viewer: Viewer, frame: Data, photos: dict[int, tuple[int, frozenset[int]]]) -> bool:

@@ -31,7 +31,7 @@ from sqlalchemy import and_, delete, func, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from messaging.entitlement import viewer_of, withhold
+from messaging.entitlement import viewers_of, withhold_many
 from messaging.models import FeedCounter, FeedItem
 from messaging.render import event_frame, render
 from notify import compose, kinds
@@ -191,6 +191,11 @@ async def _plan(session: AsyncSession, claimed: dict[int, tuple[int, int, int]],
             items_by_user[item.user_id].append(item)
     refs = sorted({(i.kind, i.ref_id) for items in items_by_user.values() for i in items})
     rendered = await render(session, refs) if refs else {}
+    framed = {
+        user_id: [event_frame(i.seq, i.kind, rendered[(i.kind, i.ref_id)]) for i in items[-MAX_ITEMS_PER_USER:]]
+        for user_id, items in items_by_user.items()
+    }
+    visible = await withhold_many(session, await viewers_of(session, list(framed)), framed) if framed else {}
     organisations: dict[int, Any] = {}
     plans: dict[int, Plan] = {}
     for user_id, (_, last, _) in claimed.items():
@@ -200,10 +205,7 @@ async def _plan(session: AsyncSession, claimed: dict[int, tuple[int, int, int]],
             continue
         user, organisation = found
         preference = from_row(user, prefs.get(user_id))
-        items = items_by_user.get(user_id, [])[-MAX_ITEMS_PER_USER:]
-        frames = [event_frame(i.seq, i.kind, rendered[(i.kind, i.ref_id)]) for i in items]
-        if frames:
-            frames = await withhold(session, await viewer_of(session, user_id), frames)
+        frames = visible.get(user_id, [])
         told = [
             (category, frame)
             for frame in frames

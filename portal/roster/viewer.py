@@ -95,3 +95,69 @@ async def viewer_of(session: AsyncSession, user_id: int, today: dt.date | None =
         frozenset(c.id for c in family),
         frozenset(c.group_id for c in family),
     )
+
+
+async def viewers_of(session: AsyncSession, user_ids: list[int]) -> dict[int, Viewer]:
+    """``viewer_of`` for many users at once, in four queries whatever their number (a
+    notification fan-out judges thousands of recipients)."""
+    ids = sorted(set(user_ids))
+    if not ids:
+        return {}
+    users = {
+        user.id: (user, organisation)
+        for user, organisation in await session.execute(
+            select(User, Organisation)
+            .join(Organisation, Organisation.id == User.organisation_id)
+            .where(User.id.in_(ids))
+        )
+        if user.deactivated_at is None
+    }
+    days = {organisation.id: today_for(organisation) for _, organisation in users.values()}
+    family: dict[int, list[Child]] = {user_id: [] for user_id in users}
+    for user_id, child in await session.execute(
+        select(Guardianship.user_id, Child)
+        .join(Child, Child.id == Guardianship.child_id)
+        .where(Guardianship.user_id.in_(list(users)))
+    ):
+        organisation = users[user_id][1]
+        if within_leaving_window(child, organisation, days[organisation.id]):
+            family[user_id].append(child)
+    staff_ids = [user_id for user_id, (user, _) in users.items() if user.role.is_staff]
+    assignments: dict[int, set[int]] = {user_id: set() for user_id in staff_ids}
+    if staff_ids:
+        for user_id, group_id in await session.execute(
+            select(StaffAssignment.user_id, StaffAssignment.group_id).where(StaffAssignment.user_id.in_(staff_ids))
+        ):
+            assignments[user_id].add(group_id)
+    group_children: dict[int, list[tuple[int, dt.date | None, int]]] = {}
+    every_group_id = sorted({g for groups in assignments.values() for g in groups})
+    if every_group_id:
+        for child_id, group_id, end_date, organisation_id in await session.execute(
+            select(Child.id, Child.group_id, Child.end_date, Child.organisation_id).where(
+                Child.group_id.in_(every_group_id)
+            )
+        ):
+            group_children.setdefault(group_id, []).append((child_id, end_date, organisation_id))
+    result: dict[int, Viewer] = {}
+    for user_id in ids:
+        if user_id not in users:
+            result[user_id] = Viewer(user_id, False, frozenset(), frozenset(), frozenset(), frozenset())
+            continue
+        user, organisation = users[user_id]
+        today = days[organisation.id]
+        groups = frozenset(assignments.get(user_id, ()))
+        children = frozenset(
+            child_id
+            for group_id in groups
+            for child_id, end_date, _ in group_children.get(group_id, ())
+            if end_date is None or end_date >= today
+        )
+        result[user_id] = Viewer(
+            user_id,
+            user.role in (Role.MANAGER, Role.ADMIN),
+            groups,
+            children,
+            frozenset(c.id for c in family[user_id]),
+            frozenset(c.group_id for c in family[user_id]),
+        )
+    return result

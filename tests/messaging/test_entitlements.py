@@ -159,3 +159,29 @@ class TestReading:
             assert (await client.get(path)).status_code == 200  # within the 90-day window
         async with world.client("ingrid@example.nl") as client:
             assert (await client.get(path)).status_code == 404  # staff lose access when the child leaves
+
+
+async def test_the_facts_of_many_viewers_at_once_are_each_ones_own(world: World) -> None:
+    """``viewers_of`` (a notification fan-out) judges exactly as ``viewer_of`` (a page)
+    for every kind of person: guardians, one who left, staff, a manager, another
+    organisation's parent, an account that ended."""
+    from sqlalchemy import select, update
+
+    from portal.roster.models import User
+    from portal.roster.viewer import viewer_of, viewers_of
+
+    async with world.harness.uow() as uow:
+        await uow.session.execute(update(User).where(User.email == "dirk@example.nl").values(deactivated_at=func_now()))
+    async with world.harness.uow() as uow:
+        ids = list(await uow.session.scalars(select(User.id)))
+        one_by_one = {user_id: await viewer_of(uow.session, user_id) for user_id in ids}
+        at_once = await viewers_of(uow.session, [*ids, 999_999])
+    assert {k: v for k, v in at_once.items() if k != 999_999} == one_by_one
+    assert at_once[999_999].family_children == frozenset() and not at_once[999_999].every_group
+    assert any(v.staff_children for v in one_by_one.values()) and any(v.every_group for v in one_by_one.values())
+
+
+def func_now() -> object:
+    import datetime as dt
+
+    return dt.datetime.now(dt.UTC)
