@@ -62,6 +62,20 @@ from portal.uow import UnitOfWork
 CONCURRENCY = 100
 
 
+class TimedSender(PushSender):
+    """The real sender, with the CPU of its sending phase (encrypt, sign, POST) noted apart
+    from the job's database work, so it compares with the peer, which only sends."""
+
+    sending_cpu = 0.0
+
+    async def send_all(self, pushes):  # type: ignore[no-untyped-def]
+        started = cpu()
+        try:
+            return await super().send_all(pushes)
+        finally:
+            self.sending_cpu += cpu() - started
+
+
 def cpu() -> float:
     usage = resource.getrusage(resource.RUSAGE_SELF)
     return usage.ru_utime + usage.ru_stime
@@ -133,22 +147,24 @@ async def run(families: int, rounds: int) -> None:
                 await asyncio.sleep(0.1)
         key = _derived_key("bench")
         signer = VapidSigner(key, "mailto:bench@example.nl")
-        sender = PushSender(signer, concurrency=CONCURRENCY)
+        sender = TimedSender(signer, concurrency=CONCURRENCY)
         broker = LocalBroker()
         ours: list[tuple[float, float, int]] = []
+        sending: list[float] = []
         for round_no in range(rounds):
             before = await received(port)
             async with UnitOfWork(sessionmaker) as uow:
                 staff = await uow.session.get(User, world.staff[group])
                 assert staff is not None
                 await post_to_group(uow, broker, staff, group, f"Morgen zwemmen: badkleding mee! ({round_no})")
-            committed, cpu0 = time.perf_counter(), cpu()
+            committed, cpu0, sending0 = time.perf_counter(), cpu(), sender.sending_cpu
             recipients = [user_id for user_id, _, _ in world.guardians]
             counts = await dispatch.push_pending(sessionmaker, sender, recipients)
             wall, used = time.perf_counter() - committed, cpu() - cpu0
             assert counts.pushed == families, counts
             assert await received(port) - before == families
             ours.append((wall, used, counts.pushed))
+            sending.append((sender.sending_cpu - sending0) / families)
             print(f"ours   round {round_no}: {families} pushes in {wall:.2f} s, CPU {1000 * used / families:.3f} ms")
         await sender.close()
 
@@ -166,9 +182,11 @@ async def run(families: int, rounds: int) -> None:
         from cryptography.hazmat.primitives import serialization
         from pywebpush import webpush_async
 
-        pem = key.private_bytes(
-            serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
-        ).decode()
+        der = b64url(  # the key as pywebpush takes it from a string: base64url DER (PKCS#8)
+            key.private_bytes(
+                serialization.Encoding.DER, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+            )
+        )
         limit = asyncio.Semaphore(CONCURRENCY)
         peer: list[tuple[float, float]] = []
         async with aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=0)) as session:
@@ -178,7 +196,7 @@ async def run(families: int, rounds: int) -> None:
                     await webpush_async(
                         info,
                         payload.decode(),
-                        vapid_private_key=pem,
+                        vapid_private_key=der,
                         vapid_claims={"sub": "mailto:bench@example.nl"},
                         ttl=86400,
                         headers={"Urgency": "normal", "Topic": "g1"},
@@ -203,10 +221,12 @@ async def run(families: int, rounds: int) -> None:
             f"ours: commit -> last push accepted, median {statistics.median(w for w, _, _ in ours):.2f} s; "
             f"worker CPU {our_cpu * 1000:.3f} ms/push"
         )
+        our_sending = statistics.median(sending)
+        print(f"of which sending (encrypt, sign, POST): {our_sending * 1000:.3f} ms/push")
         print(f"encryption alone (WebPusher.encode): {floor * 1000:.3f} ms/push; ours / floor = {our_cpu / floor:.2f}")
         print(
             f"peer (pywebpush webpush_async per subscription): median {statistics.median(w for w, _ in peer):.2f} s, "
-            f"CPU {peer_cpu * 1000:.3f} ms/push; peer / ours = {peer_cpu / our_cpu:.2f}"
+            f"CPU {peer_cpu * 1000:.3f} ms/push; peer / our sending = {peer_cpu / our_sending:.2f}"
         )
     finally:
         receiver.terminate()
