@@ -33,6 +33,12 @@ T = TypeVar("T")
 REQUIRE_SERVICES = os.environ.get("REQUIRE_SERVICES", "") not in ("", "0")
 PG_DSN = os.environ.get("TEST_POSTGRES_DSN", "postgresql://postgres@127.0.0.1:5432/test")
 REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
+# pytest-xdist's workers (gw0, gw1, ...) each get a Redis database of their own: keys are
+# prefixed per test anyway, but arq's scheduled runs (arq:job:cron:...) are not, and one
+# worker's cron must never take another's run
+_XDIST = os.environ.get("PYTEST_XDIST_WORKER", "")
+if _XDIST.startswith("gw") and _XDIST[2:].isdigit():
+    REDIS_URL = REDIS_URL.rsplit("/", 1)[0] + f"/{1 + int(_XDIST[2:])}"
 SECRET = "test-secret-" + "x" * 40
 PUBLIC_URL = "http://localhost:8000"
 # photos are announced at once (a test that waits on the queue must not wait out a batch
@@ -46,6 +52,19 @@ def pytest_configure(config: pytest.Config) -> None:
 
 def pytest_unconfigure(config: pytest.Config) -> None:
     clock.stop()
+
+
+@pytest.fixture(autouse=True)
+def _root_logging_restored() -> Iterator[None]:
+    """A test that runs the CLI in-process points the root logger at that moment's
+    (captured) stderr; later threads (a uvicorn of another test) must not write to it."""
+    import logging
+
+    root = logging.getLogger()
+    handlers, level = root.handlers[:], root.level
+    yield
+    root.handlers[:] = handlers
+    root.setLevel(level)
 
 
 @pytest.fixture

@@ -42,7 +42,15 @@ def test_the_main_pages_pass_axe(browser: Any, live_server: LiveServer) -> None:
         problems += violations(page, f"{server.url}/login")
         page.goto(f"{server.url}/login/link/{server.logins.parent[1]}")
         child = page.request.get(f"{server.url}/api/me").json()["children"][0]["id"]
-        for path in ("/", "/afwezig", "/account", f"/toestemming/{child}", f"/archief/{child}", f"/kind/{child}"):
+        for path in (
+            "/",
+            "/afwezig",
+            "/account",
+            "/account/notifications",
+            f"/toestemming/{child}",
+            f"/archief/{child}",
+            f"/kind/{child}",
+        ):
             problems += violations(page, server.url + path)
 
         page = tablet.new_page()

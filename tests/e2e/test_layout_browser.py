@@ -29,7 +29,15 @@ def test_the_pages_fit_a_phone(browser: Any, live_server: LiveServer) -> None:
         page = context.new_page()
         page.goto(f"{server.url}/login/link/{server.logins.parent[1]}")
         child = page.request.get(f"{server.url}/api/me").json()["children"][0]["id"]
-        parent_pages = ["/", "/afwezig", "/account", f"/toestemming/{child}", f"/archief/{child}", f"/kind/{child}"]
+        parent_pages = [
+            "/",
+            "/afwezig",
+            "/account",
+            "/account/notifications",
+            f"/toestemming/{child}",
+            f"/archief/{child}",
+            f"/kind/{child}",
+        ]
         wide = {path: overflowing(page, server.url + path) for path in parent_pages}
 
         staff_member = staff_of(server.settings, child)
