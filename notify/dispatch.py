@@ -258,3 +258,27 @@ async def _forget_ended_devices(session: AsyncSession, claimed: dict[int, Any], 
     await session.execute(
         delete(PushSubscription).where(PushSubscription.id.in_(ended)).execution_options(synchronize_session=False)
     )
+
+
+async def send_test(session: AsyncSession, sender: PushSender, user: User, lang: str) -> Counts:
+    """ "Stuur een testmelding": one notification to each of the user's live devices, now,
+    so a parent sees that it works (and a device the push service forgot goes)."""
+    from portal.i18n import translate
+
+    now = utcnow()
+    targets = (await _targets(session, [user.id], now)).get(user.id, [])
+    payload = {
+        "title": "Schriftje",
+        "body": translate("notify.push.test", lang),
+        "url": "/account/notifications",
+        "tag": "test",
+        "count": 1,
+    }
+    body = json.dumps(payload, ensure_ascii=False).encode()
+    outcomes = await sender.send_all([Push(t, body, "normal", 600, "test") for t in targets])
+    gone = [o.subscription_id for o in outcomes if o.status == "gone"]
+    if gone:
+        await session.execute(delete(PushSubscription).where(PushSubscription.id.in_(gone)))
+    counts = Counts(users=1, pushed=sum(1 for o in outcomes if o.status == "sent"), gone=len(gone))
+    counts.failed = len(outcomes) - counts.pushed - counts.gone
+    return counts

@@ -10,7 +10,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 
-from notify import kinds, service
+from notify import dispatch, kinds, service
 from notify.digest import user_of_token
 from notify.models import NotifyPreference
 from portal.errors import InvalidInput
@@ -82,6 +82,14 @@ async def api_subscribe(request: Request) -> Response:
     return JSONResponse(body, status_code=201)
 
 
+async def api_test(request: Request) -> Response:
+    rt = runtime(request)
+    async with rt.uow() as uow:
+        principal = require_role(await identify(request, uow.session))
+        counts = await dispatch.send_test(uow.session, rt.extras["pusher"], principal.user, language(request))
+    return JSONResponse({"sent": counts.pushed, "gone": counts.gone, "failed": counts.failed})
+
+
 async def api_unsubscribe_endpoint(request: Request) -> Response:
     data = await json_body(request)
     endpoint = data.get("endpoint")
@@ -140,6 +148,7 @@ routes: list[BaseRoute] = [
     Route("/api/notify/preferences", api_preferences, methods=["PUT"]),
     Route("/api/notify/organisation", api_organisation, methods=["GET", "PUT"]),
     Route("/api/notify/subscriptions", api_subscribe, methods=["POST"]),
+    Route("/api/notify/test", api_test, methods=["POST"]),
     Route("/api/notify/subscriptions/by-endpoint", api_unsubscribe_endpoint, methods=["DELETE"]),
     Route("/api/notify/subscriptions/{device_id:int}", api_remove_device, methods=["DELETE"]),
     Route("/notify/unsubscribe/{token}", unsubscribe, methods=["GET", "POST"]),

@@ -249,6 +249,7 @@ async def open_runtime(settings: Settings, registry: CollectorRegistry | None = 
                 "hub": hub,
                 "previews": previews,
                 "vapid_public_key": pusher.signer.public_key,
+                "pusher": pusher,  # the notifications page's test notification
             },
             take_back=TakeBackService(broker, storage),
         )

@@ -38,6 +38,13 @@
     part("push-state").textContent = say(message);
     part("push-on").hidden = on !== false;
     part("push-off").hidden = on !== true;
+    part("push-test").hidden = on !== true;
+  }
+
+  async function test() {
+    const response = await api("POST", "/api/notify/test");
+    const body = await response.json();
+    part("push-state").textContent = response.ok && body.sent ? say("notify.page.test_sent") : say("notify.page.failed");
   }
 
   async function refresh() {
@@ -143,6 +150,7 @@
   if (part("org")) part("org").addEventListener("submit", saveOrganisation);
   part("push-on").addEventListener("click", turnOn);
   part("push-off").addEventListener("click", turnOff);
+  part("push-test").addEventListener("click", test);
   part("prefs").addEventListener("submit", save);
   drawDevices();
   refresh().catch(() => show("notify.page.unsupported", null));

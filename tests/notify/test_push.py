@@ -204,6 +204,19 @@ class TestDevicesAndChoices:
         assert [r.device for r in push.received] == ["app"]
         assert len((await scene.state(ANNA))["devices"]) == 1
 
+    async def test_a_test_notification_reaches_the_users_devices_only(self, scene: Scene) -> None:
+        push = scene.push
+        phone, old = push.device("phone"), push.device("old")
+        for device in (phone, old):
+            assert (await scene.subscribe(ANNA, device)).status_code == 201
+        assert (await scene.subscribe(PIET, push.device("piet"))).status_code == 201
+        push.answer("old", (410, {}))
+        async with scene.world.client(ANNA) as client:
+            answer = await client.post("/api/notify/test")
+        assert answer.status_code == 200 and answer.json() == {"sent": 1, "gone": 1, "failed": 0}
+        assert phone.decrypt(push.to("phone")[0])["body"] == "Meldingen werken op dit apparaat."
+        assert push.to("piet") == [] and len((await scene.state(ANNA))["devices"]) == 1
+
     async def test_only_an_admin_changes_the_organisations_choices(self, scene: Scene) -> None:
         world = scene.world
         admin = await add_admin(world)
