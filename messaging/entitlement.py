@@ -9,7 +9,7 @@ the viewer's current facts (``portal.roster.viewer``: one read per page), and wh
 they may no longer see is replaced by the same placeholder a deleted item gets,
 ``{"id": ..., "deleted": true}``: its ``seq`` stays (the feed has no gaps), nothing
 of its content does. News, deletions and retractions are everyone's who received
-them.
+them. A kind not named here is withheld (a new kind must say whom it is about).
 """
 
 from __future__ import annotations
@@ -105,7 +105,9 @@ def _visible(viewer: Viewer, frame: Data, photos: dict[int, tuple[int, frozenset
         return viewer.sees_photo(group_id, tagged)
     if content == protocol.PHOTO_UPLOAD:
         return viewer.works_in(int(data["group_id"]))
-    return True  # news: the organisation's or a location's, for everyone who received it
+    # news is the organisation's or a location's, for everyone who received it; a kind this
+    # judgement does not know is withheld until it is taught (fail closed)
+    return content == protocol.NEWS
 
 
 def _placeholder(frame: Data) -> Data:

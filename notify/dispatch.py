@@ -23,7 +23,7 @@ import json
 import logging
 from collections import defaultdict
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -55,7 +55,6 @@ class Counts:
     gone: int = 0
     failed: int = 0
     held: int = 0
-    outcomes: list[str] = field(default_factory=list)
 
     def as_dict(self) -> dict[str, int]:
         return {"users": self.users, "pushed": self.pushed, "gone": self.gone, "failed": self.failed, "held": self.held}

@@ -7,12 +7,14 @@ import datetime as dt
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from notify import kinds
 from notify.models import NotifyPreference, OrganisationNotify, PushSubscription
+from portal.accounts.models import AuthSession
 from portal.accounts.profile import device_name
+from portal.database import utcnow
 from portal.errors import InvalidInput, NotFound
 from portal.roster.models import User
 
@@ -177,10 +179,26 @@ async def subscribe(
 
 
 async def devices(session: AsyncSession, user: User) -> list[PushSubscription]:
-    rows = await session.scalars(
-        select(PushSubscription).where(PushSubscription.user_id == user.id).order_by(PushSubscription.id)
+    """The user's devices that still receive: one whose login ended (logged out there) goes."""
+    rows = list(
+        await session.scalars(
+            select(PushSubscription).where(PushSubscription.user_id == user.id).order_by(PushSubscription.id)
+        )
     )
-    return list(rows)
+    now = utcnow()
+    live = set(
+        await session.scalars(
+            select(AuthSession.id).where(
+                AuthSession.id.in_([r.session_id for r in rows if r.session_id is not None]),
+                AuthSession.revoked_at.is_(None),
+                or_(AuthSession.expires_at.is_(None), AuthSession.expires_at > now),
+            )
+        )
+    )
+    ended = [r.id for r in rows if r.session_id not in live]
+    if ended:
+        await session.execute(delete(PushSubscription).where(PushSubscription.id.in_(ended)))
+    return [r for r in rows if r.session_id in live]
 
 
 async def remove_device(session: AsyncSession, user: User, subscription_id: int) -> None:
@@ -196,16 +214,6 @@ async def remove_endpoint(session: AsyncSession, user: User, endpoint: str) -> b
         delete(PushSubscription).where(PushSubscription.user_id == user.id, PushSubscription.endpoint == endpoint)
     )
     return bool(getattr(result, "rowcount", 0))
-
-
-async def forget_session(session: AsyncSession, session_id: int) -> None:
-    """Logging out ends that browser's notifications."""
-    await session.execute(delete(PushSubscription).where(PushSubscription.session_id == session_id))
-
-
-async def forget_user(session: AsyncSession, user_id: int) -> None:
-    """An account that ended (deactivated, purged) gets nothing more pushed."""
-    await session.execute(delete(PushSubscription).where(PushSubscription.user_id == user_id))
 
 
 def device_dict(row: PushSubscription, current_endpoint: str | None = None) -> dict[str, object]:

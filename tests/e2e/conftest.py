@@ -37,6 +37,19 @@ CHROMIUM_ARGS = [
 ]
 
 
+def parent_pages(child: int) -> list[str]:
+    """Every page a parent of ``child`` has: the layout and accessibility checks visit them all."""
+    return [
+        "/",
+        "/afwezig",
+        "/account",
+        "/account/notifications",
+        f"/toestemming/{child}",
+        f"/archief/{child}",
+        f"/kind/{child}",
+    ]
+
+
 @dataclass
 class LiveServer:
     url: str

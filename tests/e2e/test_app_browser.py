@@ -15,6 +15,7 @@ from typing import Any
 
 import pytest
 from PIL import Image
+from playwright.sync_api import TimeoutError as PlaywrightTimeout
 from playwright.sync_api import expect
 
 from tests.e2e.conftest import LiveServer
@@ -75,11 +76,19 @@ def test_install_notify_offline_and_logout(browser: Any, live_server: LiveServer
         page.wait_for_timeout(25)  # the sync API hands DevTools events over while it waits
     (registration,) = [r for r in registrations if not r["isDeleted"]]
     note = {"title": "Schriftje", "body": "Nieuw bericht van de Rupsjes", "url": "/account", "tag": "g1", "count": 1}
-    cdp.send(
-        "ServiceWorker.deliverPushMessage",
-        {"origin": url, "registrationId": registration["registrationId"], "data": json.dumps(note)},
-    )
-    shown = page.wait_for_function(NOTIFICATIONS, arg=1, timeout=WAIT_MS).json_value()
+    # Under load (two test processes, two browsers) about one DevTools delivery in eight
+    # produced no push event at all (no worker error, permission granted, registration
+    # active): the delivery is the tool's, not ours, so it is made again until the
+    # notification shows; what is asserted is what our handler shows
+    message = {"origin": url, "registrationId": registration["registrationId"], "data": json.dumps(note)}
+    shown = None
+    for _ in range(3):
+        cdp.send("ServiceWorker.deliverPushMessage", message)
+        try:
+            shown = page.wait_for_function(NOTIFICATIONS, arg=1, timeout=WAIT_MS / 3).json_value()
+            break
+        except PlaywrightTimeout:
+            continue
     assert shown == [{"title": "Schriftje", "body": note["body"], "tag": "g1", "url": "/account"}]
 
     # where it leads (opening a window needs the user's own click, which no test can give)

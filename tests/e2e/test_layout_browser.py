@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from tests.e2e.conftest import LiveServer
+from tests.e2e.conftest import LiveServer, parent_pages
 from tests.e2e.people import staff_of
 from tests.e2e.test_login_browser import PHONE
 
@@ -29,16 +29,7 @@ def test_the_pages_fit_a_phone(browser: Any, live_server: LiveServer) -> None:
         page = context.new_page()
         page.goto(f"{server.url}/login/link/{server.logins.parent[1]}")
         child = page.request.get(f"{server.url}/api/me").json()["children"][0]["id"]
-        parent_pages = [
-            "/",
-            "/afwezig",
-            "/account",
-            "/account/notifications",
-            f"/toestemming/{child}",
-            f"/archief/{child}",
-            f"/kind/{child}",
-        ]
-        wide = {path: overflowing(page, server.url + path) for path in parent_pages}
+        wide = {path: overflowing(page, server.url + path) for path in parent_pages(child)}
 
         staff_member = staff_of(server.settings, child)
         context.clear_cookies()

@@ -185,3 +185,18 @@ def func_now() -> object:
     import datetime as dt
 
     return dt.datetime.now(dt.UTC)
+
+
+async def test_a_kind_the_judgement_does_not_know_is_withheld(world: World) -> None:
+    """Fail closed: a content kind nobody taught the entitlement check is not shown on replay."""
+    from messaging.entitlement import Viewer, withhold
+
+    everyone = Viewer(1, True, frozenset({1}), frozenset({1}), frozenset({1}), frozenset({1}))
+    frames = [
+        {"type": "event", "seq": 1, "kind": "mystery.created", "data": {"id": 5, "body": "geheim"}},
+        {"type": "event", "seq": 2, "kind": "news.created", "data": {"id": 6, "title": "Nieuws"}},
+    ]
+    async with world.harness.uow() as uow:
+        judged = await withhold(uow.session, everyone, frames)
+    assert judged[0]["data"] == {"id": 5, "deleted": True}
+    assert judged[1]["data"]["title"] == "Nieuws"

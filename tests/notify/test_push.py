@@ -200,6 +200,7 @@ class TestDevicesAndChoices:
             assert len((await scene.state(ANNA))["devices"]) == 2
             bye = await browser.post("/logout", data={"csrf_token": csrf})
             assert bye.headers["clear-site-data"] == '"cache", "storage"'
+        assert len((await scene.state(ANNA))["devices"]) == 1, "the logged-out browser is still listed"
         await scene.write(INGRID, f"/api/children/{world.children['Noor']}/diary", "Na het uitloggen.")
         assert [r.device for r in push.received] == ["app"]
         assert len((await scene.state(ANNA))["devices"]) == 1

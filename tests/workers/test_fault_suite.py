@@ -240,8 +240,11 @@ async def test_every_photo_finishes_and_the_feed_loses_and_repeats_nothing_throu
             {photo_id: 1 for photo_id in accepted}
         )
 
+        # a worker killed between a photo's commit and its log line leaves no line for it (its
+        # restarted successor finds the photo final and skips it): none twice is what counts
         recorded = Counter(r["photo_id"] for r in worker.records("photo processed"))
-        assert recorded == Counter({photo_id: 1 for photo_id in accepted}), "a photo was recorded twice"
+        assert {p: n for p, n in recorded.items() if n > 1} == {}, "a photo was processed twice"
+        assert set(recorded) <= set(accepted)
         written = writes_per_object(stack)
         assert len(written) >= 4 * len(accepted)  # the original and three derivatives each, at least
         assert {key: n for key, n in written.items() if n > 1} == {}, "an object was written twice"
