@@ -74,13 +74,18 @@ async def send_due(
                 .where(NotifyPreference.digest.is_(True), User.deactivated_at.is_(None))
             )
         )
+        digest_at = {
+            organisation.id: (await organisation_settings(session, organisation.id)).digest_at
+            for organisation in {organisation for _, organisation, _ in rows}
+        }
+    due = [
+        (user, organisation, cursor, day)
+        for user, organisation, cursor in rows
+        if (day := is_due(organisation, digest_at[organisation.id], cursor.digest_on if cursor else None, now))
+    ]
     sent = 0
-    for user, organisation, cursor in rows:
+    for user, organisation, cursor, day in due:  # each in a transaction of its own
         async with sessionmaker() as session, session.begin():
-            org_settings = await organisation_settings(session, organisation.id)
-            day = is_due(organisation, org_settings.digest_at, cursor.digest_on if cursor else None, now)
-            if day is None:
-                continue
             message, last = await _compose(session, settings, user, organisation, cursor, now)
             row = await session.get(NotifyCursor, user.id, with_for_update=True)
             if row is None:
@@ -133,6 +138,7 @@ async def _compose(
         for f in frames
         if (c := kinds.category(f["kind"], f["data"])) in kinds.categories_for(user.role.is_staff)
         and f["data"].get("author_id") != user.id
+        and kinds.tells(c, f["data"], user.role.is_staff)
     ]
     if not told:
         return None, last

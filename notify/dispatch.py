@@ -210,6 +210,7 @@ async def _plan(session: AsyncSession, claimed: dict[int, tuple[int, int, int]],
             for frame in frames
             if (category := kinds.category(frame["kind"], frame["data"])) in preference.kinds
             and frame["data"].get("author_id") != user_id
+            and kinds.tells(category, frame["data"], user.role.is_staff)
         ]
         if not told:
             plans[user_id] = Plan(advance_to=last)

@@ -65,5 +65,11 @@ def category(kind: str, data: dict[str, Any]) -> str | None:
     return _BY_KIND.get(kind)
 
 
+def tells(category_: str, data: dict[str, Any], is_staff: bool) -> bool:
+    """Whether this item is news to this kind of reader: staff hear of the family thread
+    when a parent writes, not when a colleague does."""
+    return not (is_staff and category_ == MESSAGE and data.get("author_role") != "parent")
+
+
 def categories_for(is_staff: bool) -> tuple[str, ...]:
     return STAFF_CATEGORIES if is_staff else PARENT_CATEGORIES

@@ -16,7 +16,7 @@ from sqlalchemy import select
 
 from portal.accounts.models import SessionKind
 from portal.accounts.service import start_session
-from portal.roster.models import User
+from portal.roster.models import StaffAssignment, User
 from tests.harness import csrf_of
 from tests.media.conftest import set_consent, upload
 from tests.media.test_photo_consent import striped
@@ -94,6 +94,16 @@ class TestDelivery:
         await scene.write(ANNA, f"/api/children/{scene.world.children['Noor']}/messages", "Noor is verkouden.")
         assert sorted(r.device for r in push.received) == ["bram", "ingrid"]
         assert devices["ingrid"].decrypt(push.to("ingrid")[0])["body"] == "Nieuw bericht van een ouder (Rupsjes)"
+
+        # a colleague in the group hears of the parents, not of Ingrid's answer
+        async with scene.world.harness.uow() as uow:
+            kees = await uow.session.scalar(select(User).where(User.email == "kees@example.nl"))
+            assert kees is not None
+            uow.session.add(StaffAssignment(user_id=kees.id, group_id=scene.world.groups["Rupsjes"]))
+        assert (await scene.subscribe("kees@example.nl", push.device("kees"))).status_code == 201
+        await scene.write(INGRID, f"/api/children/{scene.world.children['Noor']}/messages", "Beterschap!")
+        await scene.write(BRAM, f"/api/children/{scene.world.children['Noor']}/messages", "Dank je.")
+        assert len(push.to("kees")) == 1 and len(push.to("ingrid")) == 2
         assert push.to("ingrid")[0].headers["urgency"] == "high"
 
 
