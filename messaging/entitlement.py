@@ -37,6 +37,7 @@ _ABOUT_CHILD = (
     protocol.ABSENCE,
     protocol.POST_ACK,
     protocol.ARCHIVE,
+    protocol.PLANNING,
 )
 _ABOUT_GROUP = (protocol.GROUP_POST,)
 

@@ -34,6 +34,7 @@ PHOTO_UPLOAD = "photo_upload"  # ref: the photo; its processing status, for the 
 ARCHIVE = "archive"  # ref: an archive ("download everything"), for the guardian who asked
 CHILD = "child"  # ref: a child; only in ``child.retracted``
 GROUP = "group"  # ref: a group; only in ``group.retracted``
+PLANNING = "planning"  # ref: a swap or extra-day request (rendered by the planning package)
 
 CREATED = "created"
 EDITED = "edited"
@@ -45,6 +46,7 @@ BLOCKED = "blocked"
 RETRACTED = "retracted"
 FINISHED = "ready"
 ADVANCED = "progress"
+DECIDED = "decided"
 
 
 def kind(content: str, verb: str) -> str:
@@ -69,6 +71,7 @@ PHOTO_RETRACTED = kind(PHOTO, RETRACTED)  # ref: the rendition taken back; sent 
 ARCHIVE_PROGRESS = kind(ARCHIVE, ADVANCED)  # transient: a build's percentage, sent as a ``progress`` frame
 CHILD_RETRACTED = kind(CHILD, RETRACTED)  # a guardian was taken off the child: all of it goes
 GROUP_RETRACTED = kind(GROUP, RETRACTED)  # a staff member left the group: all of it goes
+PLANNING_DECIDED = kind(PLANNING, DECIDED)  # a request granted, refused or put on the wait list
 
 RETRACT_KINDS = (PHOTO_RETRACTED, CHILD_RETRACTED, GROUP_RETRACTED)
 TRANSIENT_KINDS = (ARCHIVE_PROGRESS,)  # not in the feed: no ``seq``, lost when no socket is open
@@ -99,6 +102,7 @@ EVENT_KINDS = (
     GROUP_RETRACTED,
     ARCHIVE_READY,
     ARCHIVE_PROGRESS,
+    PLANNING_DECIDED,
     *(kind(c, EDITED) for c in EDITABLE),
     *(kind(c, DELETED) for c in DELETABLE),
 )

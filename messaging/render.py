@@ -259,6 +259,12 @@ KIND_RENDERERS: dict[str, Renderer] = {
 }
 
 
+def register(content: str, renderer: Renderer) -> None:
+    """A package above messaging renders its own content type (``planning``): it registers
+    here when imported, so live delivery, replay and notify all render it alike."""
+    RENDERERS[content] = renderer
+
+
 def _renderer_key(kind: str) -> str:
     return kind if kind in KIND_RENDERERS else content_of(kind)
 

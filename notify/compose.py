@@ -72,6 +72,8 @@ async def notification(
     elif categories <= {kinds.NEWS}:
         key = "notify.push.news"
         where = organisation.name
+    elif categories == {kinds.PLANNING}:
+        key = "notify.push.planning"
     elif user.role.is_staff and categories == {kinds.ABSENCE}:
         key = "notify.push.absence"
     elif user.role.is_staff:
@@ -86,6 +88,8 @@ async def notification(
             title, body = body, line
     child = latest["data"].get("child")
     url = f"/kind/{int(child['id'])}" if isinstance(child, dict) and not user.role.is_staff else "/"
+    if latest_category == kinds.PLANNING and isinstance(child, dict):
+        url = f"/planning?child={int(child['id'])}&month={str(latest['data']['day'])[:7]}"
     topic = f"g{group[0]}" if group else "news"
     return Note(
         {"title": title, "body": body, "url": url, "tag": topic, "count": count, "seq": int(latest["seq"])},

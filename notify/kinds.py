@@ -17,10 +17,11 @@ POST = "post"  # a group post
 ACK = "ack"  # a group post that asks to be acknowledged
 NEWS = "news"
 ABSENCE = "absence"  # staff: a parent reported an absence
+PLANNING = "planning"  # parents: a swap or extra-day request was decided
 
-PARENT_CATEGORIES = (MESSAGE, DIARY, PHOTO, POST, ACK, NEWS)
+PARENT_CATEGORIES = (MESSAGE, DIARY, PHOTO, POST, ACK, NEWS, PLANNING)
 STAFF_CATEGORIES = (MESSAGE, ABSENCE)
-ALL_CATEGORIES = (MESSAGE, DIARY, PHOTO, POST, ACK, NEWS, ABSENCE)
+ALL_CATEGORIES = (MESSAGE, DIARY, PHOTO, POST, ACK, NEWS, ABSENCE, PLANNING)
 
 HOUR = 3600
 
@@ -41,6 +42,7 @@ DELIVERY = {
     DIARY: Delivery("normal", 12 * HOUR),
     PHOTO: Delivery("normal", 12 * HOUR),
     NEWS: Delivery("low", 48 * HOUR),
+    PLANNING: Delivery("normal", 48 * HOUR),
 }
 URGENCY_ORDER = ("very-low", "low", "normal", "high")
 
@@ -51,6 +53,7 @@ _BY_KIND = {
     protocol.PHOTO_SHARED: PHOTO,
     protocol.NEWS_CREATED: NEWS,
     protocol.ABSENCE_CREATED: ABSENCE,
+    protocol.PLANNING_DECIDED: PLANNING,
 }
 NOTIFYING_KINDS = frozenset([*_BY_KIND, protocol.GROUP_POST_CREATED])
 DEBOUNCED_KINDS = frozenset([protocol.PHOTO_SHARED])  # a batch of photos: one notification

@@ -61,6 +61,11 @@ def format_month(year: int, month: int, lang: str = DEFAULT_LANGUAGE) -> str:
     return str(babel_format_date(day, "LLLL y", locale=lang if lang in LANGUAGES else DEFAULT_LANGUAGE))
 
 
+def format_weekday(day: dt.date, lang: str = DEFAULT_LANGUAGE) -> str:
+    """``ma 14 dec.`` / ``Mon 14 Dec``: a day in a list of days."""
+    return str(babel_format_date(day, "EEE d MMM", locale=lang if lang in LANGUAGES else DEFAULT_LANGUAGE))
+
+
 def negotiate(cookie: str | None, accept_language: str | None, default: str = DEFAULT_LANGUAGE) -> str:
     """Pick the language: an explicit choice (cookie) wins, then the browser's preference."""
     if cookie in LANGUAGES:

@@ -47,6 +47,10 @@ from notify import routes as notify_routes
 from notify.push import sender_from_settings
 from notify.trigger import NOTIFY_SWEEP, NotifyingBroker
 from notify.trigger import SWEEP_EVERY_SECS as NOTIFY_SWEEP_EVERY_SECS
+from planning import pages as planning_pages
+from planning import routes as planning_routes
+from planning.housekeeping import PLANNING_SWEEP
+from planning.housekeeping import SWEEP_EVERY_SECS as PLANNING_SWEEP_EVERY_SECS
 from portal.accounts import profile_routes, tablet_routes
 from portal.accounts import routes as account_routes
 from portal.database import create_sessionmaker, engine_from_settings, schema_revision
@@ -164,6 +168,14 @@ async def _notify_sweeping(queue: InlineQueue) -> None:
         await queue.enqueue(NOTIFY_SWEEP, job_id=NOTIFY_SWEEP)
 
 
+async def _planning_sweeping(queue: InlineQueue) -> None:
+    """The embedded default's planning sweep (the worker runs it by cron): earned credit,
+    expiry, the wait list."""
+    while True:
+        await asyncio.sleep(PLANNING_SWEEP_EVERY_SECS)
+        await queue.enqueue(PLANNING_SWEEP, job_id=PLANNING_SWEEP)
+
+
 @asynccontextmanager
 async def open_runtime(settings: Settings, registry: CollectorRegistry | None = None) -> AsyncIterator[Runtime]:
     """Open every backend the settings name; close them all on exit."""
@@ -228,7 +240,12 @@ async def open_runtime(settings: Settings, registry: CollectorRegistry | None = 
         stack.push_async_callback(hub.close)
         stack.push_async_callback(queue.close)  # first to close: running jobs finish and publish
         if isinstance(queue, InlineQueue):  # with arq, the worker's cron runs them
-            for loop in (_hourly_retention(queue), _sweeping(queue), _notify_sweeping(queue)):
+            for loop in (
+                _hourly_retention(queue),
+                _sweeping(queue),
+                _notify_sweeping(queue),
+                _planning_sweeping(queue),
+            ):
                 task = asyncio.create_task(loop)
                 stack.callback(task.cancel)
         yield Runtime(
@@ -307,6 +324,8 @@ def create_app(settings: Settings) -> Starlette:
         *leaving_routes.routes,
         *messaging_ws.routes,
         *notify_routes.routes,
+        *planning_routes.routes,
+        *planning_pages.routes,
         *app_shell.routes,
         Mount("/static", StaticFiles(directory=STATIC_DIR), name="static"),
     ]

@@ -7,6 +7,7 @@ import messaging.archive.models
 import messaging.leaving.models
 import messaging.models
 import notify.models
+import planning.models
 import portal.models
 
-__all__ = ["consent", "media", "messaging", "notify", "portal"]
+__all__ = ["consent", "media", "messaging", "notify", "planning", "portal"]

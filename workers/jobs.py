@@ -36,6 +36,8 @@ from messaging.leaving import notices as leaving_notices
 from messaging.retention import RETENTION
 from notify import digest, dispatch
 from notify.trigger import NOTIFY_PUSH, NOTIFY_SWEEP
+from planning import housekeeping as planning_housekeeping
+from planning.housekeeping import PLANNING_SWEEP
 from portal.accounts.invitations import prepare_link_mail, prepare_pin_locked_mail
 from portal.accounts.models import TokenPurpose
 from portal.database import utcnow
@@ -248,6 +250,11 @@ async def notify_sweep(ctx: JobContext) -> dict[str, int]:
     return {**counts.as_dict(), "digests": mails}
 
 
+async def planning_sweep(ctx: JobContext) -> dict[str, int]:
+    """Every five minutes: credit earned by absences, expired credit, the wait list."""
+    return await planning_housekeeping.sweep(ctx["sessionmaker"], ctx["broker"])
+
+
 def _again_id(photo_id: int, round_id: int) -> str:
     return f"{PROCESS_PHOTO}:{photo_id}:again:{round_id}"
 
@@ -263,6 +270,7 @@ FUNCTIONS: dict[str, JobFunction] = {
     SWEEP_PHOTOS: sweep_photos,
     NOTIFY_PUSH: notify_push,
     NOTIFY_SWEEP: notify_sweep,
+    PLANNING_SWEEP: planning_sweep,
 }
 
 QUICK_JOB_SECS = 30  # mail, the sweeper

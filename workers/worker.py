@@ -34,6 +34,7 @@ if TYPE_CHECKING:
 
 from messaging.retention import RETENTION
 from notify.trigger import NOTIFY_SWEEP
+from planning.housekeeping import PLANNING_SWEEP
 from portal.settings import Settings
 from workers.arq_queue import ArqQueue, redis_settings
 from workers.context import shutdown, startup
@@ -97,6 +98,15 @@ def build_workers(settings: Settings, *, burst: bool = False, **overrides: Any) 
                 second={30},
                 unique=True,
                 timeout=timeout_secs(NOTIFY_SWEEP, settings),
+            ),
+            # credit earned and expired, the wait list given places that freed up
+            cron(
+                cast("WorkerCoroutine", FUNCTIONS[PLANNING_SWEEP]),
+                name=PLANNING_SWEEP,
+                minute=set(range(2, 60, 5)),
+                second={15},
+                unique=True,
+                timeout=timeout_secs(PLANNING_SWEEP, settings),
             ),
         ],
         queue_name=queue_name(settings.redis_prefix),

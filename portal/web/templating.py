@@ -14,7 +14,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.templating import Jinja2Templates
 
-from portal.i18n import format_date, format_moment, translate
+from portal.i18n import format_date, format_moment, format_month, format_weekday, translate
 from portal.roster.models import Organisation, User
 from portal.roster.queries import deadlines_for
 from portal.web.csrf import csrf_token, set_csrf_cookie
@@ -45,6 +45,9 @@ def render(
         "other_lang": "en" if lang == "nl" else "nl",
         "t": lambda key, **params: translate(key, lang, **params),
         "date": lambda day: format_date(dt.date.fromisoformat(day) if isinstance(day, str) else day, lang),
+        "weekday": lambda day: format_weekday(dt.date.fromisoformat(day) if isinstance(day, str) else day, lang),
+        "month_title": lambda day: format_month(day.year, day.month, lang),
+        "parts": lambda dagdelen: " + ".join(translate(f"planning.dagdeel.{d}", lang) for d in dagdelen),
         "deadlines": [],
         "csrf_token": csrf_token(request, rt.settings.secret_key),
         "user": None,

@@ -1,0 +1,104 @@
+"""Credit earned by absences: every contracted day of an absence report that came in
+before the rule set's deadline earns a lot (``planning.calendar.earns``), written
+once (its source names the report and the day); a report taken back withdraws what
+its lots still hold. Run when a child's planning is read and by the housekeeping, so
+an absence reported at 07:10 shows its credit on the next look."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from messaging.models import AbsenceReport
+from planning import ledger
+from planning.calendar import credit_expires, earns
+from planning.models import LedgerEntry
+from planning.setup import ChildFacts, open_days
+
+LOOKBACK_DAYS = 400  # reports older than this have nothing left to earn or withdraw
+
+
+def _source(report_id: int, day: dt.date) -> str:
+    return f"absence:{report_id}:{day.isoformat()}"
+
+
+async def sync_child(session: AsyncSession, facts: ChildFacts, today: dt.date) -> int:
+    """Write what the child's absence reports earned and withdraw what reports taken back
+    had earned; how many lines were written."""
+    child = facts.child
+    reports = list(
+        await session.scalars(
+            select(AbsenceReport).where(
+                AbsenceReport.child_id == child.id,
+                AbsenceReport.end_date >= today - dt.timedelta(days=LOOKBACK_DAYS),
+            )
+        )
+    )
+    if not reports:
+        return 0
+    first = min(r.start_date for r in reports)
+    last = max(r.end_date for r in reports)
+    calendar = await open_days(session, facts.group.location_id, first, last)
+    existing = {
+        e.source: e
+        for e in await session.scalars(
+            select(LedgerEntry).where(LedgerEntry.child_id == child.id, LedgerEntry.source.like("absence:%"))
+        )
+    }
+    withdrawn = set(
+        await session.scalars(
+            select(LedgerEntry.source).where(LedgerEntry.child_id == child.id, LedgerEntry.source.like("withdrawn:%"))
+        )
+    )
+    remaining = {lot.id: lot.remaining for lot in await ledger.lots(session, child.id)}
+    written = 0
+    for report in reports:
+        day = report.start_date
+        while day <= report.end_date:
+            source = _source(report.id, day)
+            if report.deleted_at is None:
+                booked = facts.dagdelen_on(day)
+                if (
+                    source not in existing
+                    and booked
+                    and earns(facts.rules, calendar, day, report.created_at, report.reason, facts.zone)
+                ):
+                    session.add(
+                        LedgerEntry(
+                            organisation_id=child.organisation_id,
+                            child_id=child.id,
+                            entry=ledger.EARNED,
+                            amount=facts.rules.cost(booked),
+                            unit=facts.rules.unit,
+                            care_type=facts.care_type(),
+                            day=day,
+                            expires_on=credit_expires(facts.rules, day),
+                            source=source,
+                            reason=report.reason,
+                        )
+                    )
+                    written += 1
+            elif source in existing and f"withdrawn:{source}" not in withdrawn:
+                lot = existing[source]
+                left = remaining.get(lot.id, 0)
+                if left > 0:
+                    session.add(
+                        LedgerEntry(
+                            organisation_id=child.organisation_id,
+                            child_id=child.id,
+                            entry=ledger.WITHDRAWN,
+                            amount=-left,
+                            unit=lot.unit,
+                            care_type=lot.care_type,
+                            day=day,
+                            lot_id=lot.id,
+                            source=f"withdrawn:{source}",
+                        )
+                    )
+                    written += 1
+            day += dt.timedelta(days=1)
+    if written:
+        await session.flush()
+    return written

@@ -1,0 +1,244 @@
+"""The planning half end to end on both stacks: a sick day reported at 07:10 earns a
+credit with its expiry, spent on a free Wednesday and granted at once because the
+ratio allows it; a second family asking for the last place at the same moment gets a
+clear no and a place on the wait list, and the place when it frees; 20 requests at
+once never spend one credit twice; other families, groups and organisations see
+nothing; the administration exports the month."""
+
+from __future__ import annotations
+
+import asyncio
+import csv
+import datetime as dt
+import io
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import pytest
+import time_machine
+
+from tests.harness import Harness
+from tests.messaging.conftest import World, add_admin, build_world
+
+AMS = ZoneInfo("Europe/Amsterdam")
+ANNA, PIET, CARLA, XENIA = "anna@example.nl", "piet@example.nl", "carla@example.nl", "xenia@example.nl"
+
+
+async def call(world: World, email: str, method: str, path: str, body: Any = None) -> Any:
+    async with world.client(email) as client:
+        return await client.request(method, path, json=body)
+
+
+async def set_up(world: World, admin: str) -> None:
+    """Rupsjes: one place, one professional per dagdeel; Noor and Pim booked Monday,
+    Tuesday and Thursday (so Wednesday has exactly one place)."""
+    rupsjes = world.groups["Rupsjes"]
+    response = await call(
+        world,
+        admin,
+        "PUT",
+        f"/api/planning/groups/{rupsjes}/room",
+        {"places": 1, "staff": {str(d): {"ochtend": 1, "middag": 1} for d in range(5)}},
+    )
+    assert response.status_code == 200, response.text
+    contracts = "child_ref,care_type,schedule,weeks,starts_on,ends_on\nC1,kdv,ma di do,52,2026-01-01,\nC2,kdv,ma di do,52,2026-01-01,\n"
+    async with world.client(admin) as client:
+        response = await client.post("/api/planning/contracts", content=contracts.encode())
+    assert response.status_code == 200 and response.json() == {"imported": 2}, response.text
+
+
+@pytest.fixture
+async def world(noon: dt.date, harness: Harness) -> tuple[World, str]:
+    built = await build_world(harness)
+    admin = await add_admin(built)
+    await set_up(built, admin)
+    return built, admin
+
+
+async def test_the_sick_day_the_credit_the_last_place_and_the_export(world: tuple[World, str]) -> None:
+    world_, admin = world
+    noor, pim = world_.children["Noor"], world_.children["Pim"]
+    monday = dt.date(2026, 11, 30)
+    with time_machine.travel(dt.datetime(2026, 11, 30, 7, 10, tzinfo=AMS), tick=True):
+        response = await call(
+            world_, ANNA, "POST", f"/api/children/{noor}/absences", {"start_date": monday.isoformat(), "reason": "ziek"}
+        )
+        assert response.status_code == 201, response.text
+        month = (await call(world_, ANNA, "GET", f"/api/planning/children/{noor}?month=2026-12")).json()
+    assert month["balance"] == 1
+    assert month["lots"] == [
+        {
+            "id": month["lots"][0]["id"],
+            "day": "2026-11-30",
+            "remaining": 1,
+            "expires_on": "2026-12-30",
+            "care_type": "kdv",
+        }
+    ]
+    wednesday = "2026-12-09"
+    days = {d["day"]: d for d in month["days"]}
+    assert days[wednesday]["why_not"]["credit"] == [] and days[wednesday]["room"] is True
+    assert days["2026-12-25"]["closed"] == "holiday" and days["2026-12-10"]["why_not"]["extra"] == ["already_booked"]
+
+    with time_machine.travel(dt.datetime(2026, 11, 30, 9, 0, tzinfo=AMS), tick=True):
+        both = await asyncio.gather(
+            call(
+                world_,
+                ANNA,
+                "POST",
+                f"/api/planning/children/{noor}/requests",
+                {"kind": "extra", "day": wednesday, "use_credit": True, "wait": True},
+            ),
+            call(
+                world_,
+                PIET,
+                "POST",
+                f"/api/planning/children/{pim}/requests",
+                {"kind": "extra", "day": wednesday, "wait": True},
+            ),
+        )
+    assert [r.status_code for r in both] == [201, 201], [r.text for r in both]
+    statuses = sorted(r.json()["status"] for r in both)
+    assert statuses == ["granted", "waiting"]  # one place: one yes, one wait list
+    noor_request, pim_request = both[0].json(), both[1].json()
+    assert (await call(world_, ANNA, "GET", f"/api/planning/children/{noor}/ledger")).json()["balance"] == (
+        0 if noor_request["status"] == "granted" else 1
+    )
+    # the families heard of it in their feed, and only they
+    kinds = [i["kind"] for i in await world_.feed(PIET)]
+    assert "planning.decided" in kinds
+    assert all(i["data"]["child"]["id"] != pim for i in await world_.feed(ANNA) if i["kind"] == "planning.decided")
+
+    loser, loser_email = (pim_request, PIET) if noor_request["status"] == "granted" else (noor_request, ANNA)
+    winner, winner_email = (noor_request, ANNA) if loser is pim_request else (pim_request, PIET)
+    assert loser["status"] == "waiting"
+    # the winner cancels in time: the place goes to the wait list at once, the credit back
+    with time_machine.travel(dt.datetime(2026, 12, 1, 9, 0, tzinfo=AMS), tick=True):
+        response = await call(world_, winner_email, "DELETE", f"/api/planning/requests/{winner['id']}")
+        assert response.status_code == 200 and response.json()["status"] == "cancelled", response.text
+        promoted = (
+            await call(world_, loser_email, "GET", f"/api/planning/children/{loser['child']['id']}?month=2026-12")
+        ).json()
+        await world_.harness.run_jobs()
+    assert [r["status"] for r in {d["day"]: d for d in promoted["days"]}[wednesday]["requests"]] == ["granted"]
+    assert (await call(world_, ANNA, "GET", f"/api/planning/children/{noor}/ledger")).json()["balance"] == (
+        1 if winner is noor_request else 0
+    )
+
+    response = await call(world_, admin, "GET", "/planning/export.csv?month=2026-12")
+    assert response.status_code == 200 and response.headers["content-type"].startswith("text/csv")
+    rows = list(csv.DictReader(io.StringIO(response.text)))
+    if loser is pim_request:  # Pim's extra day is paid for, Noor's was credit
+        assert [(r["voornaam"], r["datum"], r["aantal"], r["factuurmaand"]) for r in rows] == [
+            ("Pim", wednesday, "1", "2027-01")
+        ]
+    else:
+        assert rows == []
+    # a parent may not export, nor see the inbox
+    assert (await call(world_, PIET, "GET", "/planning/export.csv?month=2026-12")).status_code == 403
+
+
+async def test_twenty_requests_at_once_never_spend_one_credit_twice(world: tuple[World, str]) -> None:
+    world_, admin = world
+    noor = world_.children["Noor"]
+    rupsjes = world_.groups["Rupsjes"]
+    await call(world_, admin, "PUT", f"/api/planning/groups/{rupsjes}/room", {"places": 16})
+    response = await call(
+        world_, admin, "POST", f"/api/planning/children/{noor}/ledger", {"amount": 1, "reason": "welkom"}
+    )
+    assert response.status_code == 201, response.text
+    assert (
+        await call(world_, admin, "POST", f"/api/planning/children/{noor}/ledger", {"amount": 1, "reason": " "})
+    ).status_code == 422
+    wednesdays_and_fridays = [
+        d for d in (dt.date(2026, 11, 26) + dt.timedelta(days=n) for n in range(30)) if d.weekday() in (2, 4)
+    ][:8]
+    asks = [{"kind": "extra", "day": d.isoformat(), "use_credit": True} for d in wednesdays_and_fridays]
+    asks += [asks[0]] * (20 - len(asks))  # and the same day again and again
+    answers = await asyncio.gather(
+        *(call(world_, ANNA, "POST", f"/api/planning/children/{noor}/requests", a) for a in asks)
+    )
+    codes = [a.status_code for a in answers]
+    granted = [a for a in answers if a.status_code == 201 and a.json()["status"] == "granted"]
+    assert len(granted) == 1, codes
+    assert set(codes) <= {201, 409, 422}, [a.text for a in answers]
+    ledger = (await call(world_, ANNA, "GET", f"/api/planning/children/{noor}/ledger")).json()
+    assert ledger["balance"] == 0 == sum(e["amount"] for e in ledger["entries"])
+    assert [e["entry"] for e in ledger["entries"]].count("spent") == 1
+
+
+async def test_others_see_nothing_and_bad_input_is_refused_in_words(world: tuple[World, str]) -> None:
+    world_, admin = world
+    noor = world_.children["Noor"]
+    for email in (PIET, CARLA, XENIA):  # another family, another group, another organisation
+        assert (await call(world_, email, "GET", f"/api/planning/children/{noor}")).status_code == 404
+        assert (await call(world_, email, "GET", f"/api/planning/children/{noor}/ledger")).status_code == 404
+        response = await call(
+            world_, email, "POST", f"/api/planning/children/{noor}/requests", {"kind": "extra", "day": "2026-12-09"}
+        )
+        assert response.status_code == 404
+    assert (await call(world_, XENIA, "GET", "/api/planning/inbox")).status_code == 403
+    assert (await call(world_, ANNA, "PUT", "/api/planning/rules", {"preset": "kdv_regulier"})).status_code == 403
+    response = await call(
+        world_, ANNA, "POST", f"/api/planning/children/{noor}/requests", {"kind": "extra", "day": "2026-11-24"}
+    )
+    assert response.status_code == 422 and "te laat" in response.json()["detail"]
+    response = await call(
+        world_, ANNA, "POST", f"/api/planning/children/{noor}/requests", {"kind": "extra", "day": "2026-12-25"}
+    )
+    assert response.status_code == 422 and "feestdag" in response.json()["detail"]
+    async with world_.client(admin) as client:
+        response = await client.post(
+            "/api/planning/contracts",
+            content=b"child_ref,care_type,schedule,weeks,starts_on\nC1,kdv,ma,52,2026-01-01\nC9,kdv,zo,52,2026-01-01\n",
+        )
+    assert response.status_code == 422 and "3: child_ref" in response.json()["detail"]
+    # nothing was written: Noor's contract is still Monday, Tuesday and Thursday
+    month = (await call(world_, ANNA, "GET", f"/api/planning/children/{noor}?month=2026-12")).json()
+    assert {d["day"]: d["booked"] for d in month["days"]}["2026-12-03"] == ["ochtend", "middag"]
+
+
+async def test_the_manager_decides_the_inbox_with_the_ratio_in_view(world: tuple[World, str]) -> None:
+    world_, admin = world
+    noor = world_.children["Noor"]
+    rupsjes = world_.groups["Rupsjes"]
+    # manual decisions, and room for more children than the one professional may have
+    await call(world_, admin, "PUT", f"/api/planning/groups/{rupsjes}/room", {"places": 16})
+    location = await _location_of(world_, rupsjes)
+    assert (
+        await call(world_, admin, "PUT", f"/api/planning/locations/{location}", {"auto_decide": False})
+    ).status_code == 200
+    response = await call(
+        world_,
+        ANNA,
+        "POST",
+        f"/api/planning/children/{noor}/requests",
+        {"kind": "extra", "day": "2026-12-09", "note": "oma is jarig"},
+    )
+    assert response.status_code == 201 and response.json()["status"] == "pending"
+    inbox = (await call(world_, admin, "GET", "/api/planning/inbox")).json()["requests"]
+    assert [(i["child"]["name"], i["status"], i["fits"]) for i in inbox] == [("Noor Visser", "pending", True)]
+    assert inbox[0]["slots"][0]["needed_with_one_more"] == 1 and inbox[0]["slots"][0]["staff"] == 1
+    # no staff planned on Wednesdays now: granting would break the ratio, and says so
+    await call(
+        world_, admin, "PUT", f"/api/planning/groups/{rupsjes}/room", {"staff": {"2": {"ochtend": 0, "middag": 0}}}
+    )
+    response = await call(world_, admin, "POST", f"/api/planning/requests/{inbox[0]['id']}/decision", {"grant": True})
+    assert response.status_code == 409 and "beroepskracht-kindratio" in response.json()["detail"]
+    await call(
+        world_, admin, "PUT", f"/api/planning/groups/{rupsjes}/room", {"staff": {"2": {"ochtend": 1, "middag": 1}}}
+    )
+    response = await call(world_, admin, "POST", f"/api/planning/requests/{inbox[0]['id']}/decision", {"grant": True})
+    assert response.status_code == 200 and response.json()["status"] == "granted"
+    assert (await call(world_, admin, "GET", "/api/planning/inbox")).json()["requests"] == []
+    assert (
+        await call(world_, admin, "POST", f"/api/planning/requests/{inbox[0]['id']}/decision", {"grant": False})
+    ).status_code == 409
+
+
+async def _location_of(world: World, group_id: int) -> int:
+    from portal.roster.models import Group
+
+    async with world.harness.uow() as uow:
+        group = await uow.session.get_one(Group, group_id)
+        return group.location_id
