@@ -143,7 +143,7 @@ def parse_schedule(text: str) -> dict[str, list[str]]:
     return schedule
 
 
-def _contract_values(data: dict[str, Any]) -> dict[str, Any]:
+def contract_values(data: dict[str, Any]) -> dict[str, Any]:
     care_type = str(data.get("care_type", "kdv"))
     if care_type not in {c.value for c in CareType}:
         raise InvalidInput("planning.contract.bad_care_type")
@@ -174,11 +174,11 @@ async def set_contract(session: AsyncSession, user: User, child_id: int, data: d
     child = await session.get(Child, child_id)
     if child is None or child.organisation_id != user.organisation_id:
         raise NotFound()
-    values = _contract_values(data)
-    return await _put_contract(session, child, values)
+    values = contract_values(data)
+    return await put_contract(session, child, values)
 
 
-async def _put_contract(session: AsyncSession, child: Child, values: dict[str, Any]) -> Contract:
+async def put_contract(session: AsyncSession, child: Child, values: dict[str, Any]) -> Contract:
     contracts = list(await session.scalars(select(Contract).where(Contract.child_id == child.id)))
     for old in contracts:
         if old.starts_on >= values["starts_on"]:
@@ -214,13 +214,13 @@ async def import_contracts(session: AsyncSession, user: User, text: str) -> int:
             problems.append(f"{line}: child_ref")
             continue
         try:
-            parsed.append((child, _contract_values(row)))
+            parsed.append((child, contract_values(row)))
         except InvalidInput as exc:
-            problems.append(f"{line}: {exc.code.rsplit('.', 1)[-1]}")
+            problems.append(f"{line}: {exc.key.rsplit('.', 1)[-1]}")
     if problems:
         raise InvalidInput("planning.contract.bad_lines", lines="; ".join(problems[:20]))
     for child, values in parsed:
-        await _put_contract(session, child, values)
+        await put_contract(session, child, values)
     return len(parsed)
 
 

@@ -13,7 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from messaging.models import AbsenceReport
 from planning import ledger
-from planning.calendar import credit_expires, earns
+from planning.calendar import OpenDays, credit_expires, earns
 from planning.models import LedgerEntry
 from planning.setup import ChildFacts, open_days
 
@@ -24,10 +24,19 @@ def _source(report_id: int, day: dt.date) -> str:
     return f"absence:{report_id}:{day.isoformat()}"
 
 
-async def sync_child(session: AsyncSession, facts: ChildFacts, today: dt.date) -> int:
+async def sync_child(
+    session: AsyncSession,
+    facts: ChildFacts,
+    today: dt.date,
+    lines: list[LedgerEntry] | None = None,
+    calendar: OpenDays | None = None,
+) -> int:
     """Write what the child's absence reports earned and withdraw what reports taken back
-    had earned; how many lines were written."""
+    had earned; how many lines were written. ``lines``: the child's ledger, ``calendar``:
+    the location's closing days over the reports' span, if read already."""
     child = facts.child
+    if lines is None:
+        lines = (await ledger.entries(session, [child.id]))[child.id]
     reports = list(
         await session.scalars(
             select(AbsenceReport).where(
@@ -38,21 +47,13 @@ async def sync_child(session: AsyncSession, facts: ChildFacts, today: dt.date) -
     )
     if not reports:
         return 0
-    first = min(r.start_date for r in reports)
-    last = max(r.end_date for r in reports)
-    calendar = await open_days(session, facts.group.location_id, first, last)
-    existing = {
-        e.source: e
-        for e in await session.scalars(
-            select(LedgerEntry).where(LedgerEntry.child_id == child.id, LedgerEntry.source.like("absence:%"))
-        )
-    }
-    withdrawn = set(
-        await session.scalars(
-            select(LedgerEntry.source).where(LedgerEntry.child_id == child.id, LedgerEntry.source.like("withdrawn:%"))
-        )
-    )
-    remaining = {lot.id: lot.remaining for lot in await ledger.lots(session, child.id)}
+    if calendar is None:
+        first = min(r.start_date for r in reports)
+        last = max(r.end_date for r in reports)
+        calendar = await open_days(session, facts.group.location_id, first, last)
+    existing = {e.source: e for e in lines if e.source and e.source.startswith("absence:")}
+    withdrawn = {e.source for e in lines if e.source and e.source.startswith("withdrawn:")}
+    remaining = {lot.id: lot.remaining for lot in ledger.lots_of(lines)}
     written = 0
     for report in reports:
         day = report.start_date

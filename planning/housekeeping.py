@@ -26,16 +26,20 @@ PLANNING_SWEEP = "planning_sweep"
 SWEEP_EVERY_SECS = 300
 
 
-async def _groups(session: AsyncSession) -> list[tuple[int, int, str]]:
-    rows = await session.execute(
-        select(Group.id, Group.organisation_id, Organisation.timezone)
-        .join(Organisation, Organisation.id == Group.organisation_id)
-        .where(
+async def _groups(session: AsyncSession, child_ids: list[int] | None) -> list[tuple[int, int, str]]:
+    """The groups to sweep: every group with contracts or a wait list, or only the groups
+    of ``child_ids``."""
+    query = select(Group.id, Group.organisation_id, Organisation.timezone).join(
+        Organisation, Organisation.id == Group.organisation_id
+    )
+    if child_ids is not None:
+        query = query.where(Group.id.in_(select(Child.group_id).where(Child.id.in_(child_ids))))
+    else:
+        query = query.where(
             Group.id.in_(select(Child.group_id).join(Contract, Contract.child_id == Child.id))
             | Group.id.in_(select(PlanningRequest.group_id).where(PlanningRequest.status == requests.WAITING))
         )
-    )
-    return [(g, o, z) for g, o, z in rows]
+    return [(g, o, z) for g, o, z in await session.execute(query)]
 
 
 async def sweep_group(
@@ -69,11 +73,15 @@ async def sweep_group(
 
 
 async def sweep(
-    sessionmaker: async_sessionmaker[AsyncSession], broker: Broker, now: dt.datetime | None = None
+    sessionmaker: async_sessionmaker[AsyncSession],
+    broker: Broker,
+    child_ids: list[int] | None = None,
+    now: dt.datetime | None = None,
 ) -> dict[str, int]:
+    """Sweep every group (the cron), or the groups of ``child_ids`` (an absence's trigger)."""
     now = now or dt.datetime.now(dt.UTC)
     async with sessionmaker() as session:
-        groups = await _groups(session)
+        groups = await _groups(session, child_ids)
     totals = {"earned": 0, "expired": 0, "granted": 0, "lapsed": 0}
     for group_id, organisation_id, zone in groups:
         try:

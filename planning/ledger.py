@@ -14,7 +14,6 @@ from dataclasses import dataclass
 
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm import aliased
 
 from planning.models import LedgerEntry
 from planning.rules import Rules
@@ -47,23 +46,33 @@ async def balance(session: AsyncSession, child_id: int) -> int:
     return int(total or 0)
 
 
+async def entries(session: AsyncSession, child_ids: list[int]) -> dict[int, list[LedgerEntry]]:
+    """Every line of these children's ledgers, oldest first, in one query."""
+    found: dict[int, list[LedgerEntry]] = {child_id: [] for child_id in child_ids}
+    for line in await session.scalars(
+        select(LedgerEntry).where(LedgerEntry.child_id.in_(child_ids)).order_by(LedgerEntry.id)
+    ):
+        found[line.child_id].append(line)
+    return found
+
+
+def lots_of(lines: list[LedgerEntry]) -> list[Lot]:
+    """The lots in these lines with what remains of each, the first to expire first."""
+    moved: dict[int, int] = {}
+    for line in lines:
+        if line.lot_id is not None:
+            moved[line.lot_id] = moved.get(line.lot_id, 0) + line.amount
+    found = [
+        Lot(e.id, e.day, e.care_type, e.amount, e.amount + moved.get(e.id, 0), e.expires_on or dt.date.max)
+        for e in lines
+        if e.lot_id is None and e.amount > 0
+    ]
+    return sorted(found, key=lambda lot: (lot.expires_on, lot.id))
+
+
 async def lots(session: AsyncSession, child_id: int) -> list[Lot]:
     """The child's lots with what remains of each, the first to expire first."""
-    taken = aliased(LedgerEntry)
-    remainder = (
-        select(taken.lot_id, func.sum(taken.amount).label("moved"))
-        .where(taken.child_id == child_id)
-        .group_by(taken.lot_id)
-    ).subquery()
-    rows = await session.execute(
-        select(LedgerEntry, func.coalesce(remainder.c.moved, 0))
-        .outerjoin(remainder, remainder.c.lot_id == LedgerEntry.id)
-        .where(LedgerEntry.child_id == child_id, LedgerEntry.lot_id.is_(None), LedgerEntry.amount > 0)
-        .order_by(LedgerEntry.expires_on, LedgerEntry.id)
-    )
-    return [
-        Lot(e.id, e.day, e.care_type, e.amount, e.amount + int(moved), e.expires_on or dt.date.max) for e, moved in rows
-    ]
+    return lots_of((await entries(session, [child_id]))[child_id])
 
 
 def usable(all_lots: list[Lot], care_type: str, on_day: dt.date, today: dt.date, rules: Rules) -> list[Lot]:
@@ -94,11 +103,15 @@ async def spend(
     today: dt.date,
     rules: Rules,
     request_id: int,
+    current: list[Lot] | None = None,
 ) -> int:
     """Take up to ``amount`` from the lots that expire first; what was taken. The caller
-    holds the group's lock (``planning.room.lock``), so nothing is taken twice."""
+    holds the group's lock (``planning.room.lock``), so nothing is taken twice; ``current``
+    are the child's lots as read under that lock, if the caller has them."""
     left = amount
-    for lot in usable(await lots(session, child_id), care_type, on_day, today, rules):
+    for lot in usable(
+        current if current is not None else await lots(session, child_id), care_type, on_day, today, rules
+    ):
         if left <= 0:
             break
         take = min(left, lot.remaining)
@@ -156,30 +169,23 @@ async def give_back(session: AsyncSession, request_id: int) -> int:
     return total
 
 
-async def expire_due(session: AsyncSession, child_ids: list[int] | None, today: dt.date) -> int:
-    """An ``expired`` line for what remains of every lot whose last day is before today."""
-    taken = aliased(LedgerEntry)
-    moved = select(func.coalesce(func.sum(taken.amount), 0)).where(taken.lot_id == LedgerEntry.id).scalar_subquery()
-    query = select(LedgerEntry, moved).where(
-        LedgerEntry.lot_id.is_(None), LedgerEntry.amount > 0, LedgerEntry.expires_on < today
-    )
-    if child_ids is not None:
-        query = query.where(LedgerEntry.child_id.in_(child_ids))
+def expire_lines(session: AsyncSession, lines: list[LedgerEntry], today: dt.date) -> int:
+    """Add an ``expired`` line for what remains of every lot in ``lines`` (one child's
+    ledger) whose last day is before today; how many."""
+    sources = {line.source for line in lines if line.source}
     count = 0
-    for lot, already in (await session.execute(query)).all():
-        remaining = lot.amount + int(already)
-        if remaining <= 0:
-            continue
+    for lot in lots_of(lines):
         source = f"expire:{lot.id}:{today.isoformat()}"
-        if await session.scalar(select(LedgerEntry.id).where(LedgerEntry.source == source)) is not None:
+        if lot.remaining <= 0 or lot.expires_on >= today or source in sources:
             continue
+        first = next(line for line in lines if line.id == lot.id)
         session.add(
             LedgerEntry(
-                organisation_id=lot.organisation_id,
-                child_id=lot.child_id,
+                organisation_id=first.organisation_id,
+                child_id=first.child_id,
                 entry=EXPIRED,
-                amount=-remaining,
-                unit=lot.unit,
+                amount=-lot.remaining,
+                unit=first.unit,
                 care_type=lot.care_type,
                 day=lot.day,
                 lot_id=lot.id,
@@ -187,6 +193,15 @@ async def expire_due(session: AsyncSession, child_ids: list[int] | None, today: 
             )
         )
         count += 1
+    return count
+
+
+async def expire_due(session: AsyncSession, child_ids: list[int], today: dt.date) -> int:
+    """An ``expired`` line for what remains of every lot of these children whose last day
+    is before today."""
+    count = 0
+    for lines in (await entries(session, child_ids)).values():
+        count += expire_lines(session, lines, today)
     await session.flush()
     return count
 

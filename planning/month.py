@@ -48,7 +48,10 @@ def month_bounds(month: dt.date) -> tuple[dt.date, dt.date]:
     return first, first.replace(day=cal.monthrange(first.year, first.month)[1])
 
 
-async def month_view(session: AsyncSession, facts: ChildFacts, month: dt.date, now: dt.datetime) -> dict[str, Any]:
+async def month_view(
+    session: AsyncSession, facts: ChildFacts, month: dt.date, now: dt.datetime, lots: list[ledger.Lot]
+) -> dict[str, Any]:
+    """``lots``: the child's ledger as ``planning.requests.locked_facts`` brought it up to date."""
     first, last = month_bounds(month)
     grid_first = first - dt.timedelta(days=first.weekday())
     grid_last = last + dt.timedelta(days=6 - last.weekday())
@@ -68,7 +71,6 @@ async def month_view(session: AsyncSession, facts: ChildFacts, month: dt.date, n
             )
         )
     )
-    lots = await ledger.lots(session, facts.child.id)
     offers = _offers(facts)
     care = facts.care_type()
     swap_candidates = [
@@ -148,7 +150,7 @@ async def month_view(session: AsyncSession, facts: ChildFacts, month: dt.date, n
         "last": last,
         "today": today,
         "weeks": [days[i : i + 7] for i in range(0, len(days), 7)],
-        "balance": await ledger.balance(session, facts.child.id),
+        "balance": await ledger.balance(session, facts.child.id),  # lots leave out lines without one
         "lots": usable_lots,
         "unit": rules.unit,
         "rules": rules,

@@ -53,7 +53,8 @@ async def tell_family(uow: UnitOfWork, broker: Broker, request: PlanningRequest)
         )
     )
     if guardians:
-        await deliver(uow, broker, guardians, protocol.PLANNING_DECIDED, request.id)
+        child = await uow.session.get_one(Child, request.child_id)
+        await deliver(uow, broker, guardians, protocol.PLANNING_DECIDED, request.id, request_data(request, child))
 
 
 render.register(protocol.PLANNING, render_requests)

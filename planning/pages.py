@@ -54,9 +54,9 @@ async def planning_page(request: Request, *, error: str = "", status_code: int =
     if child is not None:
         target = await _target(request, child.id)
         async with rt.uow() as uow:
-            facts, today = await requests._locked_facts(uow.session, target, now)
-            month = parse_month(request.query_params.get("month"), today)
-            view = await month_view(uow.session, facts, month, now)
+            locked = await requests.locked_facts(uow.session, target, now)
+            month = parse_month(request.query_params.get("month"), locked.today)
+            view = await month_view(uow.session, locked.facts, month, now, locked.lots)
         previous = (view["first"] - dt.timedelta(days=1)).replace(day=1)
         following = view["last"] + dt.timedelta(days=1)
         context.update(

@@ -18,6 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from messaging.broker.base import Broker
 from planning import earning, ledger, notices
 from planning.asks import EXTRA, SWAP, Ask, why_not, why_not_cancel
+from planning.calendar import OpenDays
 from planning.models import PlanningRequest
 from planning.room import Slot, lock, occupancy
 from planning.rules import EARLY, LATE
@@ -71,17 +72,38 @@ async def target_of_request(session: AsyncSession, user: User, request_id: int) 
     raise NotFound()
 
 
-async def _locked_facts(session: AsyncSession, target: Target, now: dt.datetime) -> tuple[ChildFacts, dt.date]:
+@dataclass
+class Locked:
+    """A child's facts read under its group's lock, with its ledger brought up to date."""
+
+    facts: ChildFacts
+    today: dt.date
+    lots: list[ledger.Lot]
+    calendar: OpenDays  # the location's closing days a year either side of today
+
+
+async def locked_facts(session: AsyncSession, target: Target, now: dt.datetime) -> Locked:
     """Lock the group (the first statement), then read the child's facts and bring its
-    ledger up to date (earned credit, expiry)."""
+    ledger up to date (earned credit, expiry): one read of the ledger unless that wrote."""
     group = Group(id=target.group_id, organisation_id=target.organisation_id)
     await lock(session, group)
-    child = await session.get_one(Child, target.child_id)
-    facts = await child_facts(session, child)
+    facts = await child_facts(session, target.child_id)
+    child = facts.child
     today = facts.today(now)
-    await earning.sync_child(session, facts, today)
-    await ledger.expire_due(session, [child.id], today)
-    return facts, today
+    calendar = await open_days(
+        session,
+        facts.group.location_id,
+        today - dt.timedelta(days=earning.LOOKBACK_DAYS),
+        today + dt.timedelta(days=400),
+    )
+    lines = (await ledger.entries(session, [child.id]))[child.id]
+    written = await earning.sync_child(session, facts, today, lines, calendar)
+    if written:
+        lines = (await ledger.entries(session, [child.id]))[child.id]
+    if ledger.expire_lines(session, lines, today):
+        await session.flush()
+        lines = (await ledger.entries(session, [child.id]))[child.id]
+    return Locked(facts, today, ledger.lots_of(lines), calendar)
 
 
 def _offers(facts: ChildFacts) -> frozenset[str]:
@@ -91,14 +113,6 @@ def _offers(facts: ChildFacts) -> frozenset[str]:
     if facts.location.late_care:
         offered.add(LATE)
     return frozenset(offered)
-
-
-async def _open_request_on(session: AsyncSession, child_id: int, day: dt.date) -> PlanningRequest | None:
-    return await session.scalar(
-        select(PlanningRequest)
-        .where(PlanningRequest.child_id == child_id, PlanningRequest.day == day, PlanningRequest.status.in_(OPEN))
-        .limit(1)
-    )
 
 
 async def slots_for(session: AsyncSession, facts: ChildFacts, day: dt.date, dagdelen: tuple[str, ...]) -> list[Slot]:
@@ -122,11 +136,10 @@ async def submit(
     if len(note) > MAX_NOTE_CHARS:
         raise InvalidInput("planning.note_too_long", max=MAX_NOTE_CHARS)
     session = uow.session
-    facts, today = await _locked_facts(session, target, now)
-    days = [ask.day, *([ask.gives_up] if ask.gives_up else [])]
-    calendar = await open_days(session, facts.group.location_id, min(days), max(days))
-    lots = await ledger.lots(session, facts.child.id)
-    credit = ledger.available(lots, facts.care_type(), ask.day, today, facts.rules)
+    locked = await locked_facts(session, target, now)
+    facts, today = locked.facts, locked.today
+    calendar = locked.calendar
+    credit = ledger.available(locked.lots, facts.care_type(), ask.day, today, facts.rules)
     reasons = why_not(
         facts.rules,
         calendar,
@@ -140,7 +153,8 @@ async def submit(
     )
     if reasons:
         raise InvalidInput(f"planning.why.{reasons[0]}", **_reason_params(facts, reasons[0]))
-    if await _open_request_on(session, facts.child.id, ask.day) is not None:
+    occupied = await occupancy(session, facts.group, ask.day, ask.day)
+    if any(r.child_id == facts.child.id and r.day == ask.day for r in occupied.open_requests):
         raise Conflict("planning.why.duplicate")
     cost = facts.rules.cost(ask.dagdelen) if ask.kind == EXTRA else 0
     request = PlanningRequest(
@@ -162,11 +176,11 @@ async def submit(
     )
     session.add(request)
     await session.flush()
-    slots = await slots_for(session, facts, ask.day, ask.dagdelen)
+    slots = [occupied.slot(ask.day, d, facts.child.birth_date) for d in ask.dagdelen]
     if all(s.known for s in slots) and not all(s.fits_one_more for s in slots):
         await _close(uow, broker, request, WAITING if wait else REFUSED, "full", None, now)
     elif all(s.fits_one_more for s in slots) and facts.location.auto_decide:
-        await _grant(uow, broker, facts, request, today, None, now)
+        await _grant(uow, broker, facts, request, today, None, now, locked.lots)
     # else: the inbox (a person decides: manual location, or places or staff not entered)
     return request
 
@@ -191,6 +205,7 @@ async def _grant(
     today: dt.date,
     by: User | None,
     now: dt.datetime,
+    lots: list[ledger.Lot] | None = None,
 ) -> None:
     covered = 0
     if request.kind == EXTRA and request.use_credit:
@@ -204,6 +219,7 @@ async def _grant(
             today=today,
             rules=facts.rules,
             request_id=request.id,
+            current=lots,
         )
         if covered < request.cost:  # the credit went meanwhile (expired): nothing is half-paid
             raise Conflict("planning.why.no_credit")
@@ -243,7 +259,8 @@ async def decide(
     the room: a place and the ratio with the staff planned (plan more staff first)."""
     now = now or dt.datetime.now(dt.UTC)
     session = uow.session
-    facts, today = await _locked_facts(session, target, now)
+    locked = await locked_facts(session, target, now)
+    facts, today = locked.facts, locked.today
     request = await session.get_one(PlanningRequest, request_id, populate_existing=True)
     if request.status not in (PENDING, WAITING):
         raise Conflict("planning.already_decided")
@@ -263,7 +280,7 @@ async def decide(
                 staff=slot.staff if slot.staff is not None else "?",
                 dagdeel=slot.dagdeel,
             )
-    await _grant(uow, broker, facts, request, today, manager, now)
+    await _grant(uow, broker, facts, request, today, manager, now, locked.lots)
     return request
 
 
@@ -274,7 +291,8 @@ async def cancel(
     back, and the place it held goes to the wait list."""
     now = now or dt.datetime.now(dt.UTC)
     session = uow.session
-    facts, today = await _locked_facts(session, target, now)
+    locked = await locked_facts(session, target, now)
+    facts, today = locked.facts, locked.today
     request = await session.get_one(PlanningRequest, request_id, populate_existing=True)
     ask = Ask(request.kind, request.day, tuple(request.dagdelen), request.gives_up, request.use_credit)
     why = why_not_cancel(facts.rules, facts.zone, now, request.status, ask)

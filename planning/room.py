@@ -9,7 +9,7 @@ import datetime as dt
 from collections import defaultdict
 from dataclasses import dataclass
 
-from sqlalchemy import or_, select, update
+from sqlalchemy import and_, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from messaging.models import AbsenceReport
@@ -18,20 +18,22 @@ from planning.models import Contract, GroupRoom, PlanningRequest, StaffPlan
 from portal.roster.models import Child, Group
 
 GRANTED = "granted"
+OPEN = ("pending", "waiting", GRANTED)
 
 
-async def lock(session: AsyncSession, group: Group) -> GroupRoom:
+async def lock(session: AsyncSession, group: Group) -> None:
     """Take the group's lock: the FIRST statement of a deciding transaction, so that on
     SQLite it takes the write lock before reading anything, and on PostgreSQL it holds
     the group's row until commit."""
     bumped = await session.execute(
-        update(GroupRoom).where(GroupRoom.group_id == group.id).values(version=GroupRoom.version + 1)
+        update(GroupRoom)
+        .where(GroupRoom.group_id == group.id)
+        .values(version=GroupRoom.version + 1)
+        .execution_options(synchronize_session=False)
     )
     if getattr(bumped, "rowcount", 0) == 0:
         session.add(GroupRoom(group_id=group.id, organisation_id=group.organisation_id, places=None, version=1))
         await session.flush()
-    room = await session.get_one(GroupRoom, group.id, populate_existing=True)
-    return room
 
 
 @dataclass
@@ -74,6 +76,9 @@ class Slot:
         }
 
 
+Booking = tuple[dt.date, dt.date | None, dict[str, list[str]]]  # a contract: starts, ends, schedule
+
+
 class Occupancy:
     """A group's children per day and dagdeel over a span of days, from four queries."""
 
@@ -83,12 +88,13 @@ class Occupancy:
         places: int | None,
         staff: dict[tuple[int, str], int],
         births: dict[int, dt.date],
-        contracts: dict[int, list[Contract]],
+        contracts: dict[int, list[Booking]],
         absent: dict[int, list[tuple[dt.date, dt.date]]],
         granted: list[PlanningRequest],
         active: dict[int, tuple[dt.date, dt.date | None]],
     ) -> None:
         self.group = group
+        self.open_requests: list[PlanningRequest] = []  # granted, pending and waiting over the span
         self.places = places
         self.staff = staff
         self.births = births
@@ -107,7 +113,10 @@ class Occupancy:
         start, end = self.active.get(child_id, (dt.date.max, None))
         if day < start or (end is not None and day > end):
             return False
-        return any(dagdeel in c.dagdelen_on(day) for c in self.contracts.get(child_id, ()))
+        return any(
+            starts <= day and (ends is None or day <= ends) and dagdeel in schedule.get(str(day.weekday()), ())
+            for starts, ends, schedule in self.contracts.get(child_id, ())
+        )
 
     def _is_absent(self, child_id: int, day: dt.date) -> bool:
         return any(start <= day <= end for start, end in self.absent.get(child_id, ()))
@@ -137,18 +146,22 @@ class Occupancy:
 
 
 async def occupancy(session: AsyncSession, group: Group, first: dt.date, last: dt.date) -> Occupancy:
-    room = await session.get(GroupRoom, group.id)
-    staff = {
-        (w, d): s
-        for w, d, s in await session.execute(
-            select(StaffPlan.weekday, StaffPlan.dagdeel, StaffPlan.staff).where(StaffPlan.group_id == group.id)
-        )
-    }
-    granted = list(
+    places: int | None = None
+    staff: dict[tuple[int, str], int] = {}
+    for room_places, weekday, dagdeel, count in await session.execute(
+        select(GroupRoom.places, StaffPlan.weekday, StaffPlan.dagdeel, StaffPlan.staff)
+        .select_from(GroupRoom)
+        .outerjoin(StaffPlan, StaffPlan.group_id == GroupRoom.group_id)
+        .where(GroupRoom.group_id == group.id)
+    ):
+        places = room_places
+        if weekday is not None:
+            staff[(weekday, dagdeel)] = count
+    requests = list(
         await session.scalars(
             select(PlanningRequest).where(
                 PlanningRequest.group_id == group.id,
-                PlanningRequest.status == GRANTED,
+                PlanningRequest.status.in_(OPEN),
                 or_(
                     PlanningRequest.day.between(first, last),
                     PlanningRequest.gives_up.between(first, last),
@@ -156,47 +169,64 @@ async def occupancy(session: AsyncSession, group: Group, first: dt.date, last: d
             )
         )
     )
-    children = {
-        c.id: c
-        for c in await session.scalars(
-            select(Child).where(
-                Child.group_id == group.id,
-                Child.start_date <= last,
-                or_(Child.end_date.is_(None), Child.end_date >= first),
-            )
+    granted = [r for r in requests if r.status == GRANTED]
+    births: dict[int, dt.date] = {}
+    active: dict[int, tuple[dt.date, dt.date | None]] = {}
+    contracts: dict[int, list[Booking]] = defaultdict(list)
+    for child_id, birth, start, end, starts_on, ends_on, schedule in await session.execute(
+        select(
+            Child.id,
+            Child.birth_date,
+            Child.start_date,
+            Child.end_date,
+            Contract.starts_on,
+            Contract.ends_on,
+            Contract.schedule,
         )
-    }
-    ids = set(children) | {r.child_id for r in granted}
-    for extra in ids - set(children):  # a child of another group with a granted day here
-        found = await session.get(Child, extra)
-        if found is not None:
-            children[extra] = found
-    contracts: dict[int, list[Contract]] = defaultdict(list)
-    for contract in await session.scalars(
-        select(Contract).where(
-            Contract.child_id.in_([c for c, child in children.items() if child.group_id == group.id]),
-            Contract.starts_on <= last,
-            or_(Contract.ends_on.is_(None), Contract.ends_on >= first),
+        .outerjoin(
+            Contract,
+            and_(
+                Contract.child_id == Child.id,
+                Contract.starts_on <= last,
+                or_(Contract.ends_on.is_(None), Contract.ends_on >= first),
+            ),
+        )
+        .where(
+            Child.group_id == group.id, Child.start_date <= last, or_(Child.end_date.is_(None), Child.end_date >= first)
         )
     ):
-        contracts[contract.child_id].append(contract)
+        births[child_id] = birth
+        active[child_id] = (start, end)
+        if starts_on is not None:
+            contracts[child_id].append((starts_on, ends_on, schedule))
+    others = {r.child_id for r in granted} - set(births)  # a child of another group with a granted day here
+    if others:
+        for child_id, birth, start, end in await session.execute(
+            select(Child.id, Child.birth_date, Child.start_date, Child.end_date).where(Child.id.in_(others))
+        ):
+            births[child_id] = birth
+            active[child_id] = (start, end)
     absent: dict[int, list[tuple[dt.date, dt.date]]] = defaultdict(list)
     for child_id, start, end in await session.execute(
-        select(AbsenceReport.child_id, AbsenceReport.start_date, AbsenceReport.end_date).where(
-            AbsenceReport.child_id.in_(list(children)),
+        select(AbsenceReport.child_id, AbsenceReport.start_date, AbsenceReport.end_date)
+        .join(Child, Child.id == AbsenceReport.child_id)
+        .where(
+            or_(Child.group_id == group.id, Child.id.in_(others)),
             AbsenceReport.deleted_at.is_(None),
             AbsenceReport.start_date <= last,
             AbsenceReport.end_date >= first,
         )
     ):
         absent[child_id].append((start, end))
-    return Occupancy(
+    occupied = Occupancy(
         group=group,
-        places=room.places if room else None,
+        places=places,
         staff=staff,
-        births={c: child.birth_date for c, child in children.items()},
+        births=births,
         contracts=dict(contracts),
         absent=dict(absent),
         granted=granted,
-        active={c: (child.start_date, child.end_date) for c, child in children.items()},
+        active=active,
     )
+    occupied.open_requests = requests
+    return occupied

@@ -70,8 +70,11 @@ async def api_month(request: Request) -> Response:
         principal = require_role(await identify(request, uow.session), Role.PARENT)
         target = await requests.target_for_guardian(uow.session, principal.user, request.path_params["child_id"])
     async with runtime(request).uow() as uow:
-        facts, today = await requests._locked_facts(uow.session, target, now)  # brings the ledger up to date
-        view = await month_view(uow.session, facts, parse_month(request.query_params.get("month"), today), now)
+        locked = await requests.locked_facts(uow.session, target, now)  # brings the ledger up to date
+        facts = locked.facts
+        view = await month_view(
+            uow.session, facts, parse_month(request.query_params.get("month"), locked.today), now, locked.lots
+        )
     return JSONResponse(
         {
             "child": {"id": facts.child.id, "name": facts.child.first_name},

@@ -4,7 +4,9 @@ calendar (closing days), a group's room row, a child's contract."""
 from __future__ import annotations
 
 import datetime as dt
+import json
 from dataclasses import dataclass
+from functools import lru_cache
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
@@ -12,19 +14,14 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from planning import rules as rule_sets
 from planning.calendar import OpenDays
-from planning.models import ClosingDay, Contract, GroupRoom, LocationPlanning, PlanningSettings
+from planning.models import ClosingDay, Contract, LocationPlanning, PlanningSettings
 from planning.rules import Rules
 from portal.roster.models import Child, Group, Organisation
 
 
 async def rules_for(session: AsyncSession, organisation_id: int) -> Rules:
     row = await session.get(PlanningSettings, organisation_id)
-    return rule_sets.from_dict(row.rules) if row else rule_sets.PRESETS[rule_sets.DEFAULT_PRESET]
-
-
-async def location_planning(session: AsyncSession, location_id: int) -> LocationPlanning:
-    row = await session.get(LocationPlanning, location_id)
-    return row or LocationPlanning(location_id=location_id, auto_decide=True, early_care=False, late_care=False)
+    return _rules(json.dumps(row.rules, sort_keys=True)) if row else rule_sets.PRESETS[rule_sets.DEFAULT_PRESET]
 
 
 async def open_days(session: AsyncSession, location_id: int, first: dt.date, last: dt.date) -> OpenDays:
@@ -49,10 +46,6 @@ async def contracts_of(session: AsyncSession, child_id: int) -> list[Contract]:
     return list(
         await session.scalars(select(Contract).where(Contract.child_id == child_id).order_by(Contract.starts_on))
     )
-
-
-async def room_of(session: AsyncSession, group: Group) -> GroupRoom | None:
-    return await session.get(GroupRoom, group.id)
 
 
 @dataclass
@@ -81,15 +74,41 @@ class ChildFacts:
         return now.astimezone(self.zone).date()
 
 
-async def child_facts(session: AsyncSession, child: Child) -> ChildFacts:
-    organisation = await session.get_one(Organisation, child.organisation_id)
-    group = await session.get_one(Group, child.group_id)
+_FACTS = (
+    select(Group, Organisation, PlanningSettings, LocationPlanning)
+    .join(Organisation, Organisation.id == Group.organisation_id)
+    .outerjoin(PlanningSettings, PlanningSettings.organisation_id == Organisation.id)
+    .outerjoin(LocationPlanning, LocationPlanning.location_id == Group.location_id)
+)
+
+
+@lru_cache(maxsize=256)
+def _rules(stored: str) -> Rules:
+    return rule_sets.from_dict(json.loads(stored))
+
+
+async def child_facts(session: AsyncSession, given: Child | int) -> ChildFacts:
+    """The child (given, or by id), its organisation, group, rule set and location choices
+    (one query) and its contracts (another)."""
+    child: Child
+    if isinstance(given, int):
+        statement = _FACTS.add_columns(Child).join(Child, Child.group_id == Group.id).where(Child.id == given)
+        group, organisation, settings, location, child = (await session.execute(statement)).one()
+    else:
+        child = given
+        statement = _FACTS.where(Group.id == child.group_id)
+        group, organisation, settings, location = (await session.execute(statement)).one()
+    if settings:
+        rules = _rules(json.dumps(settings.rules, sort_keys=True))
+    else:
+        rules = rule_sets.PRESETS[rule_sets.DEFAULT_PRESET]
     return ChildFacts(
         organisation=organisation,
         child=child,
         group=group,
-        rules=await rules_for(session, organisation.id),
+        rules=rules,
         zone=ZoneInfo(organisation.timezone),
         contracts=await contracts_of(session, child.id),
-        location=await location_planning(session, group.location_id),
+        location=location
+        or LocationPlanning(location_id=group.location_id, auto_decide=True, early_care=False, late_care=False),
     )

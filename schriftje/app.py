@@ -48,9 +48,11 @@ from notify.push import sender_from_settings
 from notify.trigger import NOTIFY_SWEEP, NotifyingBroker
 from notify.trigger import SWEEP_EVERY_SECS as NOTIFY_SWEEP_EVERY_SECS
 from planning import pages as planning_pages
+from planning import roster_columns  # the roster file's contract columns (portal.roster.extensions)
 from planning import routes as planning_routes
 from planning.housekeeping import PLANNING_SWEEP
 from planning.housekeeping import SWEEP_EVERY_SECS as PLANNING_SWEEP_EVERY_SECS
+from planning.trigger import PlanningBroker
 from portal.accounts import profile_routes, tablet_routes
 from portal.accounts import routes as account_routes
 from portal.database import create_sessionmaker, engine_from_settings, schema_revision
@@ -73,6 +75,7 @@ from workers.inline import InlineQueue
 from workers.jobs import SWEEP_EVERY_SECS, SWEEP_PHOTOS
 
 log = logging.getLogger(__name__)
+ROSTER_EXTENSIONS = (roster_columns.COLUMNS,)
 
 
 def _wants_json(request: Request) -> bool:
@@ -231,7 +234,8 @@ async def open_runtime(settings: Settings, registry: CollectorRegistry | None = 
                 return "in-process"
 
         # every delivery also reaches notify (notify.trigger): the web node's and the jobs'
-        broker = NotifyingBroker(node_broker, queue, batch_seconds=settings.push_batch_seconds)
+        # ... and absences reach planning's wait list (planning.trigger)
+        broker = PlanningBroker(NotifyingBroker(node_broker, queue, batch_seconds=settings.push_batch_seconds), queue)
         if isinstance(queue, InlineQueue):
             queue.share({"broker": broker})
         hub = Hub(broker, sessionmaker, metrics=HubMetrics(registry))

@@ -559,6 +559,7 @@ def cmd_worker(args: argparse.Namespace, settings: Settings) -> int:
 
 def cmd_demo(args: argparse.Namespace, settings: Settings) -> int:
     from consent.demo import seed_demo_consents
+    from planning.demo import seed_demo_planning
     from portal.database import create_sessionmaker, engine_from_settings
     from portal.demo import DEMO_PASSWORD, DEMO_SLUG, demo_login_links, seed_demo
     from portal.tenancy import organisation_url
@@ -581,6 +582,7 @@ def cmd_demo(args: argparse.Namespace, settings: Settings) -> int:
             async with UnitOfWork(create_sessionmaker(engine)) as uow:
                 org = await seed_demo(uow.session)
                 await seed_demo_consents(uow.session, org)
+                await seed_demo_planning(uow.session, org)
                 logins = await demo_login_links(uow.session, org)
         finally:
             await engine.dispose()

@@ -19,6 +19,7 @@ from messaging.broker import RedisBroker
 from messaging.broker.base import Broker
 from notify.push import PushSender, sender_from_settings
 from notify.trigger import NotifyingBroker
+from planning.trigger import PlanningBroker
 from portal.database import create_sessionmaker, engine_from_settings
 from portal.jobs import JobQueue
 from portal.mail import Mailer, mailer_from_settings
@@ -60,7 +61,7 @@ async def startup(ctx: dict[str, Any]) -> None:
         sessionmaker=create_sessionmaker(engine),
         mailer=mailer_from_settings(settings),
         storage=LazyStorage(lambda: open_storage(settings)),
-        broker=NotifyingBroker(broker, queue, batch_seconds=settings.push_batch_seconds),
+        broker=PlanningBroker(NotifyingBroker(broker, queue, batch_seconds=settings.push_batch_seconds), queue),
         photos=sandbox_from_settings(settings),
         queue=queue,
         pusher=sender_from_settings(settings),

@@ -250,9 +250,10 @@ async def notify_sweep(ctx: JobContext) -> dict[str, int]:
     return {**counts.as_dict(), "digests": mails}
 
 
-async def planning_sweep(ctx: JobContext) -> dict[str, int]:
-    """Every five minutes: credit earned by absences, expired credit, the wait list."""
-    return await planning_housekeeping.sweep(ctx["sessionmaker"], ctx["broker"])
+async def planning_sweep(ctx: JobContext, child_ids: list[int] | None = None) -> dict[str, int]:
+    """Every five minutes (and for an absence's group at once): credit earned by absences,
+    expired credit, the wait list given the places that freed up."""
+    return await planning_housekeeping.sweep(ctx["sessionmaker"], ctx["broker"], child_ids)
 
 
 def _again_id(photo_id: int, round_id: int) -> str:

@@ -15,6 +15,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
+from portal.roster import extensions
 from portal.roster.csvfile import ImportRejected, RowError, RowReader, read_rows
 from portal.roster.models import CareType
 
@@ -59,6 +60,7 @@ class ChildPlan:
     start_date: dt.date
     end_date: dt.date | None
     guardians: tuple[GuardianPlan, ...]
+    extras: tuple[tuple[str, object], ...] = ()  # registered extensions' values (portal.roster.extensions)
 
     @property
     def natural_key(self) -> tuple[str, ...]:
@@ -74,7 +76,7 @@ class ChildPlan:
 
 def parse_roster(data: bytes | str, today: dt.date) -> list[ChildPlan]:
     """The validated plan, or ``ImportRejected`` listing every bad line."""
-    rows, errors = read_rows(data, REQUIRED, OPTIONAL)
+    rows, errors = read_rows(data, REQUIRED, OPTIONAL + extensions.optional_columns())
     if errors:
         raise ImportRejected(errors)
     plans: list[ChildPlan] = []
@@ -121,6 +123,11 @@ def _parse_row(r: RowReader, today: dt.date) -> ChildPlan | None:
             guardians.append(GuardianPlan(name, email, relation))
     if len(guardians) == 2 and guardians[0].email == guardians[1].email:
         r.errors.append(RowError(r.line, "import.same_guardian_twice"))
+    extras = []
+    for extension in extensions.EXTENSIONS.values():
+        value = extension.parse(r)
+        if value is not None:
+            extras.append((extension.name, value))
     if len(r.errors) > before or care_type is None or birth is None or start is None:
         return None
     return ChildPlan(
@@ -135,6 +142,7 @@ def _parse_row(r: RowReader, today: dt.date) -> ChildPlan | None:
         start,
         end,
         tuple(guardians),
+        tuple(extras),
     )
 
 

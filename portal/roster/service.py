@@ -23,7 +23,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from portal.database import utcnow
 from portal.errors import Conflict, DomainError, InvalidInput, NotFound
-from portal.roster import audit
+from portal.roster import audit, extensions
 from portal.roster.dates import today_for
 from portal.roster.events import Ended
 from portal.roster.importer import ChildPlan
@@ -244,6 +244,8 @@ async def apply_roster(
         group = await roster.group(plan)
         created_before = report.children_created
         child = await roster.child(plan, group)
+        for name, value in plan.extras:  # e.g. planning's contract columns
+            await extensions.EXTENSIONS[name].apply(session, organisation, child, value)
         named = listed.setdefault(child.id, (child, set()))[1]
         for guardian in plan.guardians:
             user = await roster.user(guardian.email, guardian.name, Role.PARENT)

@@ -229,6 +229,21 @@
     ];
   }
 
+  function planning(data) {
+    return [
+      h("p", {
+        class: data.status === "granted" ? "notice" : data.status === "refused" ? "error" : "",
+        text: say("feed.planning", {
+          kind: say("feed.planning_kind." + data.kind),
+          child: data.child.name,
+          day: day(data.day),
+          status: say("feed.planning_status." + data.status),
+        }),
+      }),
+      h("a", { href: "/planning?child=" + data.child.id + "&month=" + data.day.slice(0, 7), text: say("feed.planning_open") }),
+    ];
+  }
+
   const RENDER = {
     group_post: groupPost,
     diary_entry: aboutChild("feed.diary"),
@@ -238,6 +253,7 @@
     photo,
     photo_upload: upload,
     archive,
+    planning,
   };
 
   // ---- placing cards --------------------------------------------------------------
@@ -364,7 +380,7 @@
     for (const frame of page.items) {
       const [content] = frame.kind.split(".");
       const key = content + ":" + (frame.data.ref ? frame.data.ref.id : frame.data.id);
-      if (frame.type === "event" && RENDER[content] && !cards.has(key) && frame.kind.endsWith(".created")) {
+      if (frame.type === "event" && RENDER[content] && !cards.has(key) && (frame.kind.endsWith(".created") || content === "planning")) {
         upsert(content, frame.data, frame.seq);
       }
     }

@@ -15,6 +15,7 @@ from pathlib import Path
 import pytest
 import uvicorn
 
+from planning.demo import seed_demo_planning
 from portal.database import create_sessionmaker, engine_from_settings
 from portal.demo import DemoLogins, demo_login_links, seed_demo
 from portal.settings import Settings
@@ -76,6 +77,7 @@ def live_server(stack_settings: Settings) -> Iterator[LiveServer]:
                     pass  # truncates the shared schema
             async with UnitOfWork(create_sessionmaker(engine)) as uow:
                 org = await seed_demo(uow.session)
+                await seed_demo_planning(uow.session, org)
                 return await demo_login_links(uow.session, org)
         finally:
             await engine.dispose()

@@ -242,3 +242,107 @@ async def _location_of(world: World, group_id: int) -> int:
     async with world.harness.uow() as uow:
         group = await uow.session.get_one(Group, group_id)
         return group.location_id
+
+
+async def _sweep(world: World) -> None:
+    from planning.housekeeping import PLANNING_SWEEP
+
+    await world.harness.rt.queue.enqueue(PLANNING_SWEEP, None, job_id=f"sweep-{dt.datetime.now().timestamp()}")
+    await world.harness.run_jobs()
+
+
+async def test_an_absence_frees_the_place_for_the_wait_list(world: tuple[World, str]) -> None:
+    world_, admin = world
+    noor, pim = world_.children["Noor"], world_.children["Pim"]
+    wednesday = "2026-12-09"
+    response = await call(
+        world_,
+        admin,
+        "PUT",
+        f"/api/planning/children/{pim}/contract",
+        {"care_type": "kdv", "schedule": "ma di wo do", "weeks": 52, "starts_on": "2026-01-01"},
+    )
+    assert response.status_code == 200, response.text
+    response = await call(
+        world_,
+        ANNA,
+        "POST",
+        f"/api/planning/children/{noor}/requests",
+        {"kind": "extra", "day": wednesday, "wait": True},
+    )
+    assert response.status_code == 201 and response.json()["status"] == "waiting", response.text
+    request_id = response.json()["id"]
+    assert (await call(world_, admin, "GET", "/api/planning/inbox")).json()["requests"][0]["status"] == "waiting"
+    # Pim will be away: his place goes to Noor as soon as the absence is in (its trigger)
+    response = await call(
+        world_, PIET, "POST", f"/api/children/{pim}/absences", {"start_date": wednesday, "reason": "vakantie"}
+    )
+    assert response.status_code == 201, response.text
+    await world_.harness.run_jobs()
+    decided = [i for i in await world_.feed(ANNA) if i["kind"] == "planning.decided" and i["data"]["id"] == request_id]
+    assert len(decided) == 2 and decided[-1]["data"]["status"] == "granted"  # told twice; the data is as it is now
+    assert (await call(world_, admin, "GET", "/api/planning/inbox")).json()["requests"] == []
+
+
+async def test_credit_expires_by_the_housekeeping_and_is_never_spent_after(world: tuple[World, str]) -> None:
+    world_, admin = world
+    noor = world_.children["Noor"]
+    response = await call(
+        world_, admin, "POST", f"/api/planning/children/{noor}/ledger", {"amount": 1, "reason": "goodwill"}
+    )
+    assert response.status_code == 201
+    lot = response.json()["entries"][0]
+    assert lot["by"] == "Ad Min" and lot["expires_on"] == "2026-12-23"  # 30 days from Monday 23 November
+    await _sweep(world_)
+    assert (await call(world_, ANNA, "GET", f"/api/planning/children/{noor}/ledger")).json()["balance"] == 1
+    with time_machine.travel(dt.datetime(2026, 12, 24, 9, 0, tzinfo=AMS), tick=True):
+        await _sweep(world_)
+        ledger = (await call(world_, ANNA, "GET", f"/api/planning/children/{noor}/ledger")).json()
+        response = await call(
+            world_,
+            ANNA,
+            "POST",
+            f"/api/planning/children/{noor}/requests",
+            {"kind": "extra", "day": "2026-12-30", "use_credit": True},
+        )
+        await world_.harness.run_jobs()
+    assert [e["entry"] for e in ledger["entries"]] == ["expired", "corrected"] and ledger["balance"] == 0
+    assert response.status_code == 422 and "tegoed" in response.json()["detail"]
+
+
+ROSTER_WITH_CONTRACTS = """location,group,care_type,child_ref,child_first_name,child_last_name,birth_date,start_date,guardian1_name,guardian1_email,contract_schedule,contract_weeks
+Noord,Egeltjes,kdv,E1,Eva,Egel,2024-05-01,2025-01-06,Erik Egel,erik@example.nl,ma:ochtend wo,46
+Noord,Egeltjes,kdv,E2,Ed,Egel,2024-06-01,2025-01-06,Erik Egel,erik@example.nl,,
+"""
+
+
+async def test_contracts_come_with_the_roster_file_all_or_nothing(world: tuple[World, str]) -> None:
+    from sqlalchemy import select
+
+    from planning.models import Contract
+    from portal.roster.csvfile import ImportRejected
+    from portal.roster.models import Child, Organisation
+
+    world_, _ = world
+    harness = world_.harness
+    async with harness.uow() as uow:
+        kober = await uow.session.scalar(select(Organisation).where(Organisation.slug == "kober"))
+    assert kober is not None
+    bad = ROSTER_WITH_CONTRACTS.replace("ma:ochtend wo,46", "zo,46")
+    with pytest.raises(ImportRejected) as rejected:
+        await harness.import_roster(kober, bad)
+    assert [(e.line, e.key) for e in rejected.value.errors] == [(2, "import.contract.bad_schedule")]
+    async with harness.uow() as uow:
+        assert await uow.session.scalar(select(Child).where(Child.external_ref == "E1")) is None  # nothing at all
+    await harness.import_roster(kober, ROSTER_WITH_CONTRACTS)
+    async with harness.uow() as uow:
+        rows = (
+            await uow.session.execute(
+                select(Child.external_ref, Contract)
+                .join(Contract, Contract.child_id == Child.id)
+                .where(Child.external_ref.in_(["E1", "E2"]))
+            )
+        ).all()
+    assert [(ref, c.schedule, c.weeks, c.starts_on) for ref, c in rows] == [
+        ("E1", {"0": ["ochtend"], "2": ["ochtend", "middag"]}, 46, dt.date(2025, 1, 6))
+    ]
