@@ -260,9 +260,8 @@ async def run(args: argparse.Namespace) -> None:
             )
             print("outcomes    " + ", ".join(f"{k} {v}" for k, v in sorted(outcomes.items())))
             for name, times in sorted(by_outcome.items()):
-                print(
-                    f"  {name:<10} n={len(times)}  p50 {statistics.median(times) * ms:.1f} ms  p99 {pct(times, 99) * ms:.1f} ms"
-                )
+                p50, p99 = statistics.median(times) * ms, pct(times, 99) * ms
+                print(f"  {name:<10} n={len(times)}  p50 {p50:.1f} ms  p99 {p99:.1f} ms")
         redis = Redis.from_url(settings.redis_url)
         await redis.flushdb()  # the pushes and sweeps the decisions queued: nobody runs them here
         await redis.aclose()

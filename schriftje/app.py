@@ -50,6 +50,7 @@ from notify.trigger import SWEEP_EVERY_SECS as NOTIFY_SWEEP_EVERY_SECS
 from planning import pages as planning_pages
 from planning import roster_columns  # the roster file's contract columns (portal.roster.extensions)
 from planning import routes as planning_routes
+from planning import setup_pages as planning_setup_pages
 from planning.housekeeping import PLANNING_SWEEP
 from planning.housekeeping import SWEEP_EVERY_SECS as PLANNING_SWEEP_EVERY_SECS
 from planning.trigger import PlanningBroker
@@ -330,6 +331,7 @@ def create_app(settings: Settings) -> Starlette:
         *notify_routes.routes,
         *planning_routes.routes,
         *planning_pages.routes,
+        *planning_setup_pages.routes,
         *app_shell.routes,
         Mount("/static", StaticFiles(directory=STATIC_DIR), name="static"),
     ]

@@ -43,6 +43,7 @@ def parent_pages(child: int) -> list[str]:
     return [
         "/",
         "/afwezig",
+        "/planning",
         "/account",
         "/account/notifications",
         f"/toestemming/{child}",

@@ -51,7 +51,15 @@ def test_the_main_pages_pass_axe(browser: Any, live_server: LiveServer) -> None:
             problems += violations(page, server.url + path)
         tablet.clear_cookies()
         page.goto(f"{server.url}/login/link/{server.logins.admin[1]}")
-        for path in ("/", "/toestemming", "/vertrek", "/rooster", "/instellingen"):
+        for path in (
+            "/",
+            "/toestemming",
+            "/vertrek",
+            "/rooster",
+            "/instellingen",
+            "/planning/inbox",
+            "/planning/instellingen",
+        ):
             problems += violations(page, server.url + path)
     finally:
         phone.close()

@@ -42,7 +42,7 @@ def test_the_pages_fit_a_phone(browser: Any, live_server: LiveServer) -> None:
         page.goto(f"{server.url}/login/link/{server.logins.admin[1]}")
         wide |= {
             f"admin {path}": overflowing(page, server.url + path)
-            for path in ("/", "/toestemming", "/vertrek", "/instellingen")
+            for path in ("/", "/toestemming", "/vertrek", "/instellingen", "/planning/inbox", "/planning/instellingen")
         }
     finally:
         context.close()

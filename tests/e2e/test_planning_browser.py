@@ -81,6 +81,22 @@ def test_a_parent_asks_and_the_location_grants(browser: Any, live_server: LiveSe
         item.get_by_test_id("grant").click()
         expect(office.get_by_test_id("inbox-empty")).to_be_visible()
 
+        # the set-up page: the staff grid and a closing day are kept
+        office.goto(f"{live_server.url}/planning/instellingen")
+        group = office.get_by_test_id("group-room").first
+        group.get_by_label("Beroepskrachten op wo, ochtend").fill("3")
+        group.get_by_test_id("save-group").click()
+        expect(office.get_by_test_id("setup-saved")).to_be_visible()
+        expect(office.get_by_test_id("group-room").first.get_by_label("Beroepskrachten op wo, ochtend")).to_have_value(
+            "3"
+        )
+        location = office.get_by_test_id("location").first
+        location.get_by_label("Sluitingsdag toevoegen").fill("2030-06-14")
+        location.get_by_label("Reden (bijvoorbeeld studiedag)").fill("Studiedag")
+        location.get_by_test_id("save-location").click()
+        expect(office.get_by_test_id("location").first.get_by_test_id("closing-days")).to_contain_text("Studiedag")
+        office.screenshot(path=str(ARTIFACTS / "planning-setup-tablet.png"), full_page=True)
+
         page.goto(f"{live_server.url}/planning?month={asked_day[:7]}")
         expect(page.locator(f'[data-day="{asked_day}"] [data-testid="request-badge"]')).to_have_attribute(
             "data-status", "granted"
