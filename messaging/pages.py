@@ -90,10 +90,17 @@ async def _absence_page(
 
 
 async def absence_page(request: Request) -> Response:
+    """The form; ``?child=<id>&day=<YYYY-MM-DD>`` fills it in (a day tapped in the planning)."""
     async with runtime(request).uow() as uow:
         caller = await identify(request, uow.session)
         user, organisation = signed_in(caller).user, caller.organisation
-    return await _absence_page(request, user, organisation)
+    day = request.query_params.get("day", "")
+    try:
+        start = dt.date.fromisoformat(day).isoformat()
+    except ValueError:
+        start = today_for(organisation).isoformat()
+    values = {"start_date": start, "reason": "ziek", "child_id": request.query_params.get("child", "")}
+    return await _absence_page(request, user, organisation, values=values)
 
 
 async def absence_submit(request: Request) -> Response:

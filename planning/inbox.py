@@ -46,6 +46,7 @@ async def inbox(session: AsyncSession, manager: User, today: dt.date, limit: int
                 "status": request.status,
                 "note": request.note,
                 "created_at": request.created_at.isoformat(),
+                "asked_at": request.created_at,  # for the page, in the organisation's zone
                 "slots": [s.as_dict() for s in slots],
                 "fits": all(s.fits_one_more for s in slots),
             }

@@ -139,7 +139,7 @@ async def api_inbox(request: Request) -> Response:
         principal = require_role(caller, *MANAGING)
         today = today_for(caller.organisation)
         items = await inbox(uow.session, principal.user, today)
-    return JSONResponse({"requests": items})
+    return JSONResponse({"requests": [{k: v for k, v in i.items() if k != "asked_at"} for i in items]})
 
 
 async def api_decide(request: Request) -> Response:

@@ -346,3 +346,18 @@ async def test_contracts_come_with_the_roster_file_all_or_nothing(world: tuple[W
     assert [(ref, c.schedule, c.weeks, c.starts_on) for ref, c in rows] == [
         ("E1", {"0": ["ochtend"], "2": ["ochtend", "middag"]}, 46, dt.date(2025, 1, 6))
     ]
+
+
+async def test_a_decision_notifies_and_a_booked_day_leads_to_the_absence_form(world: tuple[World, str]) -> None:
+    from notify import kinds
+
+    world_, _ = world
+    noor = world_.children["Noor"]
+    assert kinds.category("planning.decided", {"id": 1, "status": "granted"}) == kinds.PLANNING
+    assert kinds.PLANNING in kinds.categories_for(is_staff=False)
+    async with world_.client(ANNA) as client:
+        page = await client.get(f"/planning?child={noor}&month=2026-12")
+        assert page.status_code == 200
+        assert f'href="/afwezig?child={noor}&amp;day=2026-12-03"' in page.text  # Thursday 3 December is booked
+        form = await client.get(f"/afwezig?child={noor}&day=2026-12-03")
+    assert 'name="start_date" required value="2026-12-03"' in form.text, form.text[form.text.find("absence-start") :][:300]
