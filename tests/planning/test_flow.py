@@ -360,4 +360,98 @@ async def test_a_decision_notifies_and_a_booked_day_leads_to_the_absence_form(wo
         assert page.status_code == 200
         assert f'href="/afwezig?child={noor}&amp;day=2026-12-03"' in page.text  # Thursday 3 December is booked
         form = await client.get(f"/afwezig?child={noor}&day=2026-12-03")
-    assert 'name="start_date" required value="2026-12-03"' in form.text, form.text[form.text.find("absence-start") :][:300]
+    assert 'name="start_date" required value="2026-12-03"' in form.text, form.text[form.text.find("absence-start") :][
+        :300
+    ]
+
+
+async def test_twenty_families_at_once_for_the_last_place(world: tuple[World, str]) -> None:
+    """20 families ask for the last place on the same day at the same moment, each paying
+    with a credit: one is granted, nobody else's credit is touched, the rest wait."""
+    from sqlalchemy import select
+
+    from portal.accounts.models import SessionKind
+    from portal.accounts.service import start_session
+    from portal.roster.models import Child, Organisation, User
+
+    world_, admin = world
+    harness = world_.harness
+    header = "location,group,care_type,child_ref,child_first_name,child_last_name,birth_date,start_date,guardian1_name,guardian1_email"
+    rows = [
+        f"Centrum,Rupsjes,kdv,R{n},Kind{n},Rups,2024-0{1 + n % 9}-01,2025-01-06,Ouder {n},ouder{n}@example.nl"
+        for n in range(20)
+    ]
+    async with harness.uow() as uow:
+        kober = await uow.session.scalar(select(Organisation).where(Organisation.slug == "kober"))
+    assert kober is not None
+    await harness.import_roster(kober, "\n".join([header, *rows]) + "\n")
+    families: list[tuple[int, str]] = []
+    async with harness.uow() as uow:
+        for n in range(20):
+            user = await uow.session.scalar(select(User).where(User.email == f"ouder{n}@example.nl"))
+            child = await uow.session.scalar(select(Child).where(Child.external_ref == f"R{n}"))
+            assert user is not None and child is not None
+            token, _ = await start_session(uow.session, user, SessionKind.BEARER, label="test")
+            world_.tokens[user.email], world_.orgs[user.email] = token, "kober"
+            families.append((child.id, user.email))
+    rupsjes = world_.groups["Rupsjes"]
+    # Wednesday 9 December: nobody is booked, one place, staff for everyone
+    await call(
+        world_,
+        admin,
+        "PUT",
+        f"/api/planning/groups/{rupsjes}/room",
+        {"places": 1, "staff": {"2": {"ochtend": 4, "middag": 4}}},
+    )
+    for child_id, _ in families:
+        response = await call(
+            world_, admin, "POST", f"/api/planning/children/{child_id}/ledger", {"amount": 1, "reason": "test"}
+        )
+        assert response.status_code == 201
+    answers = await asyncio.gather(
+        *(
+            call(
+                world_,
+                email,
+                "POST",
+                f"/api/planning/children/{child_id}/requests",
+                {"kind": "extra", "day": "2026-12-09", "use_credit": True, "wait": True},
+            )
+            for child_id, email in families
+        )
+    )
+    await harness.run_jobs()
+    assert [a.status_code for a in answers] == [201] * 20, [a.text for a in answers if a.status_code != 201]
+    statuses = sorted(a.json()["status"] for a in answers)
+    assert statuses == ["granted"] + ["waiting"] * 19
+    balances = [
+        (await call(world_, admin, "GET", f"/api/planning/children/{c}/ledger")).json()["balance"] for c, _ in families
+    ]
+    assert sorted(balances) == [0] + [1] * 19  # one credit spent, once
+    inbox = (await call(world_, admin, "GET", "/api/planning/inbox")).json()["requests"]
+    assert len(inbox) == 19 and all(not i["fits"] for i in inbox)
+
+
+async def test_the_export_cannot_be_read_as_a_formula(world: tuple[World, str]) -> None:
+    from sqlalchemy import update
+
+    from portal.roster.models import Child
+
+    world_, admin = world
+    pim = world_.children["Pim"]
+    async with world_.harness.uow() as uow:
+        await uow.session.execute(
+            update(Child).where(Child.id == pim).values(last_name='=HYPERLINK("http://x")', first_name="@Pim")
+        )
+    await call(world_, admin, "PUT", f"/api/planning/groups/{world_.groups['Rupsjes']}/room", {"places": 16})
+    response = await call(
+        world_, PIET, "POST", f"/api/planning/children/{pim}/requests", {"kind": "extra", "day": "2026-12-09"}
+    )
+    assert response.status_code == 201 and response.json()["status"] == "granted"
+    await world_.harness.run_jobs()
+    rows = list(
+        csv.DictReader(io.StringIO((await call(world_, admin, "GET", "/planning/export.csv?month=2026-12")).text))
+    )
+    assert [(r["voornaam"], r["achternaam"], r["aantal"], r["factuurmaand"]) for r in rows] == [
+        ("'@Pim", '\'=HYPERLINK("http://x")', "1", "2027-01")
+    ]
