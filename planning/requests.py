@@ -225,6 +225,8 @@ async def _grant(
             raise Conflict("planning.why.no_credit")
     request.invoiced = request.cost - covered if request.kind == EXTRA else 0
     await _close(uow, broker, request, GRANTED, "", by, now)
+    if request.gives_up is not None:  # the day swapped away frees the child's place there
+        await promote_waiting(uow, broker, facts.group, request.gives_up, today, now)
 
 
 async def _close(
@@ -299,6 +301,10 @@ async def cancel(
     if why:
         raise Conflict(f"planning.why.{why}", **_reason_params(facts, why))
     was_granted = request.status == GRANTED
+    if was_granted and request.gives_up is not None:  # back to the day given up: only if it still has room
+        back = await slots_for(session, facts, request.gives_up, tuple(request.dagdelen))
+        if any(slot.known and not slot.fits_one_more for slot in back):
+            raise Conflict("planning.why.swap_back_full")
     await ledger.give_back(session, request.id)
     request.invoiced = 0
     request.status = CANCELLED

@@ -455,3 +455,41 @@ async def test_the_export_cannot_be_read_as_a_formula(world: tuple[World, str]) 
     assert [(r["voornaam"], r["achternaam"], r["aantal"], r["factuurmaand"]) for r in rows] == [
         ("'@Pim", '\'=HYPERLINK("http://x")', "1", "2027-01")
     ]
+
+
+async def test_a_swap_moves_the_day_and_cannot_be_undone_into_a_full_day(world: tuple[World, str]) -> None:
+    world_, admin = world
+    noor = world_.children["Noor"]
+    rupsjes = world_.groups["Rupsjes"]
+    await call(world_, admin, "PUT", f"/api/planning/groups/{rupsjes}/room", {"places": 2})
+    response = await call(
+        world_,
+        ANNA,
+        "POST",
+        f"/api/planning/children/{noor}/requests",
+        {"kind": "swap", "day": "2026-12-09", "gives_up": "2026-12-10"},
+    )
+    assert response.status_code == 201 and response.json()["status"] == "granted", response.text
+    swap = response.json()
+    days = {
+        d["day"]: d
+        for d in (await call(world_, ANNA, "GET", f"/api/planning/children/{noor}?month=2026-12")).json()["days"]
+    }
+    assert days["2026-12-10"]["swapped_away"] is True and days["2026-12-09"]["requests"][0]["status"] == "granted"
+    # a swap needs a booked day to give up, and the new day free
+    response = await call(
+        world_,
+        ANNA,
+        "POST",
+        f"/api/planning/children/{noor}/requests",
+        {"kind": "swap", "day": "2026-12-11", "gives_up": "2026-12-09"},
+    )
+    assert response.status_code == 422 and "geen opvang" in response.json()["detail"]
+    # Thursday fills up meanwhile (one place, Pim): the swap cannot go back
+    await call(world_, admin, "PUT", f"/api/planning/groups/{rupsjes}/room", {"places": 1})
+    response = await call(world_, ANNA, "DELETE", f"/api/planning/requests/{swap['id']}")
+    assert response.status_code == 409 and "vol" in response.json()["detail"]
+    await call(world_, admin, "PUT", f"/api/planning/groups/{rupsjes}/room", {"places": 2})
+    response = await call(world_, ANNA, "DELETE", f"/api/planning/requests/{swap['id']}")
+    assert response.status_code == 200 and response.json()["status"] == "cancelled"
+    await world_.harness.run_jobs()
