@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import time
 
-from messaging.broker.base import Broker, Handler, Published, ReconnectHandler
+from messaging.broker.base import Broker, PassingBroker, Published
 from notify import kinds
 from portal.jobs import JobQueue
 
@@ -17,14 +17,13 @@ NOTIFY_SWEEP = "notify.sweep"
 SWEEP_EVERY_SECS = 60
 
 
-class NotifyingBroker:
+class NotifyingBroker(PassingBroker):
     """Wraps the node's broker; everything but ``publish`` is passed through."""
 
     def __init__(self, inner: Broker, queue: JobQueue, *, batch_seconds: int) -> None:
-        self.inner = inner
+        super().__init__(inner)
         self.queue = queue
         self.batch_seconds = batch_seconds
-        self.name = inner.name
 
     async def publish(self, message: Published) -> None:
         await self.inner.publish(message)
@@ -38,15 +37,3 @@ class NotifyingBroker:
             )
             return
         await self.queue.enqueue(NOTIFY_PUSH, users)
-
-    def on_message(self, handler: Handler) -> None:
-        self.inner.on_message(handler)
-
-    def on_reconnect(self, handler: ReconnectHandler) -> None:
-        self.inner.on_reconnect(handler)
-
-    async def start(self) -> None:
-        await self.inner.start()
-
-    async def close(self) -> None:
-        await self.inner.close()

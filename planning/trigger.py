@@ -9,20 +9,19 @@ from __future__ import annotations
 import json
 
 from messaging import protocol
-from messaging.broker.base import Broker, Handler, Published, ReconnectHandler
+from messaging.broker.base import Broker, PassingBroker, Published
 from planning.housekeeping import PLANNING_SWEEP
 from portal.jobs import JobQueue
 
 TRIGGERING = frozenset([protocol.ABSENCE_CREATED, protocol.kind(protocol.ABSENCE, protocol.DELETED)])
 
 
-class PlanningBroker:
+class PlanningBroker(PassingBroker):
     """Wraps the node's broker; everything but ``publish`` is passed through."""
 
     def __init__(self, inner: Broker, queue: JobQueue) -> None:
-        self.inner = inner
+        super().__init__(inner)
         self.queue = queue
-        self.name = inner.name
 
     async def publish(self, message: Published) -> None:
         await self.inner.publish(message)
@@ -31,15 +30,3 @@ class PlanningBroker:
         child = json.loads(message.data_json).get("child")
         children = [int(child["id"])] if isinstance(child, dict) else None
         await self.queue.enqueue(PLANNING_SWEEP, children)
-
-    def on_message(self, handler: Handler) -> None:
-        self.inner.on_message(handler)
-
-    def on_reconnect(self, handler: ReconnectHandler) -> None:
-        self.inner.on_reconnect(handler)
-
-    async def start(self) -> None:
-        await self.inner.start()
-
-    async def close(self) -> None:
-        await self.inner.close()

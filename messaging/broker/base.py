@@ -47,3 +47,27 @@ class Broker(Protocol):
     async def start(self) -> None: ...
 
     async def close(self) -> None: ...
+
+
+class PassingBroker:
+    """A broker around another that passes everything through: a package above messaging
+    subclasses it to act after ``publish`` (notify's pushes, planning's wait list)."""
+
+    def __init__(self, inner: Broker) -> None:
+        self.inner = inner
+        self.name = inner.name
+
+    async def publish(self, message: Published) -> None:
+        await self.inner.publish(message)
+
+    def on_message(self, handler: Handler) -> None:
+        self.inner.on_message(handler)
+
+    def on_reconnect(self, handler: ReconnectHandler) -> None:
+        self.inner.on_reconnect(handler)
+
+    async def start(self) -> None:
+        await self.inner.start()
+
+    async def close(self) -> None:
+        await self.inner.close()
