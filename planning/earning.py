@@ -24,16 +24,17 @@ def _source(report_id: int, day: dt.date) -> str:
     return f"absence:{report_id}:{day.isoformat()}"
 
 
-async def sync_child(
+async def due(
     session: AsyncSession,
     facts: ChildFacts,
     today: dt.date,
     lines: list[LedgerEntry] | None = None,
     calendar: OpenDays | None = None,
-) -> int:
-    """Write what the child's absence reports earned and withdraw what reports taken back
-    had earned; how many lines were written. ``lines``: the child's ledger, ``calendar``:
-    the location's closing days over the reports' span, if read already."""
+) -> list[LedgerEntry]:
+    """The lines the child's absence reports call for and the ledger lacks: credit earned,
+    and what reports taken back had earned (withdrawn). Nothing is written here.
+    ``lines``: the child's ledger, ``calendar``: the location's closing days over the
+    reports' span, if read already."""
     child = facts.child
     if lines is None:
         lines = (await ledger.entries(session, [child.id]))[child.id]
@@ -46,7 +47,7 @@ async def sync_child(
         )
     )
     if not reports:
-        return 0
+        return []
     if calendar is None:
         first = min(r.start_date for r in reports)
         last = max(r.end_date for r in reports)
@@ -54,7 +55,7 @@ async def sync_child(
     existing = {e.source: e for e in lines if e.source and e.source.startswith("absence:")}
     withdrawn = {e.source for e in lines if e.source and e.source.startswith("withdrawn:")}
     remaining = {lot.id: lot.remaining for lot in ledger.lots_of(lines)}
-    written = 0
+    missing: list[LedgerEntry] = []
     for report in reports:
         day = report.start_date
         while day <= report.end_date:
@@ -66,7 +67,7 @@ async def sync_child(
                     and booked
                     and earns(facts.rules, calendar, day, report.created_at, report.reason, facts.zone)
                 ):
-                    session.add(
+                    missing.append(
                         LedgerEntry(
                             organisation_id=child.organisation_id,
                             child_id=child.id,
@@ -80,12 +81,11 @@ async def sync_child(
                             reason=report.reason,
                         )
                     )
-                    written += 1
             elif source in existing and f"withdrawn:{source}" not in withdrawn:
                 lot = existing[source]
                 left = remaining.get(lot.id, 0)
                 if left > 0:
-                    session.add(
+                    missing.append(
                         LedgerEntry(
                             organisation_id=child.organisation_id,
                             child_id=child.id,
@@ -98,8 +98,21 @@ async def sync_child(
                             source=f"withdrawn:{source}",
                         )
                     )
-                    written += 1
             day += dt.timedelta(days=1)
-    if written:
+    return missing
+
+
+async def sync_child(
+    session: AsyncSession,
+    facts: ChildFacts,
+    today: dt.date,
+    lines: list[LedgerEntry] | None = None,
+    calendar: OpenDays | None = None,
+) -> int:
+    """Write what ``due`` finds missing; how many lines. The caller holds the group's lock
+    (``planning.room.lock``) or is the sweep."""
+    missing = await due(session, facts, today, lines, calendar)
+    if missing:
+        session.add_all(missing)
         await session.flush()
-    return written
+    return len(missing)

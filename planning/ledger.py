@@ -169,6 +169,11 @@ async def give_back(session: AsyncSession, request_id: int) -> int:
     return total
 
 
+def expiring(lines: list[LedgerEntry], today: dt.date) -> bool:
+    """Whether a lot in ``lines`` is past its last day with something left (``expire_lines`` would write)."""
+    return any(lot.remaining > 0 and lot.expires_on < today for lot in lots_of(lines))
+
+
 def expire_lines(session: AsyncSession, lines: list[LedgerEntry], today: dt.date) -> int:
     """Add an ``expired`` line for what remains of every lot in ``lines`` (one child's
     ledger) whose last day is before today; how many."""

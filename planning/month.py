@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import calendar as cal
 import datetime as dt
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -18,10 +19,12 @@ from messaging.models import AbsenceReport
 from planning import ledger
 from planning.asks import EXTRA, SWAP, Ask, why_not
 from planning.calendar import public_holiday
-from planning.requests import OPEN, _offers, requests_of
+from planning.requests import OPEN, Locked, Target, _offers, locked_facts, read_facts, requests_of
 from planning.room import occupancy
 from planning.rules import AFTERNOON, DAGDELEN, MORNING
 from planning.setup import ChildFacts, open_days
+from portal.errors import InvalidInput
+from portal.uow import UnitOfWork
 
 WHOLE_DAY = (MORNING, AFTERNOON)
 
@@ -41,6 +44,31 @@ class DayView:
     credit: list[str] = field(default_factory=list)
     swap: list[str] = field(default_factory=list)
     swap_from: list[str] = field(default_factory=list)  # booked days this day could replace
+
+
+def parse_month(value: str | None, today: dt.date) -> dt.date:
+    """``YYYY-MM`` (the month of ``today`` when empty), refused in words when it is not one."""
+    if not value:
+        return today.replace(day=1)
+    try:
+        return dt.date.fromisoformat(f"{value}-01")
+    except ValueError:
+        raise InvalidInput("planning.bad_month") from None
+
+
+async def current_month(
+    uow_factory: Callable[[], UnitOfWork], target: Target, month: str | None, now: dt.datetime
+) -> tuple[Locked, dict[str, Any]]:
+    """The month as a page shows it, read without the group's lock; only when the ledger
+    needs a line first (credit an absence earned, a lot that expired) is the lock taken,
+    in a transaction of its own, so looking never queues behind deciding."""
+    async with uow_factory() as uow:
+        found = await read_facts(uow.session, target, now)
+        if found is not None:
+            return found, await month_view(uow.session, found.facts, parse_month(month, found.today), now, found.lots)
+    async with uow_factory() as uow:
+        locked = await locked_facts(uow.session, target, now)
+        return locked, await month_view(uow.session, locked.facts, parse_month(month, locked.today), now, locked.lots)
 
 
 def month_bounds(month: dt.date) -> tuple[dt.date, dt.date]:

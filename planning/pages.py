@@ -13,8 +13,8 @@ from starlette.routing import BaseRoute, Route
 
 from planning import requests
 from planning.inbox import inbox
-from planning.month import month_view
-from planning.routes import MANAGING, parse_ask, parse_month
+from planning.month import current_month
+from planning.routes import MANAGING, parse_ask
 from portal.errors import DomainError, InvalidInput
 from portal.roster.dates import today_for
 from portal.roster.models import Child, Guardianship, Role
@@ -53,10 +53,8 @@ async def planning_page(request: Request, *, error: str = "", status_code: int =
     }
     if child is not None:
         target = await _target(request, child.id)
-        async with rt.uow() as uow:
-            locked = await requests.locked_facts(uow.session, target, now)
-            month = parse_month(request.query_params.get("month"), locked.today)
-            view = await month_view(uow.session, locked.facts, month, now, locked.lots)
+        _, view = await current_month(rt.uow, target, request.query_params.get("month"), now)
+        month = view["first"]
         previous = (view["first"] - dt.timedelta(days=1)).replace(day=1)
         following = view["last"] + dt.timedelta(days=1)
         context.update(

@@ -82,6 +82,28 @@ class Locked:
     calendar: OpenDays  # the location's closing days a year either side of today
 
 
+async def _calendar(session: AsyncSession, facts: ChildFacts, today: dt.date) -> OpenDays:
+    return await open_days(
+        session,
+        facts.group.location_id,
+        today - dt.timedelta(days=earning.LOOKBACK_DAYS),
+        today + dt.timedelta(days=400),
+    )
+
+
+async def read_facts(session: AsyncSession, target: Target, now: dt.datetime) -> Locked | None:
+    """The child's facts and ledger read without the group's lock (a page that only shows
+    them); None when the ledger needs a line written first (credit an absence earned, a
+    lot that expired), which only ``locked_facts`` may do."""
+    facts = await child_facts(session, target.child_id)
+    today = facts.today(now)
+    calendar = await _calendar(session, facts, today)
+    lines = (await ledger.entries(session, [target.child_id]))[target.child_id]
+    if ledger.expiring(lines, today) or await earning.due(session, facts, today, lines, calendar):
+        return None
+    return Locked(facts, today, ledger.lots_of(lines), calendar)
+
+
 async def locked_facts(session: AsyncSession, target: Target, now: dt.datetime) -> Locked:
     """Lock the group (the first statement), then read the child's facts and bring its
     ledger up to date (earned credit, expiry): one read of the ledger unless that wrote."""
@@ -90,12 +112,7 @@ async def locked_facts(session: AsyncSession, target: Target, now: dt.datetime) 
     facts = await child_facts(session, target.child_id)
     child = facts.child
     today = facts.today(now)
-    calendar = await open_days(
-        session,
-        facts.group.location_id,
-        today - dt.timedelta(days=earning.LOOKBACK_DAYS),
-        today + dt.timedelta(days=400),
-    )
+    calendar = await _calendar(session, facts, today)
     lines = (await ledger.entries(session, [child.id]))[child.id]
     written = await earning.sync_child(session, facts, today, lines, calendar)
     if written:

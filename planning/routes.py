@@ -17,7 +17,7 @@ from planning.asks import Ask
 from planning.calendar import credit_expires
 from planning.export import month_csv
 from planning.inbox import inbox
-from planning.month import month_view
+from planning.month import current_month, parse_month
 from planning.notices import request_data
 from planning.rules import PRESETS
 from planning.setup import child_facts, rules_for
@@ -28,15 +28,6 @@ from portal.web.requests import identify, require_role, runtime
 from portal.web.responses import json_body
 
 MANAGING = (Role.MANAGER, Role.ADMIN)
-
-
-def parse_month(value: str | None, today: dt.date) -> dt.date:
-    if not value:
-        return today.replace(day=1)
-    try:
-        return dt.date.fromisoformat(f"{value}-01")
-    except ValueError:
-        raise InvalidInput("planning.bad_month") from None
 
 
 def parse_ask(data: dict[str, Any]) -> tuple[Ask, bool, str]:
@@ -69,12 +60,8 @@ async def api_month(request: Request) -> Response:
     async with runtime(request).uow() as uow:
         principal = require_role(await identify(request, uow.session), Role.PARENT)
         target = await requests.target_for_guardian(uow.session, principal.user, request.path_params["child_id"])
-    async with runtime(request).uow() as uow:
-        locked = await requests.locked_facts(uow.session, target, now)  # brings the ledger up to date
-        facts = locked.facts
-        view = await month_view(
-            uow.session, facts, parse_month(request.query_params.get("month"), locked.today), now, locked.lots
-        )
+    locked, view = await current_month(runtime(request).uow, target, request.query_params.get("month"), now)
+    facts = locked.facts
     return JSONResponse(
         {
             "child": {"id": facts.child.id, "name": facts.child.first_name},
