@@ -97,6 +97,8 @@ def _visible(viewer: Viewer, frame: Data, photos: dict[int, tuple[int, frozenset
     if data.get("deleted") or kind in protocol.RETRACT_KINDS:
         return True
     content = _content(kind)
+    if kind == protocol.PLANNING_REQUESTED:  # the inbox's news: for who decides in that group
+        return viewer.every_group and viewer.works_in(int(data["group"]["id"]))
     if content in _ABOUT_CHILD:
         return viewer.sees_child(int(data["child"]["id"]))
     if content in _ABOUT_GROUP:

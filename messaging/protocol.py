@@ -47,6 +47,7 @@ RETRACTED = "retracted"
 FINISHED = "ready"
 ADVANCED = "progress"
 DECIDED = "decided"
+REQUESTED = "requested"
 
 
 def kind(content: str, verb: str) -> str:
@@ -72,6 +73,7 @@ ARCHIVE_PROGRESS = kind(ARCHIVE, ADVANCED)  # transient: a build's percentage, s
 CHILD_RETRACTED = kind(CHILD, RETRACTED)  # a guardian was taken off the child: all of it goes
 GROUP_RETRACTED = kind(GROUP, RETRACTED)  # a staff member left the group: all of it goes
 PLANNING_DECIDED = kind(PLANNING, DECIDED)  # a request granted, refused or put on the wait list
+PLANNING_REQUESTED = kind(PLANNING, REQUESTED)  # a request waits for a manager's decision (the inbox)
 
 RETRACT_KINDS = (PHOTO_RETRACTED, CHILD_RETRACTED, GROUP_RETRACTED)
 TRANSIENT_KINDS = (ARCHIVE_PROGRESS,)  # not in the feed: no ``seq``, lost when no socket is open
@@ -103,6 +105,7 @@ EVENT_KINDS = (
     ARCHIVE_READY,
     ARCHIVE_PROGRESS,
     PLANNING_DECIDED,
+    PLANNING_REQUESTED,
     *(kind(c, EDITED) for c in EDITABLE),
     *(kind(c, DELETED) for c in DELETABLE),
 )

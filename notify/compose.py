@@ -73,7 +73,7 @@ async def notification(
         key = "notify.push.news"
         where = organisation.name
     elif categories == {kinds.PLANNING}:
-        key = "notify.push.planning"
+        key = "notify.push.planning_request" if user.role.is_staff else "notify.push.planning"
     elif user.role.is_staff and categories == {kinds.ABSENCE}:
         key = "notify.push.absence"
     elif user.role.is_staff:
@@ -89,7 +89,11 @@ async def notification(
     child = latest["data"].get("child")
     url = f"/kind/{int(child['id'])}" if isinstance(child, dict) and not user.role.is_staff else "/"
     if latest_category == kinds.PLANNING and isinstance(child, dict):
-        url = f"/planning?child={int(child['id'])}&month={str(latest['data']['day'])[:7]}"
+        url = (
+            "/planning/inbox"
+            if user.role.is_staff
+            else f"/planning?child={int(child['id'])}&month={str(latest['data']['day'])[:7]}"
+        )
     topic = f"g{group[0]}" if group else "news"
     return Note(
         {"title": title, "body": body, "url": url, "tag": topic, "count": count, "seq": int(latest["seq"])},

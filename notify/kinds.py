@@ -17,10 +17,10 @@ POST = "post"  # a group post
 ACK = "ack"  # a group post that asks to be acknowledged
 NEWS = "news"
 ABSENCE = "absence"  # staff: a parent reported an absence
-PLANNING = "planning"  # parents: a swap or extra-day request was decided
+PLANNING = "planning"  # parents: a request was decided; managers: a request waits in the inbox
 
 PARENT_CATEGORIES = (MESSAGE, DIARY, PHOTO, POST, ACK, NEWS, PLANNING)
-STAFF_CATEGORIES = (MESSAGE, ABSENCE)
+STAFF_CATEGORIES = (MESSAGE, ABSENCE, PLANNING)
 ALL_CATEGORIES = (MESSAGE, DIARY, PHOTO, POST, ACK, NEWS, ABSENCE, PLANNING)
 
 HOUR = 3600
@@ -54,6 +54,7 @@ _BY_KIND = {
     protocol.NEWS_CREATED: NEWS,
     protocol.ABSENCE_CREATED: ABSENCE,
     protocol.PLANNING_DECIDED: PLANNING,
+    protocol.PLANNING_REQUESTED: PLANNING,
 }
 NOTIFYING_KINDS = frozenset([*_BY_KIND, protocol.GROUP_POST_CREATED])
 DEBOUNCED_KINDS = frozenset([protocol.PHOTO_SHARED])  # a batch of photos: one notification

@@ -13,16 +13,17 @@ from messaging import protocol, render
 from messaging.broker.base import Broker
 from messaging.delivery import deliver
 from planning.models import PlanningRequest
-from portal.roster.models import Child, Guardianship, User
+from portal.roster.models import Child, Group, Guardianship, Role, User
 from portal.uow import UnitOfWork
 
 Data = dict[str, Any]
 
 
-def request_data(request: PlanningRequest, child: Child) -> Data:
+def request_data(request: PlanningRequest, child: Child, group: Group | None = None) -> Data:
     return {
         "id": request.id,
         "child": {"id": child.id, "name": child.first_name},
+        "group": {"id": request.group_id, "name": group.name if group else ""},
         "kind": request.kind,
         "day": request.day.isoformat(),
         "dagdelen": list(request.dagdelen),
@@ -54,7 +55,29 @@ async def tell_family(uow: UnitOfWork, broker: Broker, request: PlanningRequest)
     )
     if guardians:
         child = await uow.session.get_one(Child, request.child_id)
-        await deliver(uow, broker, guardians, protocol.PLANNING_DECIDED, request.id, request_data(request, child))
+        group = await uow.session.get_one(Group, request.group_id)
+        await deliver(
+            uow, broker, guardians, protocol.PLANNING_DECIDED, request.id, request_data(request, child, group)
+        )
+
+
+async def tell_managers(uow: UnitOfWork, broker: Broker, request: PlanningRequest) -> None:
+    """A request waits in the inbox: the organisation's managers and admins hear of it."""
+    managers = set(
+        await uow.session.scalars(
+            select(User.id).where(
+                User.organisation_id == request.organisation_id,
+                User.role.in_((Role.MANAGER, Role.ADMIN)),
+                User.deactivated_at.is_(None),
+            )
+        )
+    )
+    if managers:
+        child = await uow.session.get_one(Child, request.child_id)
+        group = await uow.session.get_one(Group, request.group_id)
+        await deliver(
+            uow, broker, managers, protocol.PLANNING_REQUESTED, request.id, request_data(request, child, group)
+        )
 
 
 render.register(protocol.PLANNING, render_requests)

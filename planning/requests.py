@@ -198,6 +198,8 @@ async def submit(
         await _close(uow, broker, request, WAITING if wait else REFUSED, "full", None, now)
     elif all(s.fits_one_more for s in slots) and facts.location.auto_decide:
         await _grant(uow, broker, facts, request, today, None, now, locked.lots)
+    else:  # the inbox: a person decides
+        await notices.tell_managers(uow, broker, request)
     # else: the inbox (a person decides: manual location, or places or staff not entered)
     return request
 

@@ -240,7 +240,9 @@
           status: say("feed.planning_status." + data.status),
         }),
       }),
-      h("a", { href: "/planning?child=" + data.child.id + "&month=" + data.day.slice(0, 7), text: say("feed.planning_open") }),
+      isParent
+        ? h("a", { href: "/planning?child=" + data.child.id + "&month=" + data.day.slice(0, 7), text: say("feed.planning_open") })
+        : h("a", { href: "/planning/inbox", text: say("feed.planning_inbox") }),
     ];
   }
 

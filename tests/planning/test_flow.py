@@ -218,6 +218,12 @@ async def test_the_manager_decides_the_inbox_with_the_ratio_in_view(world: tuple
     assert response.status_code == 201 and response.json()["status"] == "pending"
     inbox = (await call(world_, admin, "GET", "/api/planning/inbox")).json()["requests"]
     assert [(i["child"]["name"], i["status"], i["fits"]) for i in inbox] == [("Noor Visser", "pending", True)]
+    await world_.harness.run_jobs()
+    # who decides hears of it in their feed (and by push); the group's staff and the families do not
+    requested = [i for i in await world_.feed("wilma@example.nl") if i["kind"] == "planning.requested"]
+    assert [(i["data"]["id"], i["data"]["status"]) for i in requested] == [(inbox[0]["id"], "pending")]
+    for email in ("ingrid@example.nl", ANNA, PIET):
+        assert all(i["kind"] != "planning.requested" for i in await world_.feed(email))
     assert inbox[0]["slots"][0]["needed_with_one_more"] == 1 and inbox[0]["slots"][0]["staff"] == 1
     # no staff planned on Wednesdays now: granting would break the ratio, and says so
     await call(
@@ -355,6 +361,8 @@ async def test_a_decision_notifies_and_a_booked_day_leads_to_the_absence_form(wo
     noor = world_.children["Noor"]
     assert kinds.category("planning.decided", {"id": 1, "status": "granted"}) == kinds.PLANNING
     assert kinds.PLANNING in kinds.categories_for(is_staff=False)
+    assert kinds.category("planning.requested", {"id": 1, "status": "pending"}) == kinds.PLANNING
+    assert kinds.PLANNING in kinds.categories_for(is_staff=True)  # managers hear of the inbox
     async with world_.client(ANNA) as client:
         page = await client.get(f"/planning?child={noor}&month=2026-12")
         assert page.status_code == 200
