@@ -36,6 +36,7 @@ from messaging.leaving import notices as leaving_notices
 from messaging.retention import RETENTION
 from notify import digest, dispatch
 from notify.trigger import NOTIFY_PUSH, NOTIFY_SWEEP
+from planning import archive_section  # noqa: F401  (planning's part of "download everything")
 from planning import housekeeping as planning_housekeeping
 from planning.housekeeping import PLANNING_SWEEP
 from portal.accounts.invitations import prepare_link_mail, prepare_pin_locked_mail

@@ -107,6 +107,7 @@ def export_json(contents: Contents) -> bytes:
             }
             for day in contents.days
         ],
+        **contents.sections,
     }
     return json.dumps(data, ensure_ascii=False, indent=2).encode()
 
@@ -228,6 +229,9 @@ async def _members(storage: Storage, started: _Round, progress: _Progress) -> As
     for name, body in pages(contents, started.lang).items():
         yield _deflated(name, contents.made_at, body)
     yield _deflated("export.json", contents.made_at, export_json(contents))
+    for name, section in contents.sections.items():
+        body = json.dumps(section, ensure_ascii=False, indent=2).encode()
+        yield _deflated(f"{name}.json", contents.made_at, body)
 
 
 _AGAIN: Final = "again"

@@ -7,12 +7,14 @@
 * The child's diary and its family thread, without deleted items.
 * The child's structured day (``messaging.day``), one page per local day with its
   summary, in the organisation's names for the kinds.
+* The sections packages above messaging register (``messaging.archive.extensions``):
+  planning's contracts, requests and credit.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import cast
 from zoneinfo import ZoneInfo
 
@@ -21,6 +23,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from media.models import Photo, PhotoAccess, PhotoRendition, PhotoStatus, PhotoTag
 from messaging import day_kinds
+from messaging.archive import extensions
 from messaging.day_summary import duration_text, summarise, summary_text
 from messaging.models import DayEntry, DayKindSetting, DiaryEntry, ThreadMessage
 from portal.roster.models import Child, Organisation, User
@@ -80,6 +83,7 @@ class Contents:
     photos: list[PhotoItem]
     texts: list[TextItem]
     days: list[DayPage]
+    sections: dict[str, dict[str, object]] = field(default_factory=dict)
 
 
 async def read_contents(session: AsyncSession, user: User, child: Child) -> Contents:
@@ -148,6 +152,7 @@ async def read_contents(session: AsyncSession, user: User, child: Child) -> Cont
         photos=photos,
         texts=texts,
         days=days,
+        sections={name: await section(session, user, child) for name, section in extensions.SECTIONS.items()},
     )
 
 

@@ -501,3 +501,35 @@ async def test_a_swap_moves_the_day_and_cannot_be_undone_into_a_full_day(world: 
     response = await call(world_, ANNA, "DELETE", f"/api/planning/requests/{swap['id']}")
     assert response.status_code == 200 and response.json()["status"] == "cancelled"
     await world_.harness.run_jobs()
+
+
+async def test_download_everything_holds_the_planning(world: tuple[World, str]) -> None:
+    import json
+    import zipfile
+
+    world_, admin = world
+    noor = world_.children["Noor"]
+    await call(world_, admin, "POST", f"/api/planning/children/{noor}/ledger", {"amount": 1, "reason": "welkom"})
+    response = await call(
+        world_,
+        ANNA,
+        "POST",
+        f"/api/planning/children/{noor}/requests",
+        {"kind": "extra", "day": "2026-12-09", "use_credit": True},
+    )
+    assert response.status_code == 201 and response.json()["status"] == "granted"
+    asked = await call(world_, ANNA, "POST", f"/api/children/{noor}/archive")
+    assert asked.status_code == 202, asked.text
+    await world_.harness.run_jobs()
+    state = (await call(world_, ANNA, "GET", f"/api/archives/{asked.json()['id']}")).json()
+    assert state["status"] == "ready", state
+    async with world_.client(ANNA) as client:
+        archive = zipfile.ZipFile(io.BytesIO((await client.get(state["download_url"])).content))
+    planning = json.loads(archive.read("export.json"))["planning"]
+    assert planning == json.loads(archive.read("planning.json"))
+    assert [c["schedule"] for c in planning["contracts"]] == [
+        {"0": ["ochtend", "middag"], "1": ["ochtend", "middag"], "3": ["ochtend", "middag"]}
+    ]
+    assert [(r["kind"], r["day"], r["status"]) for r in planning["requests"]] == [("extra", "2026-12-09", "granted")]
+    assert [(e["entry"], e["amount"]) for e in planning["ledger"]] == [("corrected", 1), ("spent", -1)]
+    assert planning["balance"] == 0
