@@ -10,6 +10,7 @@ last credit are given once. Families hear of each decision through their feed.""
 from __future__ import annotations
 
 import datetime as dt
+import logging
 from dataclasses import dataclass
 
 from sqlalchemy import select
@@ -27,6 +28,7 @@ from portal.errors import Conflict, InvalidInput, NotFound
 from portal.roster.models import Child, Group, Guardianship, Role, User
 from portal.uow import UnitOfWork
 
+log = logging.getLogger(__name__)
 PENDING, WAITING, GRANTED, REFUSED, CANCELLED = "pending", "waiting", "granted", "refused", "cancelled"
 OPEN = (PENDING, WAITING, GRANTED)
 MAX_NOTE_CHARS = 500
@@ -262,6 +264,10 @@ async def _close(
     request.decided_by = by.id if by else None
     request.decided_at = now
     await uow.session.flush()
+    log.info(
+        "planning request decided",
+        extra={"request_id": request.id, "group_id": request.group_id, "status": status, "by_person": by is not None},
+    )
     await notices.tell_family(uow, broker, request)
 
 
