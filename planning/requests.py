@@ -171,7 +171,7 @@ async def submit(
         offers=_offers(facts),
     )
     if reasons:
-        raise InvalidInput(f"planning.why.{reasons[0]}", **_reason_params(facts, reasons[0]))
+        raise InvalidInput(f"planning.why.{reasons[0]}", **_reason_params(facts, ask.kind))
     occupied = await occupancy(session, facts.group, ask.day, ask.day)
     if any(r.child_id == facts.child.id and r.day == ask.day for r in occupied.open_requests):
         raise Conflict("planning.why.duplicate")
@@ -200,17 +200,17 @@ async def submit(
         await _close(uow, broker, request, WAITING if wait else REFUSED, "full", None, now)
     elif all(s.fits_one_more for s in slots) and facts.location.auto_decide:
         await _grant(uow, broker, facts, request, today, None, now, locked.lots)
-    else:  # the inbox: a person decides
+    else:  # the inbox: a person decides (a manual location, or places or staff not entered)
         await notices.tell_managers(uow, broker, request)
-    # else: the inbox (a person decides: manual location, or places or staff not entered)
     return request
 
 
-def _reason_params(facts: ChildFacts, code: str) -> dict[str, object]:
+def _reason_params(facts: ChildFacts, kind: str) -> dict[str, object]:
+    """What the reasons' texts name: the numbers of this rule set (``days``: the window of this kind)."""
     rules = facts.rules
     return {
         "cutoff": rules.earn_cutoff,
-        "days": rules.swap_max_days_ahead if code != "too_far" else rules.extra_max_days_ahead,
+        "days": rules.swap_max_days_ahead if kind == SWAP else rules.extra_max_days_ahead,
         "swap_days": rules.swap_max_days_ahead,
         "extra_days": rules.extra_max_days_ahead,
         "hours": rules.extra_min_hours_ahead,
@@ -324,7 +324,7 @@ async def cancel(
     ask = Ask(request.kind, request.day, tuple(request.dagdelen), request.gives_up, request.use_credit)
     why = why_not_cancel(facts.rules, facts.zone, now, request.status, ask)
     if why:
-        raise Conflict(f"planning.why.{why}", **_reason_params(facts, why))
+        raise Conflict(f"planning.why.{why}", **_reason_params(facts, request.kind))
     was_granted = request.status == GRANTED
     if was_granted and request.gives_up is not None:  # back to the day given up: only if it still has room
         back = await slots_for(session, facts, request.gives_up, tuple(request.dagdelen))

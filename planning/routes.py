@@ -41,7 +41,8 @@ def parse_ask(data: dict[str, Any]) -> tuple[Ask, bool, str]:
         dagdelen = dagdelen.split("+")
     if not isinstance(dagdelen, list) or not all(isinstance(d, str) for d in dagdelen):
         raise InvalidInput("planning.why.bad_dagdeel")
-    ask = Ask(str(data.get("kind", "")), day, tuple(dagdelen), gives_up, bool(data.get("use_credit")))
+    unique = tuple(dict.fromkeys(dagdelen))  # "ochtend+ochtend" is one morning, not two
+    ask = Ask(str(data.get("kind", "")), day, unique, gives_up, bool(data.get("use_credit")))
     return ask, bool(data.get("wait")), str(data.get("note") or "")
 
 
