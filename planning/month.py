@@ -65,10 +65,14 @@ async def current_month(
     async with uow_factory() as uow:
         found = await read_facts(uow.session, target, now)
         if found is not None:
-            return found, await month_view(uow.session, found.facts, parse_month(month, found.today), now, found.lots)
+            return found, await month_view(
+                uow.session, found.facts, parse_month(month, found.today), now, found.lots, found.balance
+            )
     async with uow_factory() as uow:
         locked = await locked_facts(uow.session, target, now)
-        return locked, await month_view(uow.session, locked.facts, parse_month(month, locked.today), now, locked.lots)
+        return locked, await month_view(
+            uow.session, locked.facts, parse_month(month, locked.today), now, locked.lots, locked.balance
+        )
 
 
 def month_bounds(month: dt.date) -> tuple[dt.date, dt.date]:
@@ -77,9 +81,14 @@ def month_bounds(month: dt.date) -> tuple[dt.date, dt.date]:
 
 
 async def month_view(
-    session: AsyncSession, facts: ChildFacts, month: dt.date, now: dt.datetime, lots: list[ledger.Lot]
+    session: AsyncSession,
+    facts: ChildFacts,
+    month: dt.date,
+    now: dt.datetime,
+    lots: list[ledger.Lot],
+    balance: int,
 ) -> dict[str, Any]:
-    """``lots``: the child's ledger as ``planning.requests.locked_facts`` brought it up to date."""
+    """``lots`` and ``balance``: the child's ledger as ``planning.requests`` read it."""
     first, last = month_bounds(month)
     grid_first = first - dt.timedelta(days=first.weekday())
     grid_last = last + dt.timedelta(days=6 - last.weekday())
@@ -178,7 +187,7 @@ async def month_view(
         "last": last,
         "today": today,
         "weeks": [days[i : i + 7] for i in range(0, len(days), 7)],
-        "balance": await ledger.balance(session, facts.child.id),  # lots leave out lines without one
+        "balance": balance,
         "lots": usable_lots,
         "unit": rules.unit,
         "rules": rules,

@@ -82,6 +82,7 @@ class Locked:
     today: dt.date
     lots: list[ledger.Lot]
     calendar: OpenDays  # the location's closing days a year either side of today
+    balance: int  # the sum of every line of the child's ledger
 
 
 async def _calendar(session: AsyncSession, facts: ChildFacts, today: dt.date) -> OpenDays:
@@ -103,7 +104,7 @@ async def read_facts(session: AsyncSession, target: Target, now: dt.datetime) ->
     lines = (await ledger.entries(session, [target.child_id]))[target.child_id]
     if ledger.expiring(lines, today) or await earning.due(session, facts, today, lines, calendar):
         return None
-    return Locked(facts, today, ledger.lots_of(lines), calendar)
+    return Locked(facts, today, ledger.lots_of(lines), calendar, sum(line.amount for line in lines))
 
 
 async def locked_facts(session: AsyncSession, target: Target, now: dt.datetime) -> Locked:
@@ -122,7 +123,7 @@ async def locked_facts(session: AsyncSession, target: Target, now: dt.datetime) 
     if ledger.expire_lines(session, lines, today):
         await session.flush()
         lines = (await ledger.entries(session, [child.id]))[child.id]
-    return Locked(facts, today, ledger.lots_of(lines), calendar)
+    return Locked(facts, today, ledger.lots_of(lines), calendar, sum(line.amount for line in lines))
 
 
 def _offers(facts: ChildFacts) -> frozenset[str]:

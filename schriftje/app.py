@@ -48,7 +48,7 @@ from notify.push import sender_from_settings
 from notify.trigger import NOTIFY_SWEEP, NotifyingBroker
 from notify.trigger import SWEEP_EVERY_SECS as NOTIFY_SWEEP_EVERY_SECS
 from planning import pages as planning_pages
-from planning import roster_columns  # the roster file's contract columns (portal.roster.extensions)
+from planning import roster_columns  # noqa: F401  (the roster file's contract columns, portal.roster.extensions)
 from planning import routes as planning_routes
 from planning import setup_pages as planning_setup_pages
 from planning.housekeeping import PLANNING_SWEEP
@@ -76,7 +76,6 @@ from workers.inline import InlineQueue
 from workers.jobs import SWEEP_EVERY_SECS, SWEEP_PHOTOS
 
 log = logging.getLogger(__name__)
-ROSTER_EXTENSIONS = (roster_columns.COLUMNS,)
 
 
 def _wants_json(request: Request) -> bool:
