@@ -1,6 +1,7 @@
 """Photo tables: the uploaded photo, its tags, its renditions and who may see which.
 
-* ``Photo``: one upload (idempotency key unique per uploader, with the bytes' SHA-256
+* ``Photo``: one upload, a photo or a video clip (``kind`` ``mp4``/``mov``: ``is_clip``)
+  (idempotency key unique per uploader, with the bytes' SHA-256
   so the same key with other bytes is refused), its status
   (uploaded -> processing -> ready | blocked | failed with a reason) and what the
   worker read from it (upright size, ``taken_at``). Its original is stored at
@@ -61,11 +62,21 @@ class Photo(Base):
     width: Mapped[int | None] = mapped_column(Integer)
     height: Mapped[int | None] = mapped_column(Integer)
     taken_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    duration_ms: Mapped[int | None] = mapped_column(Integer)  # a clip's length; ``None`` for a photo
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
     processed_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
     # which job holds the photo while it is ``processing``, since when (``media.pipeline.claim``)
     claimed_by: Mapped[str] = mapped_column(String(200), default="", server_default="")
     claimed_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+
+
+CLIP_KINDS = frozenset({"mp4", "mov"})
+
+
+def is_clip(photo: Photo) -> bool:
+    """A video clip travels as a photo row (same tags, consent, access, take-back) whose
+    renditions carry MP4s beside the poster's derivatives."""
+    return photo.kind in CLIP_KINDS
 
 
 class PhotoTag(Base):

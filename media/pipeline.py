@@ -30,7 +30,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from consent.evaluate import decide_many
 from consent.policy import Decision
 from media.formats import NotAPhoto
-from media.models import Photo, PhotoAccess, PhotoRendition, PhotoStatus, PhotoTag
+from media.models import CLIP_KINDS, Photo, PhotoAccess, PhotoRendition, PhotoStatus, PhotoTag
 from media.processing import Processed, Rect, Rendition
 from media.sandbox import SandboxPool
 from media.storage import Storage, object_key
@@ -60,6 +60,7 @@ def derivative_key(organisation_id: int, photo_id: int, key: str, name: str) -> 
 
 
 CLAIM_LEASE = dt.timedelta(seconds=60)  # longer than a photo job may run (its arq timeout)
+CLIP_KIND_VALUES = sorted(CLIP_KINDS)
 
 
 @dataclass(frozen=True)
@@ -68,7 +69,7 @@ class Claimed:
     resumed: bool  # an earlier attempt had it ``processing`` (and may have stored derivatives)
 
 
-async def claim(uow: UnitOfWork, photo_id: int, job_id: str) -> Claimed | None:
+async def claim(uow: UnitOfWork, photo_id: int, job_id: str, lease: dt.timedelta = CLAIM_LEASE) -> Claimed | None:
     """The photo, now ``processing`` for ``job_id``; ``None`` if it is gone, final, or held
     by another job whose lease has not run out. One guarded UPDATE, so two jobs for one
     photo (a retry after a lost enqueue, the sweeper's) never both process it; the same
@@ -83,7 +84,7 @@ async def claim(uow: UnitOfWork, photo_id: int, job_id: str) -> Claimed | None:
                 Photo.status == PhotoStatus.UPLOADED,
                 and_(
                     Photo.status == PhotoStatus.PROCESSING,
-                    or_(Photo.claimed_by == job_id, Photo.claimed_at.is_(None), Photo.claimed_at < now - CLAIM_LEASE),
+                    or_(Photo.claimed_by == job_id, Photo.claimed_at.is_(None), Photo.claimed_at < now - lease),
                 ),
             ),
         )
@@ -96,22 +97,32 @@ async def claim(uow: UnitOfWork, photo_id: int, job_id: str) -> Claimed | None:
     return Claimed(photo, before is PhotoStatus.PROCESSING) if photo is not None else None
 
 
-async def unfinished(session: AsyncSession, uploaded_before: dt.datetime, now: dt.datetime) -> list[int]:
-    """Photos that should be final by now and are not: accepted longer ago than a hand-off
-    takes and never picked up (the enqueue was lost), or held by a job whose lease ran out
-    (its worker died, its database connection broke)."""
-    rows = await session.scalars(
-        select(Photo.id)
+async def unfinished(
+    session: AsyncSession, uploaded_before: dt.datetime, now: dt.datetime, clip_lease: dt.timedelta = CLAIM_LEASE
+) -> list[tuple[int, bool]]:
+    """Photos and clips (``(id, is a clip)``) that should be final by now and are not:
+    accepted longer ago than a hand-off takes and never picked up (the enqueue was lost),
+    or held by a job whose lease ran out (its worker died, its database connection broke).
+    A clip's lease is its transcode budget."""
+    clip = Photo.kind.in_(CLIP_KIND_VALUES)
+    rows = await session.execute(
+        select(Photo.id, clip)
         .where(
             or_(
                 and_(Photo.status == PhotoStatus.UPLOADED, Photo.created_at < uploaded_before),
-                and_(Photo.status == PhotoStatus.PROCESSING, Photo.claimed_at < now - CLAIM_LEASE),
+                and_(
+                    Photo.status == PhotoStatus.PROCESSING,
+                    or_(
+                        and_(~clip, Photo.claimed_at < now - CLAIM_LEASE),
+                        and_(clip, Photo.claimed_at < now - clip_lease),
+                    ),
+                ),
             )
         )
         .order_by(Photo.id)
         .limit(SWEEP_BATCH)
     )
-    return list(rows)
+    return [(photo_id, bool(is_clip)) for photo_id, is_clip in rows]
 
 
 SWEEP_BATCH = 500
@@ -185,7 +196,7 @@ async def render(
     keys = list(sets)
     manifest = manifest_key(photo, sets)
     if resumed and await storage.exists(manifest):
-        return Outcome(photo.id, _from_manifest(await storage.get(manifest), keys), keys)
+        return Outcome(photo.id, from_manifest(await storage.get(manifest), keys), keys)
     data = await storage.get(photo.original_key)
     try:
         processed = await sandbox.process(data, [sets[k] for k in keys])
@@ -197,7 +208,7 @@ async def render(
             if resumed and await storage.exists(target):  # stored whole by the earlier attempt (puts are atomic)
                 continue
             await storage.put(target, body, CONTENT_TYPE)
-    await storage.put(manifest, _to_manifest(processed, keys), "application/json")
+    await storage.put(manifest, to_manifest(processed, keys), "application/json")
     return Outcome(photo.id, processed, keys)
 
 
@@ -208,7 +219,7 @@ def manifest_key(photo: Photo, sets: dict[str, list[Rect]]) -> str:
     return object_key(photo.organisation_id, "photos", str(photo.id), f"rendered-{digest[:16]}.json")
 
 
-def _to_manifest(processed: Processed, keys: list[str]) -> bytes:
+def to_manifest(processed: Processed, keys: list[str]) -> bytes:
     facts = {k: v for k, v in asdict(processed).items() if k != "renditions"}
     facts["renditions"] = {
         key: {"placeholder": r.placeholder, "width": r.width, "height": r.height}
@@ -217,7 +228,7 @@ def _to_manifest(processed: Processed, keys: list[str]) -> bytes:
     return json.dumps(facts).encode()
 
 
-def _from_manifest(data: bytes, keys: list[str]) -> Processed:
+def from_manifest(data: bytes, keys: list[str]) -> Processed:
     """What the earlier render found, its renditions in ``keys``' order (files not loaded)."""
     facts = json.loads(data)
     renditions = facts.pop("renditions")
@@ -237,6 +248,7 @@ async def record(uow: UnitOfWork, outcome: Outcome) -> tuple[Photo, list[PhotoRe
         return photo, []
     processed = outcome.processed
     photo.width, photo.height = processed.width, processed.height
+    photo.duration_ms = processed.duration_ms
     photo.taken_at = await _taken_at(session, photo, processed)
     renditions = [
         PhotoRendition(photo_id=photo.id, mask_key=key, placeholder=r.placeholder, width=r.width, height=r.height)

@@ -77,6 +77,7 @@ class Processed:
     taken_at: str | None  # "YYYY-MM-DDTHH:MM:SS" as the camera wrote it
     taken_offset: str | None  # "+01:00" when the camera recorded one
     renditions: list[Rendition] = field(default_factory=list)
+    duration_ms: int | None = None  # a clip's length (its renditions are the poster's)
 
 
 def process(data: bytes, max_pixels: int, mask_sets: list[list[Rect]]) -> Processed:
@@ -206,6 +207,11 @@ def _rendition(base: Image.Image, masks: list[Rect]) -> Rendition:
         files[name] = _encode(current)
     colour = _placeholder(current)
     return Rendition(files, colour, image.width, image.height)
+
+
+def rendition_of(image: Image.Image) -> Rendition:
+    """The derivatives of a picture that is already ours (a clip's poster frame): no masks."""
+    return _rendition(_normalise_mode(image), [])
 
 
 def _encode(image: Image.Image) -> bytes:

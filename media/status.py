@@ -10,7 +10,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from media.models import Photo, PhotoRendition, PhotoStatus, PhotoTag
+from media.models import Photo, PhotoRendition, PhotoStatus, PhotoTag, is_clip
 from portal.i18n import translate
 from portal.roster.models import Child
 
@@ -38,8 +38,9 @@ def upload_status(
     reason = photo.failure_reason
     text = translate(reason, lang, name=photo.file_name, megapixels=megapixels) if reason else None
     blocked = blocked or []
+    clip = is_clip(photo)
     if photo.status is PhotoStatus.BLOCKED:
-        reason = "photo.blocked"
+        reason = "video.blocked" if clip else "photo.blocked"
         text = translate(reason, lang, children=", ".join(str(c["name"]) for c in blocked))
     return {
         "id": photo.id,
@@ -51,6 +52,8 @@ def upload_status(
         "reason": reason,
         "reason_text": text,
         "blocked_by": blocked,
+        "kind": "video" if clip else "photo",
+        **({"duration_ms": photo.duration_ms} if clip else {}),
     }
 
 

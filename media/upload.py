@@ -1,4 +1,4 @@
-"""Accepting a batch of photos from a staff tablet.
+"""Accepting a batch of photos (or one video clip) from a staff tablet.
 
 Everything is checked before anything is kept: the uploader works in the
 group, every tagged child is a current child of a group the uploader works
@@ -15,7 +15,7 @@ import asyncio
 import datetime as dt
 import hashlib
 import re
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import IO
 from zoneinfo import ZoneInfo
@@ -23,8 +23,9 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import bindparam, or_, select, text
 from sqlalchemy.exc import IntegrityError
 
+from media.clip_header import read_clip_header
 from media.formats import NotAPhoto, read_header
-from media.models import Photo, PhotoStatus, PhotoTag
+from media.models import Photo, PhotoStatus, PhotoTag, is_clip
 from media.processing import Rect
 from media.storage import Storage, object_key
 from portal.database import is_id
@@ -39,11 +40,16 @@ MAX_CAPTION_CHARS = 2000
 MAX_TAGS = 60
 CHUNK_BYTES = 1024 * 1024
 PROCESS_PHOTO = "media.process_photo"
+PROCESS_CLIP = "media.process_clip"
 SHARE_PHOTO = "media.share_photo"  # args: photo id, mode ("share" or "narrow")
 
 
 def process_job_id(photo_id: int) -> str:
     return f"{PROCESS_PHOTO}:{photo_id}"
+
+
+def clip_job_id(photo_id: int) -> str:
+    return f"{PROCESS_CLIP}:{photo_id}"
 
 
 @dataclass(frozen=True)
@@ -157,6 +163,61 @@ async def check_files(files: list[IncomingFile], settings: Settings) -> list[str
     return kinds
 
 
+async def check_clips(files: list[IncomingFile], settings: Settings, organisation: Organisation) -> list[str]:
+    """The sniffed kind (``mp4``/``mov``) of every clip, its boxes checked against the
+    organisation's limits; raise for the first that is not acceptable."""
+    max_bytes, max_seconds = clip_limits(settings, organisation)
+    kinds = []
+    for incoming in files:
+        params = {"name": incoming.name, "megabytes": max_bytes // (1024 * 1024), "seconds": max_seconds}
+        if incoming.size > max_bytes:
+            raise PayloadTooLarge("video.too_large", **params)
+        try:
+            header = await asyncio.to_thread(read_clip_header, incoming.file, max_seconds=max_seconds)
+        except NotAPhoto as exc:
+            if exc.reason == "video.unsupported_type":
+                raise UnsupportedMediaType(exc.reason, **params) from None
+            raise InvalidInput(exc.reason, **params) from None
+        kinds.append(header.kind)
+    return kinds
+
+
+def clip_limits(settings: Settings, organisation: Organisation) -> tuple[int, int]:
+    """(bytes, seconds): the organisation's clip limits within the server's."""
+    return (
+        min(settings.clip_max_bytes, organisation.clip_max_megabytes * 1024 * 1024),
+        min(settings.clip_max_seconds, organisation.clip_max_seconds),
+    )
+
+
+async def upload_clip(
+    uow: UnitOfWork,
+    storage: Storage,
+    batch: Batch,
+    user: User,
+    group_id: int,
+    specs: list[PhotoSpec],
+    files: list[IncomingFile],
+    settings: Settings,
+) -> list[Uploaded]:
+    """A clip from the tablet: checked like a photo batch of one, without masks (a video
+    cannot be masked, so a child without consent blocks it)."""
+    if len(specs) != len(files):
+        raise InvalidInput(detail=f"{len(specs)} clip descriptions for {len(files)} files")
+    if any(spec.masks for spec in specs):
+        raise InvalidInput("video.no_masks")
+    group = await check_group(uow, user, group_id)
+    await _check_children(uow, user, specs)
+    await _check_diary_entries(uow, user, group_id, specs)
+    organisation = await uow.session.get(Organisation, user.organisation_id)
+    assert organisation is not None
+
+    async def check(fresh: list[IncomingFile]) -> list[str]:
+        return await check_clips(fresh, settings, organisation)
+
+    return await _store(uow, storage, batch, user, group, specs, files, settings, check)
+
+
 async def upload_batch(
     uow: UnitOfWork,
     storage: Storage,
@@ -216,8 +277,10 @@ async def _store(
     specs: list[PhotoSpec],
     files: list[IncomingFile],
     settings: Settings,
+    check: Callable[[list[IncomingFile]], Awaitable[list[str]]] | None = None,
 ) -> list[Uploaded]:
-    """Store the originals and the photo rows of a checked batch; a key seen before is that photo."""
+    """Store the originals and the photo rows of a checked batch; a key seen before is that
+    photo. ``check`` gives each new file's kind (photos: ``check_files``)."""
     session = uow.session
     existing = {
         photo.idempotency_key: photo
@@ -232,7 +295,8 @@ async def _store(
         ):
             raise Conflict("photo.key_reused", name=_clean_name(incoming.name))
     fresh = [(s, f, d) for s, f, d in zip(specs, files, digests, strict=True) if s.key not in existing]
-    kinds = await check_files([incoming for _, incoming, _ in fresh], settings)
+    incoming_files = [incoming for _, incoming, _ in fresh]
+    kinds = await (check(incoming_files) if check is not None else check_files(incoming_files, settings))
     created: list[Photo] = []
     for (spec, incoming, digest), kind in zip(fresh, kinds, strict=True):
         photo = Photo(
@@ -347,6 +411,8 @@ async def add_masks(uow: UnitOfWork, user: User, photo_id: int, raw: object) -> 
         raise NotFound()
     if not photo.status.is_final or photo.status is PhotoStatus.FAILED:
         raise Conflict("photo.not_shareable")
+    if raw and is_clip(photo):
+        raise InvalidInput("video.no_masks")
     if raw and not photo.original_key:  # a new mask needs a rendition made from the original
         raise Conflict("photo.original_gone")
     tags = {t.shown: t for t in await session.scalars(select(PhotoTag).where(PhotoTag.photo_id == photo.id))}

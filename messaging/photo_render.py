@@ -1,5 +1,6 @@
 """How photos look in event frames: ``photo.shared`` names one rendition (the one its
-recipients may see) with its placeholder colour and media URLs; ``photo.retracted``
+recipients may see) with its placeholder colour and media URLs (a clip also its
+``video``: length and MP4 URLs, the photo URLs being its poster's); ``photo.retracted``
 names the photo a recipient must drop; ``photo_upload.failed`` and
 ``photo_upload.blocked`` tell staff why a photo went nowhere."""
 
@@ -8,7 +9,8 @@ from __future__ import annotations
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from media.models import Photo, PhotoRendition
+from media.clip_types import RENDITIONS
+from media.models import Photo, PhotoRendition, is_clip
 from media.processing import SIZES
 from media.status import blocked_children, upload_status
 from portal.roster.models import Group, User
@@ -43,8 +45,17 @@ async def render_photos(session: AsyncSession, rendition_ids: set[int]) -> dict[
             "placeholder": rendition.placeholder,
             "urls": {name: media_url(rendition.id, name) for name in SIZES},
             "diary_entry_id": photo.diary_entry_id,
+            **({"video": clip_data(rendition.id, photo)} if is_clip(photo) else {}),
         }
         for rendition, photo, group_name, author in rows
+    }
+
+
+def clip_data(rendition_id: int, photo: Photo) -> Data:
+    """A clip's playable renditions (its ``urls`` are the poster's) and its length."""
+    return {
+        "duration_ms": photo.duration_ms,
+        "urls": {name: f"/media/clips/{rendition_id}/{name}.mp4" for name in RENDITIONS},
     }
 
 

@@ -70,13 +70,14 @@ PHOTO_UPLOAD_BLOCKED = kind(PHOTO_UPLOAD, BLOCKED)
 ARCHIVE_READY = kind(ARCHIVE, FINISHED)
 PHOTO_RETRACTED = kind(PHOTO, RETRACTED)  # ref: the rendition taken back; sent as a ``retract`` frame
 ARCHIVE_PROGRESS = kind(ARCHIVE, ADVANCED)  # transient: a build's percentage, sent as a ``progress`` frame
+PHOTO_UPLOAD_PROGRESS = kind(PHOTO_UPLOAD, ADVANCED)  # transient: a clip's transcode percentage, for staff
 CHILD_RETRACTED = kind(CHILD, RETRACTED)  # a guardian was taken off the child: all of it goes
 GROUP_RETRACTED = kind(GROUP, RETRACTED)  # a staff member left the group: all of it goes
 PLANNING_DECIDED = kind(PLANNING, DECIDED)  # a request granted, refused or put on the wait list
 PLANNING_REQUESTED = kind(PLANNING, REQUESTED)  # a request waits for a manager's decision (the inbox)
 
 RETRACT_KINDS = (PHOTO_RETRACTED, CHILD_RETRACTED, GROUP_RETRACTED)
-TRANSIENT_KINDS = (ARCHIVE_PROGRESS,)  # not in the feed: no ``seq``, lost when no socket is open
+TRANSIENT_KINDS = (ARCHIVE_PROGRESS, PHOTO_UPLOAD_PROGRESS)  # not in the feed: no ``seq``, lost when no socket is open
 
 
 def frame_type(event_kind: str) -> str:

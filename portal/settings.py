@@ -101,6 +101,16 @@ class Settings:
     )
     photo_memory_mb: int = _setting(2048, "Address-space limit of the process that decodes photos, in MB.")
     photo_processes: int = _setting(1, "Photo-decoding child processes per worker (photos processed at once).")
+    clip_max_bytes: int = _setting(
+        500 * 1024 * 1024, "Largest accepted video clip, in bytes (an organisation may set less, never more)."
+    )
+    clip_max_seconds: int = _setting(
+        90, "Longest accepted video clip, in seconds (an organisation may set less, never more)."
+    )
+    clip_transcode_seconds: int = _setting(
+        300, "Longest one clip may take to transcode before it fails (its worker slot is then free)."
+    )
+    clip_memory_mb: int = _setting(3072, "Address-space limit of the process that transcodes clips, in MB.")
     login_max_failures: int = _setting(5, "Failed logins per account within LOGIN_WINDOW_SECONDS before a pause.")
     login_max_attempts_per_ip: int = _setting(30, "Login attempts per client IP within LOGIN_WINDOW_SECONDS.")
     login_window_seconds: int = _setting(900, "Window for the login rate limits, in seconds.")

@@ -71,7 +71,7 @@ from portal.web.responses import to_login
 from portal.web.security import SecurityHeadersMiddleware
 from portal.web.templating import STATIC_DIR, render
 from workers.arq_queue import ArqQueue, redis_settings
-from workers.context import JobContext, sandbox_from_settings
+from workers.context import JobContext, clip_sandbox_from_settings, sandbox_from_settings
 from workers.inline import InlineQueue
 from workers.jobs import SWEEP_EVERY_SECS, SWEEP_PHOTOS
 
@@ -219,6 +219,8 @@ async def open_runtime(settings: Settings, registry: CollectorRegistry | None = 
             limiter = MemoryRateLimiter()
             sandbox = previews = sandbox_from_settings(settings)
             stack.push_async_callback(sandbox.close)
+            clips = clip_sandbox_from_settings(settings)  # its child starts with the first clip
+            stack.push_async_callback(clips.close)
             jobs: JobContext = {
                 "settings": settings,
                 "engine": engine,
@@ -226,6 +228,7 @@ async def open_runtime(settings: Settings, registry: CollectorRegistry | None = 
                 "mailer": mailer,
                 "storage": storage,
                 "photos": sandbox,
+                "clips": clips,
                 "pusher": pusher,
             }
             queue = InlineQueue(jobs)

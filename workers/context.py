@@ -1,6 +1,6 @@
 """What every job function receives: settings, a session factory, the mailer, media
 storage, the feed broker (to publish what a job delivers; it also hands deliveries to
-notify), the photo sandbox and the push sender.
+notify), the photo and clip sandboxes and the push sender.
 
 The arq worker builds it in ``on_startup``; the inline queue shares the web
 app's pieces. Either way jobs see the same ``JobContext``.
@@ -12,7 +12,7 @@ from typing import Any, TypedDict
 
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
-from media.sandbox import Limits, SandboxPool
+from media.sandbox import CLIP, Limits, SandboxPool
 from media.storage import Storage, open_storage
 from media.storage.lazy import LazyStorage
 from messaging.broker import RedisBroker
@@ -35,6 +35,7 @@ class JobContext(TypedDict, total=False):
     storage: Storage
     broker: Broker
     photos: SandboxPool
+    clips: SandboxPool  # the clip transcoder's sandbox (``media.video``)
     queue: JobQueue  # for jobs that hand work on (the sweeper)
     pusher: PushSender
     job_try: int
@@ -50,6 +51,16 @@ def sandbox_from_settings(settings: Settings) -> SandboxPool:
     return SandboxPool(limits, settings.photo_processes)
 
 
+def clip_sandbox_from_settings(settings: Settings) -> SandboxPool:
+    """One transcoding child per worker: a clip keeps a core busy for its whole length."""
+    limits = Limits(
+        seconds=float(settings.clip_transcode_seconds),
+        memory_bytes=settings.clip_memory_mb * 1024 * 1024,
+        max_pixels=settings.upload_max_pixels,
+    )
+    return SandboxPool(limits, 1, work=CLIP)
+
+
 async def startup(ctx: dict[str, Any]) -> None:
     """arq ``on_startup``: open the database, mailer, storage, broker and sandbox for this worker."""
     settings: Settings = ctx["settings"]
@@ -63,13 +74,14 @@ async def startup(ctx: dict[str, Any]) -> None:
         storage=LazyStorage(lambda: open_storage(settings)),
         broker=PlanningBroker(NotifyingBroker(broker, queue, batch_seconds=settings.push_batch_seconds), queue),
         photos=sandbox_from_settings(settings),
+        clips=clip_sandbox_from_settings(settings),
         queue=queue,
         pusher=sender_from_settings(settings),
     )
 
 
 async def shutdown(ctx: dict[str, Any]) -> None:
-    for name in ("photos", "broker", "storage", "pusher"):
+    for name in ("photos", "clips", "broker", "storage", "pusher"):
         part = ctx.get(name)
         if part is not None:
             await part.close()

@@ -25,10 +25,10 @@ from arq import Retry
 from botocore.exceptions import BotoCoreError, ClientError
 from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 
-from media import pipeline
+from media import clip_pipeline, pipeline
 from media.models import Photo
-from media.upload import PROCESS_PHOTO, SHARE_PHOTO, process_job_id
-from messaging import photos
+from media.upload import PROCESS_CLIP, PROCESS_PHOTO, SHARE_PHOTO, clip_job_id, process_job_id
+from messaging import clip_progress, photos
 from messaging import retention as retention_service
 from messaging.archive import build as archive_build
 from messaging.archive.service import BUILD_ARCHIVE
@@ -43,6 +43,7 @@ from portal.accounts.invitations import prepare_link_mail, prepare_pin_locked_ma
 from portal.accounts.models import TokenPurpose
 from portal.database import utcnow
 from portal.jobs import SEND_INVITATION, SEND_PASSWORD_RESET, SEND_PIN_LOCKED
+from portal.roster.models import Organisation
 from portal.settings import Settings
 from portal.uow import UnitOfWork
 from workers.context import JobContext
@@ -111,6 +112,55 @@ async def process_photo(ctx: JobContext, photo_id: int) -> str:
         log.exception("photo processing failed unexpectedly", extra={"photo_id": photo_id})
         await _give_up(ctx, photo_id, "photo.processing_error")
         return "failed"
+
+
+async def process_clip(ctx: JobContext, photo_id: int) -> str:
+    """Transcode, strip and deliver one clip (a photo row whose kind is a video): the
+    photo's claim, record and delivery around ``media.clip_pipeline``, with the
+    transcode's percentage sent to the group's staff as it goes."""
+    try:
+        return await _process_clip(ctx, photo_id)
+    except Retry:
+        raise
+    except Exception:
+        log.exception("clip processing failed unexpectedly", extra={"photo_id": photo_id})
+        await _give_up(ctx, photo_id, "video.processing_error")
+        return "failed"
+
+
+async def _process_clip(ctx: JobContext, photo_id: int) -> str:
+    sessionmaker, settings = ctx["sessionmaker"], ctx["settings"]
+    try:
+        async with UnitOfWork(sessionmaker) as uow:
+            job_id = ctx.get("job_id") or clip_job_id(photo_id)
+            claimed = await pipeline.claim(uow, photo_id, job_id, clip_pipeline.lease(settings))
+            if claimed is None:
+                return "skipped"
+            organisation = await uow.session.get(Organisation, claimed.photo.organisation_id)
+            limits = clip_pipeline.limits_for(settings, organisation)
+            staff = await clip_progress.progress_audience(uow.session, claimed.photo)
+        progress = clip_progress.ProgressAnnouncer(ctx["broker"], claimed.photo, staff)
+        outcome = await clip_pipeline.render_clip(
+            ctx["storage"], ctx["clips"], claimed.photo, limits, resumed=claimed.resumed, progress=progress
+        )
+        await progress.flush()
+        async with UnitOfWork(sessionmaker) as uow:
+            recorded = await pipeline.record(uow, outcome)
+            if recorded is not None:
+                await photos.share(uow, ctx["broker"], recorded[0])
+    except Exception as exc:
+        if not is_transient(exc):
+            raise
+        job_try = ctx.get("job_try", 1)
+        log.warning("clip processing hit a transient error", extra={"photo_id": photo_id, "try": job_try})
+        if job_try < MAX_TRIES:
+            raise Retry(defer=backoff_seconds(job_try)) from exc
+        await _give_up(ctx, photo_id, "photo.storage_failed")
+        return "failed"
+    if recorded is None:
+        return "skipped"
+    log.info("clip processed", extra={"photo_id": photo_id, "status": recorded[0].status.value})
+    return recorded[0].status.value
 
 
 async def _give_up(ctx: JobContext, photo_id: int, reason: str) -> None:
@@ -223,15 +273,16 @@ async def sweep_photos(ctx: JobContext) -> int:
     claim keeps it to one worker at a time). Returns how many were handed off again."""
     now = utcnow()
     async with ctx["sessionmaker"]() as session:
-        stuck = await pipeline.unfinished(session, now - UPLOAD_GRACE, now)
+        stuck = await pipeline.unfinished(session, now - UPLOAD_GRACE, now, clip_pipeline.lease(ctx["settings"]))
     round_id = int(now.timestamp()) // SWEEP_EVERY_SECS
     queue = ctx["queue"]
     handed = 0
-    for photo_id in stuck:
-        waiting = [process_job_id(photo_id), _again_id(photo_id, round_id - 1)]  # behind a backlog is not lost
+    for photo_id, is_clip in stuck:
+        name, first = (PROCESS_CLIP, clip_job_id(photo_id)) if is_clip else (PROCESS_PHOTO, process_job_id(photo_id))
+        waiting = [first, _again_id(photo_id, round_id - 1, name)]  # behind a backlog is not lost
         if any([await queue.pending(job_id) for job_id in waiting]):
             continue
-        await queue.enqueue(PROCESS_PHOTO, photo_id, job_id=_again_id(photo_id, round_id))
+        await queue.enqueue(name, photo_id, job_id=_again_id(photo_id, round_id, name))
         handed += 1
     if handed:
         log.warning("photos handed off again", extra={"count": handed})
@@ -257,8 +308,8 @@ async def planning_sweep(ctx: JobContext, child_ids: list[int] | None = None) ->
     return await planning_housekeeping.sweep(ctx["sessionmaker"], ctx["broker"], child_ids)
 
 
-def _again_id(photo_id: int, round_id: int) -> str:
-    return f"{PROCESS_PHOTO}:{photo_id}:again:{round_id}"
+def _again_id(photo_id: int, round_id: int, name: str = PROCESS_PHOTO) -> str:
+    return f"{name}:{photo_id}:again:{round_id}"
 
 
 FUNCTIONS: dict[str, JobFunction] = {
@@ -266,6 +317,7 @@ FUNCTIONS: dict[str, JobFunction] = {
     SEND_PASSWORD_RESET: send_password_reset,
     SEND_PIN_LOCKED: send_pin_locked,
     PROCESS_PHOTO: process_photo,
+    PROCESS_CLIP: process_clip,
     SHARE_PHOTO: share_photo,
     BUILD_ARCHIVE: build_archive,
     RETENTION: retention,
@@ -289,6 +341,8 @@ def timeout_secs(name: str, settings: Settings) -> int:
         return LONG_JOBS[name]
     if name in (PROCESS_PHOTO, SHARE_PHOTO):
         return settings.photo_seconds + PHOTO_MARGIN_SECS
+    if name == PROCESS_CLIP:
+        return int(clip_pipeline.lease(settings).total_seconds())
     if name in (NOTIFY_PUSH, NOTIFY_SWEEP):
         return NOTIFY_JOB_SECS
     return QUICK_JOB_SECS

@@ -3,7 +3,8 @@ straight into storage (S3 multipart, or a file), one photo in memory at a time,
 so memory stays bounded whatever the archive's size.
 
 Members: ``photos/<YYYY-MM-DD_HHMM_id>.jpg`` (dated JPEGs, entry time = capture
-time), ``thumbs/`` (the book's thumbnails), the HTML book (``index.html``, one
+time; a clip is its 720p ``.mp4`` there, with the same name and time, and its poster
+in ``posters/`` for the printed book), ``thumbs/`` (the book's thumbnails), the HTML book (``index.html``, one
 page per month, ``book.html`` the whole book to print, ``book.css``) and ``export.json``. Progress is written to the
 row as it goes; when done the guardian gets ``archive.ready`` in their feed.
 A take-back while it runs makes it start again (``messaging.archive.stale``).
@@ -27,11 +28,12 @@ from typing import Final, Literal
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from stream_zip import NO_COMPRESSION_64, ZIP_64, AsyncMemberFile, async_stream_zip
 
+from media.clip_pipeline import clip_key
 from media.pipeline import derivative_key
 from media.storage import Storage, object_key
 from messaging import protocol
 from messaging.archive.book import pages
-from messaging.archive.contents import Contents, TextItem, read_contents
+from messaging.archive.contents import Contents, PhotoItem, TextItem, read_contents
 from messaging.archive.models import Archive, ArchiveStatus
 from messaging.archive.photo_file import dated_jpeg, thumbnail_jpeg
 from messaging.archive.service import family_child
@@ -67,6 +69,16 @@ def _stored(name: str, at: dt.datetime, data: bytes) -> AsyncMemberFile:
     return (name, at, FILE_MODE, NO_COMPRESSION_64(len(data), zlib.crc32(data)), _one(data))
 
 
+async def _streamed(storage: Storage, key: str, photo: PhotoItem) -> AsyncMemberFile:
+    """A clip's MP4 as a stored member, never whole in memory: one pass for its CRC, then
+    the member streams it (an MP4 does not compress)."""
+    size, crc = 0, 0
+    async for chunk in storage.stream(key):
+        size, crc = size + len(chunk), zlib.crc32(chunk, crc)
+    method = NO_COMPRESSION_64(size, crc)
+    return (f"photos/{photo.file_name}", photo.taken, FILE_MODE, method, storage.stream(key))
+
+
 def _deflated(name: str, at: dt.datetime, data: bytes) -> AsyncMemberFile:
     return (name, at, FILE_MODE, ZIP_64, _one(data))
 
@@ -85,6 +97,7 @@ def export_json(contents: Contents) -> bytes:
                 "taken_at": p.taken.isoformat(),
                 "caption": p.caption,
                 "masked_children": [int(c) for c in p.mask_key.split(",")] if p.mask_key else [],
+                "kind": "video" if p.video else "photo",
             }
             for p in contents.photos
         ],
@@ -221,10 +234,13 @@ async def _members(storage: Storage, started: _Round, progress: _Progress) -> As
     for index, photo in enumerate(contents.photos, start=1):
         display = await storage.get(derivative_key(organisation_id, photo.photo_id, photo.mask_key, "display"))
         small = await storage.get(derivative_key(organisation_id, photo.photo_id, photo.mask_key, "small"))
-        yield _stored(
-            f"photos/{photo.file_name}", photo.taken, await asyncio.to_thread(dated_jpeg, display, photo.taken)
-        )
-        yield _stored(f"thumbs/{photo.file_name}", photo.taken, await asyncio.to_thread(thumbnail_jpeg, small))
+        dated = await asyncio.to_thread(dated_jpeg, display, photo.taken)
+        if photo.video:  # the clip itself, streamed; its poster for the printed book
+            yield await _streamed(storage, clip_key(organisation_id, photo.photo_id, CLIP_FILE), photo)
+            yield _stored(f"posters/{photo.image_name}", photo.taken, dated)
+        else:
+            yield _stored(f"photos/{photo.file_name}", photo.taken, dated)
+        yield _stored(f"thumbs/{photo.image_name}", photo.taken, await asyncio.to_thread(thumbnail_jpeg, small))
         await progress.done(index)
     for name, body in pages(contents, started.lang).items():
         yield _deflated(name, contents.made_at, body)
@@ -235,6 +251,7 @@ async def _members(storage: Storage, started: _Round, progress: _Progress) -> As
 
 
 _AGAIN: Final = "again"
+CLIP_FILE = "720"  # the rendition of a clip the archive keeps
 
 
 async def _publish(

@@ -21,7 +21,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import and_, exists, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from media.models import Photo, PhotoAccess, PhotoRendition, PhotoStatus, PhotoTag
+from media.models import Photo, PhotoAccess, PhotoRendition, PhotoStatus, PhotoTag, is_clip
 from messaging import day_kinds
 from messaging.archive import extensions
 from messaging.day_summary import duration_text, summarise, summary_text
@@ -36,10 +36,21 @@ class PhotoItem:
     mask_key: str
     taken: dt.datetime  # local time of the organisation: capture time, else upload time
     caption: str
+    video: bool = False  # a clip: its file is the MP4, its images are the poster's
+
+    @property
+    def stem(self) -> str:
+        return f"{self.taken:%Y-%m-%d_%H%M}_{self.photo_id}"
 
     @property
     def file_name(self) -> str:
-        return f"{self.taken:%Y-%m-%d_%H%M}_{self.photo_id}.jpg"
+        """The member under ``photos/``: the dated JPEG, or a clip's MP4."""
+        return f"{self.stem}.mp4" if self.video else f"{self.stem}.jpg"
+
+    @property
+    def image_name(self) -> str:
+        """The picture under ``thumbs/`` (and a clip's poster under ``posters/``)."""
+        return f"{self.stem}.jpg"
 
 
 @dataclass(frozen=True)
@@ -111,6 +122,7 @@ async def read_contents(session: AsyncSession, user: User, child: Child) -> Cont
                 rendition.mask_key,
                 (photo.taken_at or photo.created_at).astimezone(zone),
                 photo.caption,
+                is_clip(photo),
             )
             for photo, rendition in rows
         ),

@@ -54,6 +54,9 @@ class Organisation(Base):
     tablet_lock_minutes: Mapped[int] = mapped_column(Integer, default=5, server_default="5")
     timezone: Mapped[str] = mapped_column(String(64), default="Europe/Amsterdam")
     language: Mapped[str] = mapped_column(String(2), default="nl")
+    # video clips: the organisation's own limits, within the server's (``Settings.clip_max_*``)
+    clip_max_seconds: Mapped[int] = mapped_column(Integer, default=90, server_default="90")
+    clip_max_megabytes: Mapped[int] = mapped_column(Integer, default=500, server_default="500")
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 

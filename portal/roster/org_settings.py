@@ -1,6 +1,6 @@
 """The organisation's own settings, as an admin changes them: the absence cut-off,
 opening hours (quiet hours for staff), the edit window, the group tablet's lock
-time and the time zone.
+time, the time zone and the longest and largest video clip staff may share.
 
 Each value is checked and explained in words people understand; a change is all
 or nothing. The leaving window is left out on purpose: shortening it would purge
@@ -20,6 +20,9 @@ from portal.roster.models import Organisation
 
 EDIT_WINDOW_MAX_MINUTES = 24 * 60
 TABLET_LOCK_MAX_MINUTES = 60
+# video clips: the organisation's limits (the server's SCHRIFTJE_CLIP_MAX_* cap them further)
+CLIP_MIN_SECONDS, CLIP_MAX_SECONDS = 5, 600
+CLIP_MIN_MEGABYTES, CLIP_MAX_MEGABYTES = 10, 2000
 
 
 @dataclass(frozen=True)
@@ -50,6 +53,17 @@ def _minutes(low: int, high: int) -> Callable[[object], int]:
     return parse
 
 
+def _number(low: int, high: int) -> Callable[[object], int]:
+    def parse(value: object) -> int:
+        if isinstance(value, str) and value.strip().isdigit():
+            value = int(value)
+        if type(value) is not int or not low <= value <= high:
+            raise InvalidInput("settings.bad_number", low=low, high=high)
+        return value
+
+    return parse
+
+
 def _timezone(value: object) -> str:
     if isinstance(value, str) and value:
         try:
@@ -74,6 +88,8 @@ FIELDS = {
         Field("edit_window_minutes", _minutes(0, EDIT_WINDOW_MAX_MINUTES), int),
         Field("tablet_lock_minutes", _minutes(1, TABLET_LOCK_MAX_MINUTES), int),
         Field("timezone", _timezone, str),
+        Field("clip_max_seconds", _number(CLIP_MIN_SECONDS, CLIP_MAX_SECONDS), int),
+        Field("clip_max_megabytes", _number(CLIP_MIN_MEGABYTES, CLIP_MAX_MEGABYTES), int),
     )
 }
 

@@ -190,7 +190,64 @@
     ];
   }
 
+  function duration(ms) {
+    const seconds = Math.round((ms || 0) / 1000);
+    return Math.floor(seconds / 60) + ":" + String(seconds % 60).padStart(2, "0");
+  }
+
+  // a clip shows its poster and loads nothing until tapped; then the 720p rendition
+  // (360p when the phone asks to save data or the connection is slow) with controls
+  function clip(data) {
+    const alt = data.caption ? say("feed.video_alt", { caption: data.caption }) : say("feed.video_alt_plain");
+    return [
+      header(say("feed.video", { group: data.group ? data.group.name : "" }), data),
+      h(
+        "figure",
+        { class: "photo clip" },
+        h(
+          "button",
+          { type: "button", class: "clip-play", "data-action": "play", "data-testid": "play", "aria-label": say("feed.play_video", { duration: duration(data.video.duration_ms) }) },
+          h("img", {
+            src: data.urls.large,
+            width: data.width,
+            height: data.height,
+            alt,
+            loading: "lazy",
+            decoding: "async",
+            style: { backgroundColor: /^#[0-9a-f]{6}$/i.test(data.placeholder || "") ? data.placeholder : "#ddd" },
+          }),
+          h("span", { class: "clip-badge", "aria-hidden": "true", text: "▶ " + duration(data.video.duration_ms) }),
+        ),
+        data.caption ? h("figcaption", { text: data.caption }) : null,
+      ),
+    ];
+  }
+
+  function slowConnection() {
+    const connection = navigator.connection;
+    return Boolean(connection && (connection.saveData || /(^|-)2g|3g/.test(connection.effectiveType || "")));
+  }
+
+  function play(button) {
+    const card = button.closest("li.item");
+    const data = card && card._data;
+    if (!data || !data.video) return;
+    const video = h("video", {
+      controls: "",
+      playsinline: "",
+      preload: "auto",
+      poster: data.urls.large,
+      width: data.width,
+      height: data.height,
+      "data-testid": "video",
+      src: slowConnection() ? data.video.urls["360"] : data.video.urls["720"],
+    });
+    button.replaceWith(video);
+    video.play().catch(() => {}); // a browser that refuses autoplay still shows the controls
+  }
+
   function photo(data) {
+    if (data.video) return clip(data);
     const alt = data.caption ? say("feed.photo_alt", { caption: data.caption }) : say("feed.photo_alt_plain");
     return [
       header(say("feed.photo", { group: data.group ? data.group.name : "" }), data),
@@ -449,6 +506,8 @@
       const box = target.parentElement.querySelector('[data-part="acks"]');
       box.dataset.open = "1";
       refreshAcks(Number(target.dataset.post));
+    } else if (action === "play") {
+      play(target);
     } else if (action === "open") {
       lightbox.querySelector("img").src = target.dataset.display;
       lightbox.querySelector("img").alt = target.querySelector("img").alt;

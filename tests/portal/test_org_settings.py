@@ -20,6 +20,8 @@ DEFAULTS = {
     "edit_window_minutes": 15,
     "tablet_lock_minutes": 5,
     "timezone": "Europe/Amsterdam",
+    "clip_max_seconds": 90,
+    "clip_max_megabytes": 500,
 }
 
 
@@ -74,6 +76,7 @@ async def test_an_admin_changes_settings_and_they_take_effect(world: World, admi
         ({"tablet_lock_minutes": "5"}, None),  # a form's string of digits is fine
         ({"edit_window_minutes": 99999}, "van 0 tot en met 1440"),
         ({"edit_window_minutes": True}, "van 0 tot en met 1440"),
+        ({"clip_max_seconds": 4}, "van 5 tot en met 600"),
         ({"timezone": "Mars/Olympus"}, "Deze tijdzone kennen we niet"),
         ({"timezone": "../../etc/passwd"}, "Deze tijdzone kennen we niet"),
         ({"language": "de"}, "Deze instellingen bestaan niet: language"),
