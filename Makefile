@@ -11,7 +11,7 @@ RUNTIME_STAMP := $(VENV)/.runtime-$(HASH)
 DEV_STAMP := $(VENV)/.dev-$(HASH)
 PYTEST_ARGS ?=
 
-.PHONY: demo test lint check-chromium serve worker clean
+.PHONY: demo test lint check-chromium check-ffmpeg bench-video serve worker clean
 
 demo: $(RUNTIME_STAMP)
 	$(BIN)/schriftje demo
@@ -46,6 +46,17 @@ check-chromium:
 	  echo "installing Debian's chromium for the browser tests"; \
 	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
 	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq --no-install-recommends chromium >/dev/null; }
+
+# The video benchmark's peer is Debian's ffmpeg command line (bench/video.py); the
+# service itself needs none (PyAV's wheels carry FFmpeg's libraries with x264).
+check-ffmpeg:
+	@command -v ffmpeg >/dev/null 2>&1 || { \
+	  echo "installing Debian's ffmpeg for the video benchmark"; \
+	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq --no-install-recommends ffmpeg >/dev/null; }
+
+bench-video: $(DEV_STAMP) check-ffmpeg
+	$(BIN)/python bench/video.py --latency
 
 serve: $(RUNTIME_STAMP)
 	$(BIN)/schriftje serve

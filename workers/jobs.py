@@ -273,7 +273,9 @@ async def sweep_photos(ctx: JobContext) -> int:
     claim keeps it to one worker at a time). Returns how many were handed off again."""
     now = utcnow()
     async with ctx["sessionmaker"]() as session:
-        stuck = await pipeline.unfinished(session, now - UPLOAD_GRACE, now, clip_pipeline.lease(ctx["settings"]))
+        settings = ctx.get("settings")
+        clip_lease = clip_pipeline.lease(settings) if settings is not None else pipeline.CLAIM_LEASE
+        stuck = await pipeline.unfinished(session, now - UPLOAD_GRACE, now, clip_lease)
     round_id = int(now.timestamp()) // SWEEP_EVERY_SECS
     queue = ctx["queue"]
     handed = 0

@@ -1,11 +1,12 @@
 """The arq workers behind ``schriftje worker``: job functions, Redis, queues and
 startup/shutdown from the settings.
 
-One process runs two arq workers: one for the quick jobs (photos, mail, the
-sweeper) and one for the long ones (``workers.queues.LONG_JOBS``), because arq
-holds the jobs of a worker that died for the longest timeout among its
-functions plus 10 s: a killed worker keeps a photo for about a minute, not for an
-archive's six hours. ``run`` keeps both going through Redis outages (reconnecting
+One process runs three arq workers: one for the quick jobs (photos, mail, the
+sweeper), one for the long ones (``workers.queues.LONG_JOBS``) and one for clip
+transcodes (``CLIP_JOBS``, one at a time), because arq holds the jobs of a worker
+that died for the longest timeout among its functions plus 10 s: a killed worker
+keeps a photo for about a minute, not for an archive's six hours or a clip's five
+minutes. ``run`` keeps both going through Redis outages (reconnecting
 with backoff, logging once per change, writing its state to a health file for
 ``schriftje worker --health``). Tests build the same workers in burst mode
 (``burst``) and use them as their barrier.
@@ -39,7 +40,7 @@ from portal.settings import Settings
 from workers.arq_queue import ArqQueue, redis_settings
 from workers.context import shutdown, startup
 from workers.jobs import FUNCTIONS, MAX_TRIES, SWEEP_EVERY_SECS, SWEEP_PHOTOS, timeout_secs
-from workers.queues import LONG_JOBS, long_queue_name, queue_name
+from workers.queues import CLIP_JOBS, LONG_JOBS, all_queue_names, clip_queue_name, long_queue_name, queue_name
 
 log = logging.getLogger(__name__)
 
@@ -64,10 +65,10 @@ def _functions(settings: Settings, names: list[str]) -> list[Any]:
 
 
 def build_workers(settings: Settings, *, burst: bool = False, **overrides: Any) -> list[Worker]:
-    """The quick worker and the long worker for these settings."""
+    """The quick worker, the long worker and the clip worker for these settings."""
     if not settings.redis_url:
         raise RuntimeError("schriftje worker needs SCHRIFTJE_REDIS_URL; the embedded default runs jobs in-process.")
-    quick_names = [name for name in FUNCTIONS if name not in LONG_JOBS]
+    quick_names = [name for name in FUNCTIONS if name not in LONG_JOBS and name not in CLIP_JOBS]
     common: dict[str, Any] = {
         "redis_settings": redis_settings(settings.redis_url),
         "on_startup": startup,
@@ -129,7 +130,13 @@ def build_workers(settings: Settings, *, burst: bool = False, **overrides: Any) 
         health_check_key=f"{settings.redis_prefix}:worker-health:long",
         **common,
     )
-    return [quick, long]
+    clips = Worker(
+        functions=_functions(settings, sorted(CLIP_JOBS)),
+        queue_name=clip_queue_name(settings.redis_prefix),
+        health_check_key=f"{settings.redis_prefix}:worker-health:clips",
+        **{**common, "max_jobs": 1},  # a transcode keeps a core busy: one at a time
+    )
+    return [quick, long, clips]
 
 
 async def burst(settings: Settings, **overrides: Any) -> None:
@@ -143,10 +150,7 @@ async def burst(settings: Settings, **overrides: Any) -> None:
             finally:
                 for worker in workers:
                     await worker.close()
-            waiting = [
-                await redis.zcard(q)
-                for q in (queue_name(settings.redis_prefix), long_queue_name(settings.redis_prefix))
-            ]
+            waiting = [await redis.zcard(q) for q in all_queue_names(settings.redis_prefix)]
             if not any(waiting):
                 return
     finally:
@@ -201,7 +205,7 @@ async def run(settings: Settings, **overrides: Any) -> None:
         if state != "running":
             log.info(
                 "worker running",
-                extra={"queues": [queue_name(settings.redis_prefix), long_queue_name(settings.redis_prefix)]},
+                extra={"queues": all_queue_names(settings.redis_prefix)},
             )
             state = "running"
             with contextlib.suppress(RedisError, OSError):  # the next cron sweep covers a failure here

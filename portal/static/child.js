@@ -59,7 +59,14 @@
     const answer = await getJSON("/api/children/" + child.id + "/photos");
     photos.querySelector('[data-part="grid"]').replaceChildren(
       ...answer.photos.map((p) =>
-        h("a", { href: p.urls.display, class: "photo-tile", "data-testid": "child-photo" }, h("img", { src: p.urls.small, alt: p.caption || say("feed.photo_alt_plain"), loading: "lazy", width: p.width, height: p.height })),
+        p.video // a clip: its poster with a play badge; the phone's own player opens the 720p file on a tap
+          ? h(
+              "a",
+              { href: p.video.urls["720"], class: "photo-tile clip-tile", "data-testid": "child-clip", "aria-label": say("feed.play_video", { duration: Math.round((p.video.duration_ms || 0) / 1000) + " s" }) },
+              h("img", { src: p.urls.small, alt: p.caption || say("feed.video_alt_plain"), loading: "lazy", width: p.width, height: p.height }),
+              h("span", { class: "clip-badge", "aria-hidden": "true", text: "▶" }),
+            )
+          : h("a", { href: p.urls.display, class: "photo-tile", "data-testid": "child-photo" }, h("img", { src: p.urls.small, alt: p.caption || say("feed.photo_alt_plain"), loading: "lazy", width: p.width, height: p.height })),
       ),
     );
     photos.querySelector('[data-part="empty"]').hidden = answer.photos.length > 0;

@@ -7,6 +7,9 @@
 // Progress per photo (XHR upload events), then its processing status from the API.
 // Photos the consent rules blocked (at upload, or later by a withdrawal) are listed
 // under "Niet gedeeld": re-open one, mask the children that block it, share again.
+// A video clip goes the same way to the clip endpoint, without masks (a video cannot
+// be masked: the preview says who would receive it, or which child blocks it), and
+// its conversion's percentage arrives as progress frames over the socket.
 // No third-party code.
 (function () {
   "use strict";
@@ -91,6 +94,7 @@
         ),
       );
       if (item.drawing) side.append(h("p", { class: "notice", role: "status", text: say("upload.drawing", { name: nameOf(item, item.drawing) }) }));
+      if (item.video) side.querySelector(".masks").replaceWith(h("p", { class: "muted", text: say("upload.video_no_masks") }));
     } else if (reopened) {
       side.append(
         h("p", { class: "error", text: item.reason }),
@@ -125,7 +129,10 @@
   }
 
   function shotOf(item, editable) {
-    const shot = h("div", { class: "shot" + (item.drawing ? " drawing" : ""), "data-part": "shot" }, h("img", { src: item.url, alt: item.name, draggable: "false" }));
+    const picture = item.video
+      ? h("video", { src: item.url, muted: "", playsinline: "", preload: "metadata", controls: "", "aria-label": item.name })
+      : h("img", { src: item.url, alt: item.name, draggable: "false" });
+    const shot = h("div", { class: "shot" + (item.drawing ? " drawing" : ""), "data-part": "shot" }, picture);
     for (const [id, box] of Object.entries(item.masks)) {
       shot.append(
         h("div", { class: "mask-box", "data-testid": "mask", style: { left: box.x * 100 + "%", top: box.y * 100 + "%", width: box.w * 100 + "%", height: box.h * 100 + "%" } }, h("span", { text: nameOf(item, Number(id)) })),
@@ -159,7 +166,7 @@
     const text = {
       queued: say("upload.queued"),
       uploading: say("upload.uploading", { percent: Math.round(item.progress * 100) }),
-      processing: say("upload.processing"),
+      processing: item.percent ? say("upload.video_processing", { percent: item.percent }) : say("upload.processing"),
       ready: say("upload.ready"),
       blocked: say("upload.blocked", { reason: item.reason || "" }),
       failed: say("upload.failed", { reason: item.reason || "" }),
@@ -171,7 +178,7 @@
       "div",
       {},
       item.restored ? h("p", { class: "muted", text: say("upload.restored") }) : null,
-      h("progress", { max: 100, value: item.state === "uploading" ? Math.round(item.progress * 100) : item.state === "queued" ? 0 : 100, "aria-label": item.name }),
+      h("progress", { max: 100, value: item.state === "uploading" ? Math.round(item.progress * 100) : item.state === "queued" ? 0 : item.state === "processing" && item.percent ? item.percent : 100, "aria-label": item.name }),
       h("p", { class: bad ? "error" : item.state === "ready" ? "notice" : "muted", "data-testid": "upload-status", text }),
     );
   }
@@ -246,7 +253,7 @@
   async function preview() {
     const drafts = [...items.values()].filter((item) => item.state === "draft");
     if (!drafts.length) return;
-    const photos = drafts.map((item) => ({ children: [...item.children], masks: item.masks }));
+    const photos = drafts.map((item) => ({ children: [...item.children], masks: item.video ? {} : item.masks }));
     const response = await postJSON("/api/groups/" + groupSelect.value + "/photos/preview", { photos }).catch(() => null);
     if (!response || !response.ok) return;
     const answer = await response.json();
@@ -330,8 +337,10 @@
     render(item);
   }
 
+  const isVideo = (file) => /^video\//i.test(file.type || "") || /\.(mov|mp4|m4v)$/i.test(file.name || "");
+
   function add(file) {
-    const item = { key: newKey(), group: Number(groupSelect.value), name: file.name, blob: file, url: null, caption: "", children: new Set(), masks: {}, state: "draft", progress: 0 };
+    const item = { key: newKey(), group: Number(groupSelect.value), name: file.name, blob: file, url: null, caption: "", children: new Set(), masks: {}, state: "draft", progress: 0, video: isVideo(file) };
     items.set(item.key, item);
     showable(item);
     render(item);
@@ -346,16 +355,18 @@
 
   function record(item) {
     const names = Object.fromEntries([...item.children].map((id) => [id, nameOf(item, id)]));
-    return { key: item.key, group: item.group, name: item.name, blob: item.blob, caption: item.caption, children: [...item.children], masks: item.masks, names };
+    return { key: item.key, group: item.group, name: item.name, blob: item.blob, caption: item.caption, children: [...item.children], masks: item.masks, names, video: item.video };
   }
 
   function post(item) {
     return new Promise((resolve) => {
       const form = new FormData();
-      form.append("photos", JSON.stringify([{ key: item.key, children: [...item.children], masks: item.masks, caption: item.caption || "" }]));
+      const spec = { key: item.key, children: [...item.children], caption: item.caption || "" };
+      if (!item.video) spec.masks = item.masks;
+      form.append(item.video ? "clips" : "photos", JSON.stringify([spec]));
       form.append("file", item.blob, item.name);
       const xhr = new XMLHttpRequest();
-      xhr.open("POST", "/api/groups/" + item.group + "/photos");
+      xhr.open("POST", "/api/groups/" + item.group + (item.video ? "/clips" : "/photos"));
       xhr.setRequestHeader("x-csrf-token", csrf());
       xhr.setRequestHeader("accept", "application/json");
       xhr.upload.onprogress = (event) => {
@@ -395,6 +406,7 @@
       item.photoId = body.photos[0].id;
       item.state = "processing";
       render(item);
+      if (item.video) listen();
       follow(item);
     } else if (status === 0 || status >= 500 || status === 429) {
       item.state = "offline"; // kept in the queue; sent again with the same key
@@ -422,6 +434,31 @@
       }
       await new Promise((resolve) => setTimeout(resolve, Math.min(4000, 500 + attempt * 250)));
     }
+  }
+
+  // ---- a clip's conversion, live ----------------------------------------------------
+
+  let socket = null;
+  async function listen() {
+    if (socket) return;
+    socket = "opening";
+    const state = await fetch("/api/feed?after=2147483647&limit=1", { credentials: "same-origin" }).then((r) => (r.ok ? r.json() : null)).catch(() => null);
+    const ws = new WebSocket((location.protocol === "https:" ? "wss://" : "ws://") + location.host + "/ws");
+    ws.onopen = () => ws.send(JSON.stringify({ type: "hello", after: state ? state.last_seq : 0 }));
+    ws.onmessage = (message) => {
+      const frame = JSON.parse(message.data);
+      if (frame.kind !== "photo_upload.progress") return;
+      for (const item of items.values()) {
+        if (item.photoId === frame.data.id && item.state === "processing") {
+          item.percent = frame.data.progress;
+          render(item);
+        }
+      }
+    };
+    ws.onclose = () => {
+      socket = null; // the status is still polled; the next clip opens a new one
+    };
+    socket = ws;
   }
 
   async function sendAll() {

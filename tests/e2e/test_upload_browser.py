@@ -341,3 +341,56 @@ def test_a_photo_shared_again_after_a_withdrawal_stays_where_it_was_in_the_feed(
     parent.reload()
     expect(parent.get_by_test_id("feed").locator("li.item").first).to_contain_text("Na de foto geschreven.")
     expect(parent.get_by_test_id("feed").get_by_test_id("item-photo")).to_have_count(1)
+
+
+def test_a_clip_from_the_tablet_plays_and_seeks_on_the_parents_phone(group: Group, tmp_path: Path) -> None:
+    from tests.media import clips
+
+    server = group.server
+    parent_c = group.open(PHONE, group.c_guardians[0].link_token)
+    for page in (group.parent_a, parent_c):
+        expect(page.get_by_test_id("live-status")).to_have_attribute("data-state", "live", timeout=WAIT_MS)
+    clip_requests: list[dict[str, str]] = []
+    group.parent_a.on("request", lambda r: clip_requests.append(r.headers) if "/media/clips/" in r.url else None)
+
+    tablet = group.open(TABLET, group.staff.link_token)
+    tablet.get_by_test_id("photos-link").click()
+    tablet.get_by_label("Groep").select_option(str(group.staff.group_id))
+    path = clips.make_clip(tmp_path / "VID_0007.mp4", seconds=3, width=320, height=240, phone="android")
+    tablet.locator("#upload-files").set_input_files(str(path))
+    card = tablet.get_by_test_id("upload")
+    expect(card.locator("video")).to_have_count(1)  # the clip itself on the tagging screen
+    expect(card).to_contain_text("Een video kan niet worden afgeschermd")
+    expect(card.get_by_role("button", name=re.compile("Maskeer"))).to_have_count(0)
+    tag(card, first(group.a)).click()
+    expect(card.get_by_test_id("receives").locator("li")).not_to_have_count(0)
+    tablet.get_by_test_id("upload-send").click()
+    expect(card.get_by_test_id("upload-status")).to_have_text("Gedeeld", timeout=WAIT_MS)
+
+    item = group.parent_a.get_by_test_id("item-photo")
+    expect(item).to_have_count(1, timeout=WAIT_MS)
+    poster = item.locator("button.clip-play img")
+    expect(poster).to_have_js_property("complete", True)
+    assert poster.evaluate("img => img.naturalWidth") > 0
+    expect(item.locator(".clip-badge")).to_have_text("▶ 0:03")
+    assert clip_requests == []  # nothing of the video loads before the tap
+    item.get_by_test_id("play").click()
+    video = item.get_by_test_id("video")
+    expect(video).to_have_count(1)
+    group.parent_a.wait_for_function(
+        "v => v.readyState >= 2 && v.duration > 2.5", arg=video.element_handle(), timeout=WAIT_MS
+    )
+    seeked = video.evaluate(
+        """v => new Promise(resolve => {
+            v.pause();
+            v.addEventListener("seeked", () => resolve(v.currentTime), { once: true });
+            v.currentTime = 2.0;
+        })"""
+    )
+    assert 1.9 <= seeked <= 2.1
+    assert clip_requests and any("range" in headers for headers in clip_requests)
+    group.parent_a.screenshot(path=str(ARTIFACTS / "parent-clip-phone.png"))
+
+    expect(parent_c.get_by_test_id("item-photo")).to_have_count(0)
+    seen = photo_of(group.parent_a, server)
+    assert parent_c.request.get(server.url + seen["video"]["urls"]["720"]).status == 404

@@ -304,3 +304,43 @@ async def test_a_clip_that_lies_in_its_header_fails_in_the_worker_which_stays_he
     assert failed["status"] == "failed" and failed["reason"] == "video.too_many_pixels", failed
     assert "4K" in failed["reason_text"]
     assert fine["status"] == "ready", fine
+
+
+@pytest.mark.parametrize("stack_settings", ["services"], indirect=True)
+async def test_a_clip_whose_job_was_lost_or_whose_worker_died_is_finished_by_the_sweeper(
+    world: World, small_clip: bytes
+) -> None:
+    from redis import Redis
+
+    from media import pipeline
+    from media.models import Photo, PhotoStatus
+    from media.upload import clip_job_id
+    from portal.database import utcnow
+    from workers.jobs import sweep_photos
+
+    await consent(world, Noor=YES)
+    response = await send_clip(world, small_clip, ["Noor"])
+    clip_id = response.json()["photos"][0]["id"]
+    harness = world.harness
+    redis = Redis.from_url(harness.settings.redis_url)
+    try:  # the queue loses the job
+        assert redis.delete(f"arq:job:{harness.settings.redis_prefix}:{clip_job_id(clip_id)}") == 1
+    finally:
+        redis.close()
+    async with harness.uow() as uow:  # and a worker claimed it, then died: within its lease it is left alone
+        await uow.session.execute(
+            update(Photo)
+            .where(Photo.id == clip_id)
+            .values(status=PhotoStatus.PROCESSING, claimed_by="dead", claimed_at=utcnow())
+        )
+    ctx: Any = {"sessionmaker": harness.rt.sessionmaker, "queue": harness.rt.queue, "settings": harness.settings}
+    assert await sweep_photos(ctx) == 0  # a photo's minute is not a clip's lease
+    lease = pipeline.CLAIM_LEASE * 10
+    async with harness.uow() as uow:
+        await uow.session.execute(update(Photo).where(Photo.id == clip_id).values(claimed_at=utcnow() - lease))
+    assert await sweep_photos(ctx) == 1
+    await harness.run_jobs()
+    async with harness.uow() as uow:
+        clip = await uow.session.get(Photo, clip_id)
+        assert clip is not None and clip.status is PhotoStatus.READY
+    assert clip_id in await shared(world, "anna@example.nl")

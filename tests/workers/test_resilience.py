@@ -26,7 +26,7 @@ from sqlalchemy import select, text, update
 
 from media import pipeline
 from media.models import Photo, PhotoRendition, PhotoStatus
-from media.upload import PROCESS_PHOTO, SHARE_PHOTO, process_job_id
+from media.upload import PROCESS_CLIP, PROCESS_PHOTO, SHARE_PHOTO, process_job_id
 from messaging.archive.service import BUILD_ARCHIVE
 from messaging.retention import RETENTION
 from portal.settings import Settings
@@ -37,7 +37,7 @@ from tests.messaging.conftest import World
 from tests.private_redis import PrivateRedis
 from tests.workers.worker_process import WorkerProcess
 from workers.jobs import SWEEP_PHOTOS, is_transient, sweep_photos
-from workers.queues import long_queue_name, queue_name
+from workers.queues import clip_queue_name, long_queue_name, queue_name
 from workers.worker import HealthFile, build_workers
 
 LONG_AGO = dt.datetime(2026, 1, 1, tzinfo=dt.UTC)
@@ -171,22 +171,29 @@ class TestWorkersAndQueues:
     async def test_a_dead_worker_holds_a_photo_for_a_minute_not_for_the_longest_job(
         self, stack_settings: Settings
     ) -> None:
-        quick, long = build_workers(stack_settings)
-        assert set(quick.functions) >= {PROCESS_PHOTO, SHARE_PHOTO} and not {BUILD_ARCHIVE, RETENTION} & set(
-            quick.functions
-        )
+        quick, long, clips = build_workers(stack_settings)
+        assert set(quick.functions) >= {PROCESS_PHOTO, SHARE_PHOTO} and not {
+            BUILD_ARCHIVE,
+            RETENTION,
+            PROCESS_CLIP,
+        } & set(quick.functions)
         assert set(long.functions) == {BUILD_ARCHIVE, RETENTION}
+        assert set(clips.functions) == {PROCESS_CLIP} and clips.max_jobs == 1
         assert quick.in_progress_timeout_s <= PHOTO_HELD_AT_MOST_SECS
         assert long.in_progress_timeout_s > 3600
+        # a clip's worker holds its clip for the transcode budget, never a photo
+        assert clips.in_progress_timeout_s <= stack_settings.clip_transcode_seconds + 60
 
     @pytest.mark.parametrize("stack_settings", ["services"], indirect=True)
     async def test_long_jobs_go_to_their_own_queue(self, harness: Harness) -> None:
         await harness.rt.queue.enqueue(BUILD_ARCHIVE, 999_999)
         await harness.rt.queue.enqueue(PROCESS_PHOTO, 999_999)
+        await harness.rt.queue.enqueue(PROCESS_CLIP, 999_999)
         prefix = harness.settings.redis_prefix
         redis = Redis.from_url(harness.settings.redis_url)
         try:
             assert redis.zcard(long_queue_name(prefix)) == 1 and redis.zcard(queue_name(prefix)) == 1
+            assert redis.zcard(clip_queue_name(prefix)) == 1
         finally:
             redis.close()
         await harness.run_jobs()  # both are no-ops on ids that do not exist
