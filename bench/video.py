@@ -93,17 +93,25 @@ def measure(command: list[str], out: Path) -> Run:
     return Run(wall, usage.ru_utime + usage.ru_stime, usage.ru_maxrss / 1024, size)
 
 
-def ffmpeg_command(source: Path, out: Path, width: int, height: int, fps: int, core: int) -> list[str]:
+def ffmpeg_command(
+    source: Path, out: Path, width: int, height: int, fps: int, core: int, chained: bool = True
+) -> list[str]:
     def fit(longest: int) -> tuple[int, int]:
         scale = min(1.0, longest / max(width, height))
         return round(width * scale / 2) * 2, round(height * scale / 2) * 2
 
     (w1, h1), (w2, h2) = fit(720), fit(360)
     gop = str(fps * 2)
-    graph = (
-        f"[0:v]split=2[a][b];[a]scale={w1}:{h1}:flags=bicubic,format=yuv420p[v1];"
-        f"[b]scale={w2}:{h2}:flags=bicubic,format=yuv420p[v2]"
-    )
+    if chained:  # what Schriftje does: scale the source once, the small one from the 720p pictures
+        graph = (
+            f"[0:v]scale={w1}:{h1}:flags=bicubic,format=yuv420p,split=2[v1][t];"
+            f"[t]scale={w2}:{h2}:flags=bicubic,format=yuv420p[v2]"
+        )
+    else:
+        graph = (
+            f"[0:v]split=2[a][b];[a]scale={w1}:{h1}:flags=bicubic,format=yuv420p[v1];"
+            f"[b]scale={w2}:{h2}:flags=bicubic,format=yuv420p[v2]"
+        )
     common = ["-c:v", "libx264", "-preset", "veryfast", "-profile:v", "high", "-g", gop, "-c:a", "aac"]
     tail = ["-ar", "48000", "-ac", "2", "-movflags", "+faststart", "-map_metadata", "-1"]
     tail += ["-fflags", "+bitexact", "-flags:v", "+bitexact"]
@@ -127,17 +135,20 @@ def compare(core: int, rounds: int) -> list[dict[str, object]]:
     rows = []
     for name, source in make_inputs().items():
         shape = INPUTS[name]
-        results: dict[str, list[Run]] = {"schriftje": [], "ffmpeg": []}
+        results: dict[str, list[Run]] = {"schriftje": [], "ffmpeg": [], "ffmpeg-split": []}
+        w, h, fps = int(shape["width"]), int(shape["height"]), int(shape["fps"])  # type: ignore[call-overload]
         for _ in range(rounds):
-            for side in ("schriftje", "ffmpeg"):
+            for side in list(results):
                 with tempfile.TemporaryDirectory() as folder:
                     out = Path(folder)
                     if side == "schriftje":
                         command = ["taskset", "-c", str(core), sys.executable, "-c", OURS, str(source), str(out)]
                     else:
-                        command = ffmpeg_command(source, out, shape["width"], shape["height"], shape["fps"], core)  # type: ignore[arg-type]
+                        command = ffmpeg_command(source, out, w, h, fps, core, chained=side == "ffmpeg")
                     results[side].append(measure(command, out))
-        ours, peer = (min(results[s], key=lambda r: r.wall) for s in ("schriftje", "ffmpeg"))
+        ours = min(results["schriftje"], key=lambda r: r.wall)
+        peer = min(results["ffmpeg"] + results["ffmpeg-split"], key=lambda r: r.wall)  # the faster way to call it
+        split = min(results["ffmpeg-split"], key=lambda r: r.wall)
         row = {
             "clip": name,
             "schriftje_s": round(ours.wall, 1),
@@ -151,6 +162,7 @@ def compare(core: int, rounds: int) -> list[dict[str, object]]:
             "ffmpeg_peak_mb": round(peer.peak_mb),
             "schriftje_bytes": ours.out_bytes,
             "ffmpeg_bytes": peer.out_bytes,
+            "ffmpeg_both_from_source_s": round(split.wall, 1),
         }
         rows.append(row)
         print(json.dumps(row), flush=True)

@@ -43,7 +43,7 @@ POSTER_SECONDS = 1.0
 AUDIO_RATE = 48_000
 PROGRESS_STEP = 5  # percent
 BT709 = 1
-DECODER_THREADS = 2
+DECODER_THREADS = 0  # FFmpeg's choice: as many as the cores the process may use (one, pinned)
 MAX_EARLY_AUDIO = 500  # audio frames before the first picture (an edit list's lead-in)
 _OFFSET = re.compile(r"([+-]\d{2}):?(\d{2})$")
 
@@ -124,7 +124,9 @@ def _rotation_filters(rotation: int) -> list[tuple[str, str]]:
 
 
 class _Rendition:
-    """One output: its filter graph (rotate, scale, tone-map) and its MP4 with encoders."""
+    """One output: its filter graph and its MP4 with encoders. The largest is made from the
+    decoded pictures (rotate, scale, tone-map); each smaller one from the one before it
+    (a 4K source is scaled down once, not once per rendition)."""
 
     def __init__(
         self,
@@ -133,14 +135,15 @@ class _Rendition:
         first: av.VideoFrame,
         stream: av.VideoStream,
         audio: av.AudioStream | None,
+        turn: list[tuple[str, str]],
         cube: Path | None,
     ) -> None:
         longest, crf, audio_rate = RENDITIONS[name]
-        turned = first.rotation % 180 == 90
+        turned = any(step == "transpose" for step, _ in turn)
         width, height = (first.height, first.width) if turned else (first.width, first.height)
         self.width, self.height = _size(width, height, longest)
         self.path = path
-        self.graph = _graph(first, stream, _rotation_filters(first.rotation), self.width, self.height, cube)
+        self.graph = _graph(first, stream, turn, self.width, self.height, cube)
         self.output = av.open(str(path), "w", format="mp4", options={"movflags": "+faststart", "fflags": "+bitexact"})
         rate: Fraction = stream.guessed_rate or stream.average_rate or Fraction(30)
         self.video = self.output.add_stream("libx264", rate=rate)
@@ -150,6 +153,7 @@ class _Rendition:
         cc.color_primaries = cc.color_trc = cc.colorspace = BT709
         cc.color_range = 1  # limited ("tv"), what every player expects
         cc.gop_size = max(1, round(float(rate) * GOP_SECONDS))
+        cc.thread_type = "FRAME"  # x264's frame threads, as the ffmpeg CLI uses them (PyAV's default is slices)
         self.video.options = {"preset": X264_PRESET, "crf": str(crf), "profile": "high", "flags": "+bitexact"}
         self.sound = None
         if audio is not None:
@@ -157,10 +161,10 @@ class _Rendition:
             self.sound.codec_context.layout = "stereo"
             self.sound.codec_context.bit_rate = audio_rate
 
-    def add(self, frame: av.VideoFrame | None) -> av.VideoFrame | None:
-        """Filter and encode one decoded picture (``None``: flush); returns the filtered one."""
+    def add(self, frame: av.VideoFrame | None) -> list[av.VideoFrame]:
+        """Filter and encode one picture (``None``: flush); returns the filtered ones."""
         self.graph.push(frame)
-        last = None
+        made = []
         while True:
             try:
                 out = self.graph.vpull()
@@ -168,10 +172,10 @@ class _Rendition:
                 break
             out.pict_type = av.video.frame.PictureType.NONE
             self.output.mux(self.video.encode(out))
-            last = out
+            made.append(out)
         if frame is None:
             self.output.mux(self.video.encode(None))
-        return last
+        return made
 
     def add_audio(self, frame: av.AudioFrame | None) -> None:
         if self.sound is not None:
@@ -179,6 +183,63 @@ class _Rendition:
 
     def close(self) -> None:
         self.output.close()
+
+
+def _renditions(
+    first: av.VideoFrame, stream: av.VideoStream, audio: av.AudioStream | None, folder: Path, cube: Path | None
+) -> tuple[list[_Rendition], list[av.VideoFrame]]:
+    """Every rendition, each set up from the first picture the one before it made; and the
+    largest rendition's first pictures (the first decoded picture went through them all)."""
+    outputs: list[_Rendition] = []
+    pictures, largest = [first], []
+    for index, name in enumerate(RENDITIONS):
+        source = pictures[0]
+        turn = _rotation_filters(first.rotation) if index == 0 else []
+        output = _Rendition(name, folder / f"{name}.mp4", source, stream, audio, turn, cube if index == 0 else None)
+        outputs.append(output)
+        pictures = [made for picture in pictures for made in output.add(picture)]
+        if index == 0:
+            largest = pictures
+        if not pictures:
+            raise NotAPhoto("video.unreadable")
+    return outputs, largest
+
+
+def _through(outputs: list[_Rendition], frame: av.VideoFrame | None) -> list[av.VideoFrame]:
+    """One decoded picture (``None``: the end) through the chain; the largest's pictures."""
+    largest: list[av.VideoFrame] = []
+    pictures: list[av.VideoFrame] = [frame] if frame is not None else []
+    for index, output in enumerate(outputs):
+        made = [m for picture in pictures for m in output.add(picture)]
+        if frame is None:
+            made += output.add(None)
+        if index == 0:
+            largest = made
+        pictures = made
+    return largest
+
+
+BT601_MATRICES = frozenset({5, 6})  # AVCOL_SPC_BT470BG, AVCOL_SPC_SMPTE170M
+UNSPECIFIED = 2
+FULL_RANGE = 2  # AVCOL_RANGE_JPEG
+
+
+def _to_bt709(frame: av.VideoFrame) -> str:
+    """The scaler's colour options to make BT.709 limited range of this picture: nothing for
+    what phones record (BT.709, or untagged HD, which players read as BT.709), a matrix
+    conversion for SD's BT.601 or BT.2020 SDR, a range conversion for full-range video.
+    (Converting unconditionally costs a sixth of the transcode.)"""
+    options = ""
+    matrix = frame.colorspace
+    if matrix == UNSPECIFIED:
+        matrix = BT709 if max(frame.width, frame.height) >= 1280 else 6
+    if matrix in BT601_MATRICES:
+        options += ":in_color_matrix=bt601:out_color_matrix=bt709"
+    elif matrix == 9:
+        options += ":in_color_matrix=bt2020:out_color_matrix=bt709"
+    if frame.color_range == FULL_RANGE:
+        options += ":in_range=full:out_range=tv"
+    return options
 
 
 def _graph(
@@ -199,7 +260,7 @@ def _graph(
         chain.append(graph.add("lut3d", f"file={cube}:interp=tetrahedral"))
         chain.append(graph.add("scale", "out_color_matrix=bt709:out_range=tv"))
     else:
-        chain.append(graph.add("scale", f"{width}:{height}:flags=bicubic:out_color_matrix=bt709:out_range=tv"))
+        chain.append(graph.add("scale", f"{width}:{height}:flags=bicubic{_to_bt709(first)}"))
     chain.append(graph.add("format", "yuv420p"))
     chain.append(graph.add("buffersink"))
     for upstream, downstream in itertools.pairwise(chain):
@@ -235,26 +296,23 @@ def _transcode(container: av.container.InputContainer, folder: Path, limits: Cli
                 assert isinstance(frame, av.VideoFrame)
                 if frame.time is None:
                     continue
+                if frame.width * frame.height > limits.max_pixels or max(frame.width, frame.height) > limits.max_side:
+                    raise NotAPhoto("video.too_many_pixels")
                 if start is None:
                     start = frame.time
-                    cube = None
-                    if frame.color_trc in HDR_TRANSFERS:
-                        cube = write_cube(frame.color_trc, folder)
-                    outputs = [
-                        _Rendition(name, folder / f"{name}.mp4", frame, video, audio, cube) for name in RENDITIONS
-                    ]
+                    cube = write_cube(frame.color_trc, folder) if frame.color_trc in HDR_TRANSFERS else None
+                    outputs, pictures = _renditions(frame, video, audio, folder, cube)
                     for early in pending_audio:
                         for output in outputs:
                             output.add_audio(early)
                     pending_audio.clear()
+                else:
+                    pictures = _through(outputs, frame)
                 last_time = frame.time - start
                 if last_time > limits.max_seconds + 1:
                     raise NotAPhoto("video.longer_than_allowed")
-                if frame.width * frame.height > limits.max_pixels or max(frame.width, frame.height) > limits.max_side:
-                    raise NotAPhoto("video.too_many_pixels")
-                pictures = [output.add(frame) for output in outputs]
-                if poster_frame is None and last_time >= min(POSTER_SECONDS, declared / 3):
-                    poster_frame = pictures[0]
+                if poster_frame is None and pictures and last_time >= min(POSTER_SECONDS, declared / 3):
+                    poster_frame = pictures[-1]
                 if declared > 0:
                     percent = min(99, int(100 * last_time / declared))
                     if percent >= reported + PROGRESS_STEP:
@@ -262,10 +320,10 @@ def _transcode(container: av.container.InputContainer, folder: Path, limits: Cli
                         progress(reported)
         if not outputs:
             raise NotAPhoto("video.unreadable")
+        rest = _through(outputs, None)
+        if poster_frame is None and rest:
+            poster_frame = rest[-1]
         for output in outputs:
-            last = output.add(None)
-            if poster_frame is None and output is outputs[0]:
-                poster_frame = last
             output.add_audio(None)
     finally:
         for output in outputs:
