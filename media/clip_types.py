@@ -7,8 +7,9 @@ from dataclasses import dataclass, field
 
 from media.processing import Rendition
 
-# name -> (longest side, x264 CRF, AAC bit rate): 720p for the feed, 360p for slow connections
-RENDITIONS: dict[str, tuple[int, int, int]] = {"720": (720, 23, 128_000), "360": (360, 28, 64_000)}
+# name -> (longest side, x264 CRF): 720p for the feed, 360p for slow connections (the
+# audio, AAC-LC 96 kb/s, is encoded once and is the same in both)
+RENDITIONS: dict[str, tuple[int, int]] = {"720": (720, 23), "360": (360, 28)}
 
 
 @dataclass(frozen=True)

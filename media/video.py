@@ -41,6 +41,7 @@ MAX_STREAMS = 16
 VIDEO_CODECS = frozenset({"h264", "hevc"})
 POSTER_SECONDS = 1.0
 AUDIO_RATE = 48_000
+AUDIO_BIT_RATE = 96_000  # AAC-LC stereo, one encode shared by every rendition
 PROGRESS_STEP = 5  # percent
 BT709 = 1
 DECODER_THREADS = 0  # FFmpeg's choice: as many as the cores the process may use (one, pinned)
@@ -138,7 +139,7 @@ class _Rendition:
         turn: list[tuple[str, str]],
         cube: Path | None,
     ) -> None:
-        longest, crf, audio_rate = RENDITIONS[name]
+        longest, crf = RENDITIONS[name]
         turned = any(step == "transpose" for step, _ in turn)
         width, height = (first.height, first.width) if turned else (first.width, first.height)
         self.width, self.height = _size(width, height, longest)
@@ -159,7 +160,7 @@ class _Rendition:
         if audio is not None:
             self.sound = self.output.add_stream("aac", rate=AUDIO_RATE)
             self.sound.codec_context.layout = "stereo"
-            self.sound.codec_context.bit_rate = audio_rate
+            self.sound.codec_context.bit_rate = AUDIO_BIT_RATE
 
     def add(self, frame: av.VideoFrame | None) -> list[av.VideoFrame]:
         """Filter and encode one picture (``None``: flush); returns the filtered ones."""
@@ -177,12 +178,30 @@ class _Rendition:
             self.output.mux(self.video.encode(None))
         return made
 
-    def add_audio(self, frame: av.AudioFrame | None) -> None:
-        if self.sound is not None:
-            self.output.mux(self.sound.encode(frame))
+    def add_audio_packet(self, packet: av.Packet, own: bool) -> None:  # type: ignore[type-arg]
+        """A packet of the one AAC encode (the largest rendition's encoder): its own, or a copy."""
+        if self.sound is None:
+            return
+        if not own:
+            copy = av.Packet(bytes(packet))
+            copy.pts, copy.dts, copy.duration = packet.pts, packet.dts, packet.duration
+            copy.time_base = packet.time_base
+            copy.stream = self.sound
+            packet = copy
+        self.output.mux(packet)
 
     def close(self) -> None:
         self.output.close()
+
+
+def _add_audio(outputs: list[_Rendition], frame: av.AudioFrame | None) -> None:
+    """Encode once, mux into every rendition (the command line encodes once per output)."""
+    encoder = outputs[0].sound
+    if encoder is None:
+        return
+    for packet in encoder.encode(frame):
+        for index in range(len(outputs) - 1, -1, -1):  # the copies first: the original is consumed by its mux
+            outputs[index].add_audio_packet(packet, own=index == 0)
 
 
 def _renditions(
@@ -287,8 +306,7 @@ def _transcode(container: av.container.InputContainer, folder: Path, limits: Cli
                 for sound in packet.decode():
                     assert isinstance(sound, av.AudioFrame)
                     if outputs:
-                        for output in outputs:
-                            output.add_audio(sound)
+                        _add_audio(outputs, sound)
                     elif len(pending_audio) < MAX_EARLY_AUDIO:
                         pending_audio.append(sound)
                 continue
@@ -303,8 +321,7 @@ def _transcode(container: av.container.InputContainer, folder: Path, limits: Cli
                     cube = write_cube(frame.color_trc, folder) if frame.color_trc in HDR_TRANSFERS else None
                     outputs, pictures = _renditions(frame, video, audio, folder, cube)
                     for early in pending_audio:
-                        for output in outputs:
-                            output.add_audio(early)
+                        _add_audio(outputs, early)
                     pending_audio.clear()
                 else:
                     pictures = _through(outputs, frame)
@@ -323,8 +340,7 @@ def _transcode(container: av.container.InputContainer, folder: Path, limits: Cli
         rest = _through(outputs, None)
         if poster_frame is None and rest:
             poster_frame = rest[-1]
-        for output in outputs:
-            output.add_audio(None)
+        _add_audio(outputs, None)
     finally:
         for output in outputs:
             output.close()

@@ -185,6 +185,18 @@ async def test_a_clip_with_a_child_without_consent_is_blocked_with_the_reason(wo
         assert again.status_code == 422
 
 
+async def test_an_untagged_clip_goes_to_the_group_like_an_untagged_photo(world: World, small_clip: bytes) -> None:
+    await consent(world, Noor=NO, Pim=NO)  # nobody tagged: consent is not asked, as for a photo
+    response = await send_clip(world, small_clip, [])
+    clip_id = response.json()["photos"][0]["id"]
+    await world.harness.run_jobs()
+    for email in ("anna@example.nl", "bram@example.nl", "piet@example.nl"):
+        assert clip_id in await shared(world, email), email
+    assert clip_id not in await shared(world, "carla@example.nl")  # another group
+    url = (await shared(world, "piet@example.nl"))[clip_id]["video"]["urls"]["360"]
+    assert (await fetch(world, "carla@example.nl", url)).status_code == 404
+
+
 async def test_withdrawal_retracts_a_clip_within_5_s_and_the_archive_held_it_with_its_date(
     world: World, small_clip: bytes
 ) -> None:

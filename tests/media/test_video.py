@@ -144,3 +144,13 @@ def test_a_header_that_lies_about_the_length_is_caught_while_decoding(tmp_path: 
         transcode(str(source), str(out), ClipLimits(max_seconds=1))
     with pytest.raises(NotAPhoto, match=r"video\.unreadable"):
         transcode(str(tmp_path / "missing.mp4"), str(out), ClipLimits(max_seconds=90))
+
+
+def test_the_installed_pyav_has_the_codecs_clips_need() -> None:
+    """PyAV's wheels carry FFmpeg with x264: the encoder every rendition depends on, the
+    decoders for what phones record, AAC, and the filters of the graph."""
+    for name in ("libx264", "aac"):
+        assert av.codec.Codec(name, "w").name == name
+    for name in ("h264", "hevc", "aac"):
+        assert av.codec.Codec(name, "r").name == name
+    assert {"scale", "lut3d", "transpose", "hflip", "vflip", "format"} <= set(av.filter.filters_available)
