@@ -356,3 +356,25 @@ async def test_a_clip_whose_job_was_lost_or_whose_worker_died_is_finished_by_the
         clip = await uow.session.get(Photo, clip_id)
         assert clip is not None and clip.status is PhotoStatus.READY
     assert clip_id in await shared(world, "anna@example.nl")
+
+
+async def test_staff_delete_a_clip_and_every_file_of_it_goes(world: World, small_clip: bytes) -> None:
+    await consent(world, Noor=YES)
+    response = await send_clip(world, small_clip, ["Noor"])
+    clip_id = response.json()["photos"][0]["id"]
+    await world.harness.run_jobs()
+    clip = (await shared(world, "anna@example.nl"))[clip_id]
+    storage = world.harness.rt.extras["storage"]
+    from media.models import Photo
+
+    async with world.harness.uow() as uow:
+        row = await uow.session.get(Photo, clip_id)
+        assert row is not None
+    folder = f"org/{row.organisation_id}/photos/{clip_id}/"
+    assert {k.rsplit("/", 1)[-1] for k in await storage.list_keys(folder)} >= {"720.mp4", "360.mp4", "original"}
+    async with world.client("ingrid@example.nl") as client:
+        assert (await client.delete(f"/api/photos/{clip_id}")).status_code == 204
+    await world.harness.run_jobs()
+    assert clip_id not in await shared(world, "anna@example.nl")
+    assert (await fetch(world, "anna@example.nl", clip["video"]["urls"]["720"])).status_code == 404
+    assert await storage.list_keys(folder) == []
