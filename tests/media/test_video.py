@@ -154,3 +154,23 @@ def test_the_installed_pyav_has_the_codecs_clips_need() -> None:
     for name in ("h264", "hevc", "aac"):
         assert av.codec.Codec(name, "r").name == name
     assert {"scale", "lut3d", "transpose", "hflip", "vflip", "format"} <= set(av.filter.filters_available)
+
+
+def test_a_clip_without_sound_and_a_file_with_only_sound(tmp_path: Path) -> None:
+    silent = clips.make_clip(tmp_path / "silent.mp4", seconds=0.5, width=160, height=96, audio=False)
+    out = tmp_path / "out"
+    out.mkdir()
+    clip = transcode(str(silent), str(out), ClipLimits(max_seconds=90))
+    for path in clip.files.values():
+        assert clips.handler_types(Path(path).read_bytes()) == [b"vide"]
+    sound = tmp_path / "voice.m4a"
+    with av.open(str(sound), "w", format="mp4") as container:
+        stream = container.add_stream("aac", rate=48000)
+        frame = av.AudioFrame.from_ndarray(np.zeros((1, 1024), dtype=np.float32), format="fltp", layout="mono")
+        frame.sample_rate, frame.pts = 48000, 0
+        container.mux(stream.encode(frame))
+        container.mux(stream.encode(None))
+    with pytest.raises(NotAPhoto, match=r"video\.no_video"):
+        read_clip_header(io.BytesIO(sound.read_bytes()), max_seconds=90)
+    with pytest.raises(NotAPhoto, match=r"video\.unsupported_codec"):
+        transcode(str(sound), str(out), ClipLimits(max_seconds=90))
