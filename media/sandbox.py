@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import ctypes
 import logging
 import multiprocessing
 import resource
@@ -71,6 +72,7 @@ def _serve(conn: Connection, limits: Limits, work: str = PHOTO) -> None:  # prag
 
 
 def _serve_clips(conn: Connection) -> None:  # pragma: no cover - runs in the child
+    _few_malloc_arenas()  # FFmpeg's and x264's threads would each reserve an arena against RLIMIT_AS
     from media.video import transcode
 
     while True:
@@ -87,6 +89,14 @@ def _serve_clips(conn: Connection) -> None:  # pragma: no cover - runs in the ch
             conn.send((_REJECTED, "video.too_much_memory"))
         except Exception:
             conn.send((_REJECTED, "video.unreadable"))
+
+
+M_ARENA_MAX = -8  # glibc's mallopt parameter
+
+
+def _few_malloc_arenas() -> None:  # pragma: no cover - runs in the child
+    with contextlib.suppress(OSError, AttributeError):
+        ctypes.CDLL("libc.so.6").mallopt(M_ARENA_MAX, 2)
 
 
 class Sandbox:

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import datetime as dt
 import itertools
+import os
 import re
 from collections.abc import Callable
 from fractions import Fraction
@@ -44,7 +45,7 @@ AUDIO_RATE = 48_000
 AUDIO_BIT_RATE = 96_000  # AAC-LC stereo, one encode shared by every rendition
 PROGRESS_STEP = 5  # percent
 BT709 = 1
-DECODER_THREADS = 0  # FFmpeg's choice: as many as the cores the process may use (one, pinned)
+MAX_THREADS = 4  # decoder and encoder threads each: bounded, so memory is (the sandbox limits address space)
 MAX_EARLY_AUDIO = 500  # audio frames before the first picture (an edit list's lead-in)
 _OFFSET = re.compile(r"([+-]\d{2}):?(\d{2})$")
 
@@ -106,6 +107,11 @@ def taken_at(metadata: dict[str, str]) -> tuple[str | None, str | None]:
     return None, None
 
 
+def _threads() -> int:
+    """As many threads as the cores this process may use (one when pinned), at most MAX_THREADS."""
+    return max(1, min(MAX_THREADS, len(os.sched_getaffinity(0))))
+
+
 def _size(width: int, height: int, longest: int) -> tuple[int, int]:
     """Fit within ``longest`` (never up), both sides even (4:2:0 needs them so)."""
     scale = min(1.0, longest / max(width, height))
@@ -155,6 +161,7 @@ class _Rendition:
         cc.color_range = 1  # limited ("tv"), what every player expects
         cc.gop_size = max(1, round(float(rate) * GOP_SECONDS))
         cc.thread_type = "FRAME"  # x264's frame threads, as the ffmpeg CLI uses them (PyAV's default is slices)
+        cc.thread_count = _threads()
         self.video.options = {"preset": X264_PRESET, "crf": str(crf), "profile": "high", "flags": "+bitexact"}
         self.sound = None
         if audio is not None:
@@ -291,7 +298,7 @@ def _graph(
 def _transcode(container: av.container.InputContainer, folder: Path, limits: ClipLimits, progress: Progress) -> Clip:
     video, audio = _pick(container, limits)
     taken, offset = taken_at(dict(container.metadata))
-    video.codec_context.thread_count = DECODER_THREADS
+    video.codec_context.thread_count = _threads()
     declared = (container.duration or 0) / 1_000_000
     start: float | None = None
     last_time = 0.0

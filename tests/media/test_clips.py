@@ -60,8 +60,10 @@ async def consent(world: World, **answers: dict[str, bool]) -> None:
             assert response.status_code == 200, response.text
 
 
-async def send_clip(world: World, data: bytes, children: list[str], name: str = "IMG_0420.MOV", **spec: Any):
-    body = {"key": new_key(), "children": [world.children[c] for c in children], **spec}
+async def send_clip(
+    world: World, data: bytes, children: list[str], name: str = "IMG_0420.MOV", key: str | None = None, **spec: Any
+):
+    body = {"key": key or new_key(), "children": [world.children[c] for c in children], **spec}
     async with world.client("ingrid@example.nl") as client:
         return await client.post(
             f"/api/groups/{world.groups['Rupsjes']}/clips",
@@ -168,9 +170,19 @@ async def test_a_clip_with_a_child_without_consent_is_blocked_with_the_reason(wo
         world, small_clip, ["Noor", "Pim"], masks={str(world.children["Pim"]): {"x": 0, "y": 0, "w": 0.5, "h": 1}}
     )
     assert masked.status_code == 422 and "niet worden afgeschermd" in masked.json()["detail"]
-    response = await send_clip(world, small_clip, ["Noor", "Pim"])
+    key = new_key()
+    response = await send_clip(world, small_clip, ["Noor", "Pim"], key=key)
     assert response.status_code == 201, response.text
     clip_id = response.json()["photos"][0]["id"]
+    again = await send_clip(world, small_clip, ["Noor", "Pim"], key=key)  # the tablet's retry: the same clip
+    repeated = again.json()["photos"][0]
+    assert again.status_code == 200 and (repeated["id"], repeated["kind"], repeated["duplicate"]) == (
+        clip_id,
+        "video",
+        True,
+    )
+    other = await send_clip(world, small_clip + b"\0", ["Noor", "Pim"], key=key)  # the same key, other bytes
+    assert other.status_code == 409
     await world.harness.run_jobs()
     for email in ("anna@example.nl", "bram@example.nl", "piet@example.nl"):
         assert clip_id not in await shared(world, email), email
