@@ -15,6 +15,12 @@ tokens), starts one real ``schriftje serve`` pinned to core 0, pins itself
 
 Both report the node's CPU per delivery or per post, and so what one fully busy
 core would carry: core 1 also runs PostgreSQL and Redis and saturates first.
+
+The delivery phase runs again, with the same sockets, posts and generator, against
+two bare relays as peers (``bench/peers``: a Starlette/uvicorn relay and a
+``websockets.broadcast`` relay, each reading the same Redis channel the nodes
+publish to), one after the other on core 0; the table at the end gives deliveries
+per server CPU-second for each and the hub's ratio to each (``--servers``).
 The clients are bare sockets (bench/wire.py) on uvloop, to keep core 1 free.
 
 Usage (see docs/benchmarks.md for the commands and results):
@@ -36,7 +42,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import asyncpg
-import httpx
 import uvloop
 from sqlalchemy import insert
 
@@ -229,12 +234,15 @@ class Receiver:
     ready: int = 0
 
 
-async def run_socket(port: int, index: int, token: str, rx: Receiver, all_ready: asyncio.Event, total: int) -> None:
+async def run_socket(
+    port: int, index: int, token: str, user: int, rx: Receiver, all_ready: asyncio.Event, total: int
+) -> None:
     # a bare client (bench/wire.py): the websockets library's per-frame cost on the
     # load generator's core capped what could be offered to the node
     ws = await BareWebSocket.connect(port, "bench.localhost")
     try:
-        ws.send_text(json.dumps({"type": "hello", "after": 0, "token": token}))
+        # the hub authenticates the token; the peers (bench/peers) take the user's word for it
+        ws.send_text(json.dumps({"type": "hello", "after": 0, "token": token, "user": user}))
         ready = False
         async for texts in ws.batches():  # cancelled at the end; no per-socket timers to wake
             now = time.perf_counter()
@@ -265,8 +273,8 @@ async def delivery(args, world: World, sessionmaker, port: int, pid: int, env: d
     rx = Receiver()
     all_ready = asyncio.Event()
     sockets = [
-        asyncio.create_task(run_socket(port, i, tok, rx, all_ready, len(world.guardians)))
-        for i, (_, _, tok) in enumerate(world.guardians)
+        asyncio.create_task(run_socket(port, i, tok, uid, rx, all_ready, len(world.guardians)))
+        for i, (uid, _, tok) in enumerate(world.guardians)
     ]
     t0 = time.perf_counter()
     await asyncio.wait_for(all_ready.wait(), 600)
@@ -404,6 +412,55 @@ async def writes(args, world: World, port: int, pid: int) -> dict:
     }
 
 
+def start_server(name: str, port: int, env: dict[str, str]) -> subprocess.Popen:
+    """The hub (`schriftje serve`) or a peer relay, pinned to core 0."""
+    pin = ["taskset", "-c", "0"]
+    if name == "hub":
+        return subprocess.Popen([*pin, str(ROOT / ".venv/bin/schriftje"), "serve", "--port", str(port)], env=env)
+    script = {"starlette": "starlette_relay.py", "websockets": "websockets_relay.py"}[name]
+    command = [str(ROOT / "bench" / "peers" / script), str(port), REDIS_URL, env["SCHRIFTJE_REDIS_PREFIX"]]
+    return subprocess.Popen([*pin, sys.executable, *command], env=env)
+
+
+async def wait_for_port(port: int) -> None:
+    for _ in range(300):
+        try:
+            _, writer = await asyncio.open_connection("127.0.0.1", port)
+        except OSError:
+            await asyncio.sleep(0.1)
+            continue
+        writer.close()
+        return
+    raise SystemExit(f"nothing listens on {port}")
+
+
+def print_ratios(by_server: dict[str, list[dict]]) -> None:
+    """Deliveries per server CPU-second at each offered rate, and the hub's ratio to each peer."""
+    if "hub" not in by_server:
+        return
+    print(
+        "\n| offered posts/s | "
+        + " | ".join(f"{n} deliveries per CPU-s" for n in by_server)
+        + " | "
+        + " | ".join(f"hub / {n}" for n in by_server if n != "hub")
+        + " | lost / duplicated (hub) |"
+    )
+    print("|---" * (2 * len(by_server) + 1) + "|")
+    for row, hub in enumerate(by_server["hub"]):
+        rates = {n: rows[row]["deliveries_s_per_core"] for n, rows in by_server.items() if row < len(rows)}
+        cells = [str(rates.get(n)) for n in by_server]
+        ratios = [
+            f"{hub['deliveries_s_per_core'] / rates[n]:.2f}" if rates.get(n) else "-" for n in by_server if n != "hub"
+        ]
+        print(
+            f"| {hub['rate_posts_s']} | "
+            + " | ".join(cells)
+            + " | "
+            + " | ".join(ratios)
+            + f" | {hub['lost']} / {hub['duplicated']} |"
+        )
+
+
 async def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--groups", type=int, default=50)
@@ -417,6 +474,13 @@ async def main() -> None:
     parser.add_argument("--seconds", type=float, default=10)
     parser.add_argument("--writers", type=int, default=16)
     parser.add_argument("--port", type=int, default=8790)
+    parser.add_argument(
+        "--servers",
+        type=lambda s: [x for x in s.split(",") if x],
+        default=["hub", "starlette", "websockets"],
+        help="what serves the sockets, each in turn on core 0: the hub (`schriftje serve`) and the "
+        "peers of bench/peers (a bare Starlette relay, a websockets.broadcast relay)",
+    )
     parser.add_argument(
         "--profile",
         metavar="FILE",
@@ -441,31 +505,31 @@ async def main() -> None:
         world = await seed(sessionmaker, args.groups, args.per_group)
         print(f"seeded {len(world.groups)} groups, {len(world.guardians)} guardians in {time.perf_counter() - t:.1f} s")
         env = {**os.environ, **node_env(url, schema, f"/tmp/{schema}")}
-        server = subprocess.Popen(
-            ["taskset", "-c", "0", str(ROOT / ".venv/bin/schriftje"), "serve", "--port", str(args.port)], env=env
-        )
         os.sched_setaffinity(0, {1})
-        async with httpx.AsyncClient() as c:
-            for _ in range(200):
-                try:
-                    if (await c.get(f"http://127.0.0.1:{args.port}/healthz")).status_code == 200:
-                        break
-                except httpx.HTTPError:
-                    await asyncio.sleep(0.1)
-        results = []
-        if args.rates:
-            print("delivery (measured node on core 0, load generator on core 1):")
-            results = await delivery(args, world, sessionmaker, args.port, server.pid, env)
-        print("writes through the HTTP API:")
-        w = await writes(args, world, args.port, server.pid)
-        print(f"  {w}")
+        by_server: dict[str, list[dict]] = {}
+        w: dict = {}
+        for index, name in enumerate(args.servers):
+            port = args.port + index
+            server = start_server(name, port, env)
+            await wait_for_port(port)
+            if args.rates:
+                print(f"delivery by {name} (server on core 0, load generator on core 1):", flush=True)
+                by_server[name] = await delivery(args, world, sessionmaker, port, server.pid, env)
+            if name == "hub":
+                print("writes through the HTTP API:")
+                w = await writes(args, world, port, server.pid)
+                print(f"  {w}")
+            server.terminate()
+            server.wait()
+            server = None
+        print_ratios(by_server)
         print(
             json.dumps(
                 {
                     "groups": args.groups,
                     "per_group": args.per_group,
                     "sockets": len(world.guardians),
-                    "delivery": results,
+                    "delivery": by_server,
                     "writes": w,
                 }
             )
