@@ -68,7 +68,8 @@ async def notification(
     where = group[1] if group else organisation.name
     count = len(told)
     if categories == {kinds.PHOTO}:
-        key = "notify.push.photos"
+        clips = all(isinstance(f["data"].get("video"), dict) for _, f in told)
+        key = "notify.push.videos" if clips else "notify.push.photos"
     elif categories <= {kinds.NEWS}:
         key = "notify.push.news"
         where = organisation.name

@@ -191,6 +191,30 @@ class TestWhenNotToTell:
         assert "url" in payload and "/media/" not in json.dumps(payload)
         assert push.to("piet") == []
 
+    async def test_a_clip_is_announced_as_a_video_without_its_address(self, scene: Scene, tmp_path: Any) -> None:
+        from tests.media import clips
+        from tests.media.conftest import new_key
+
+        world, push = scene.world, scene.push
+        for email in (ANNA, BRAM):
+            assert (await set_consent(world, email, "Noor", photo=True, photo_group=True)).status_code == 200
+        anna = push.device("anna")
+        assert (await scene.subscribe(ANNA, anna)).status_code == 201
+        data = clips.make_clip(tmp_path / "clip.mp4", seconds=0.3, width=96, height=64, audio=False).read_bytes()
+        async with world.client(INGRID) as client:
+            response = await client.post(
+                f"/api/groups/{world.groups['Rupsjes']}/clips",
+                data={"clips": json.dumps([{"key": new_key(), "children": [world.children["Noor"]]}])},
+                files=[("file", ("clip.mp4", data, "video/mp4"))],
+            )
+        assert response.status_code == 201, response.text
+        await world.harness.run_jobs()
+        await scene.sweep()
+        (one,) = push.to("anna")
+        payload = anna.decrypt(one)
+        assert payload["body"] == "Nieuwe video van de Rupsjes"
+        assert "/media/" not in json.dumps(payload)
+
 
 class TestDevicesAndChoices:
     async def test_logging_out_ends_that_browsers_notifications(self, scene: Scene) -> None:
