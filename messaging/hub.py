@@ -33,10 +33,12 @@ import itertools
 import json
 import logging
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Protocol
 
-from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
+from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, Metric
+from prometheus_client.registry import Collector
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from messaging import feed, protocol
@@ -62,7 +64,19 @@ class Socket(Protocol):
 
 
 class HubMetrics:
+    """The hub's Prometheus metrics. Deliveries are counted in plain integers on the send
+    path and handed to the Prometheus counter in batches (every FLUSH_EVERY frames, and
+    whenever the registry is read), and the lag is observed once per published message
+    (its first frame sent), not per recipient: no lock per frame."""
+
+    FLUSH_EVERY = 256
+
     def __init__(self, registry: CollectorRegistry | None = None) -> None:
+        self._delivered = 0
+        self._lags: list[float] = []
+        self._last_written: float | None = None
+        if registry is not None:
+            registry.register(_Flusher(self))  # first: collected before the metrics it brings up to date
         self.open_sockets = Gauge("schriftje_ws_open_sockets", "Open WebSocket connections", registry=registry)
         self.delivered = Counter("schriftje_ws_events_delivered_total", "Event frames sent", registry=registry)
         self.replayed = Histogram(
@@ -77,10 +91,40 @@ class HubMetrics:
         self.resets = Counter("schriftje_ws_resets_total", "Reset frames sent", registry=registry)
         self.lag = Histogram(
             "schriftje_ws_event_lag_seconds",
-            "From writing new content (inside its transaction) to its live frame being sent",
+            "From writing new content (inside its transaction) to its first live frame sent by this node",
             buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5),
             registry=registry,
         )
+
+    def count_delivery(self, written_at: float | None) -> None:
+        self._delivered += 1
+        if written_at is not None and written_at != self._last_written:
+            self._last_written = written_at
+            self._lags.append(max(0.0, time.time() - written_at))
+        if self._delivered >= self.FLUSH_EVERY or len(self._lags) >= self.FLUSH_EVERY:
+            self.flush()
+
+    def flush(self) -> None:
+        if self._delivered:
+            self.delivered.inc(self._delivered)
+            self._delivered = 0
+        lags, self._lags = self._lags, []
+        for lag in lags:
+            self.lag.observe(lag)
+
+
+class _Flusher(Collector):
+    """Yields nothing: reading the registry first brings the batched counts up to date."""
+
+    def __init__(self, metrics: HubMetrics) -> None:
+        self.metrics = metrics
+
+    def collect(self) -> Iterator[Metric]:
+        self.metrics.flush()
+        return iter(())
+
+    def describe(self) -> Iterator[Metric]:
+        return iter(())
 
 
 class _Marker:
@@ -241,9 +285,7 @@ class Hub:
             return
         await self._send(conn, payload)
         conn.last_seq = seq
-        self.metrics.delivered.inc()
-        if written_at is not None:
-            self.metrics.lag.observe(max(0.0, time.time() - written_at))
+        self.metrics.count_delivery(written_at)
 
     async def _replay(self, conn: Connection) -> None:
         replayed = 0
