@@ -93,7 +93,7 @@ def assert_stripped(served: bytes) -> None:
     kinds = {b.kind for b in found}
     assert not kinds & {b"\xa9xyz", b"loci", b"keys", b"\xa9mak", b"\xa9mod", b"\xa9day", b"\xa9too", b"uuid"}
     assert all(not b.payload for b in found if b.kind == b"ilst")  # the muxer's empty iTunes list, nothing in it
-    for marker in (b"52.37", b"4.895", clips.MAKE.encode(), b"iPhone", b"2026", b"com.apple", b"Lavf"):
+    for marker in (b"52.37", b"4.895", clips.MAKE.encode(), b"iPhone", b"2026-11-23", b"com.apple", b"Lavf"):
         assert marker not in served, marker
     assert clips.handler_types(served) == [b"vide", b"soun"]
     assert set(clips.box_time_fields(served)) == {0}
