@@ -190,6 +190,19 @@ def clip_limits(settings: Settings, organisation: Organisation) -> tuple[int, in
     )
 
 
+async def _checked_for_group(
+    uow: UnitOfWork, user: User, group_id: int, specs: list[PhotoSpec], files: list[IncomingFile], what: str
+) -> Group:
+    """A tablet's upload to a group: one description per file, the uploader works in the
+    group, the tagged children and linked diary entries are that group's."""
+    if len(specs) != len(files):
+        raise InvalidInput(detail=f"{len(specs)} {what} descriptions for {len(files)} files")
+    group = await check_group(uow, user, group_id)
+    await _check_children(uow, user, specs)
+    await _check_diary_entries(uow, user, group_id, specs)
+    return group
+
+
 async def upload_clip(
     uow: UnitOfWork,
     storage: Storage,
@@ -202,13 +215,9 @@ async def upload_clip(
 ) -> list[Uploaded]:
     """A clip from the tablet: checked like a photo batch of one, without masks (a video
     cannot be masked, so a child without consent blocks it)."""
-    if len(specs) != len(files):
-        raise InvalidInput(detail=f"{len(specs)} clip descriptions for {len(files)} files")
     if any(spec.masks for spec in specs):
         raise InvalidInput("video.no_masks")
-    group = await check_group(uow, user, group_id)
-    await _check_children(uow, user, specs)
-    await _check_diary_entries(uow, user, group_id, specs)
+    group = await _checked_for_group(uow, user, group_id, specs, files, "clip")
     organisation = await uow.session.get(Organisation, user.organisation_id)
     assert organisation is not None
 
@@ -228,11 +237,7 @@ async def upload_batch(
     files: list[IncomingFile],
     settings: Settings,
 ) -> list[Uploaded]:
-    if len(specs) != len(files):
-        raise InvalidInput(detail=f"{len(specs)} photo descriptions for {len(files)} files")
-    group = await check_group(uow, user, group_id)
-    await _check_children(uow, user, specs)
-    await _check_diary_entries(uow, user, group_id, specs)
+    group = await _checked_for_group(uow, user, group_id, specs, files, "photo")
     return await _store(uow, storage, batch, user, group, specs, files, settings)
 
 

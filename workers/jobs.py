@@ -104,62 +104,63 @@ def backoff_seconds(job_try: int) -> float:
 async def process_photo(ctx: JobContext, photo_id: int) -> str:
     """Decode, strip, derive and deliver one photo. Idempotent; transient errors retry with
     backoff; anything else ends the photo ``failed`` with a reason."""
-    try:
-        return await _process_photo(ctx, photo_id)
-    except Retry:
-        raise
-    except Exception:  # a bug or a surprise: the photo must not stay "processing"
-        log.exception("photo processing failed unexpectedly", extra={"photo_id": photo_id})
-        await _give_up(ctx, photo_id, "photo.processing_error")
-        return "failed"
+    return await _finishing(ctx, photo_id, "photo", _process_photo)
 
 
 async def process_clip(ctx: JobContext, photo_id: int) -> str:
     """Transcode, strip and deliver one clip (a photo row whose kind is a video): the
     photo's claim, record and delivery around ``media.clip_pipeline``, with the
-    transcode's percentage sent to the group's staff as it goes."""
+    transcode's percentage sent to the group's staff as it goes. Ends like a photo job."""
+    return await _finishing(ctx, photo_id, "clip", _process_clip)
+
+
+async def _finishing(
+    ctx: JobContext, photo_id: int, noun: str, work: Callable[[JobContext, int], Awaitable[str]]
+) -> str:
+    """Run a photo's or a clip's job (``noun``) so that it never stays unfinished: transient
+    errors (storage, a lost database connection) retry with backoff and, once the tries
+    are used, end it ``photo.storage_failed``; anything else (a bug, a surprise) ends it
+    ``photo.processing_error`` / ``video.processing_error``."""
     try:
-        return await _process_clip(ctx, photo_id)
+        status = await work(ctx, photo_id)
     except Retry:
         raise
-    except Exception:
-        log.exception("clip processing failed unexpectedly", extra={"photo_id": photo_id})
-        await _give_up(ctx, photo_id, "video.processing_error")
-        return "failed"
-
-
-async def _process_clip(ctx: JobContext, photo_id: int) -> str:
-    sessionmaker, settings = ctx["sessionmaker"], ctx["settings"]
-    try:
-        async with UnitOfWork(sessionmaker) as uow:
-            job_id = ctx.get("job_id") or clip_job_id(photo_id)
-            claimed = await pipeline.claim(uow, photo_id, job_id, clip_pipeline.lease(settings))
-            if claimed is None:
-                return "skipped"
-            organisation = await uow.session.get(Organisation, claimed.photo.organisation_id)
-            limits = clip_pipeline.limits_for(settings, organisation)
-            staff = await clip_progress.progress_audience(uow.session, claimed.photo)
-        progress = clip_progress.ProgressAnnouncer(ctx["broker"], claimed.photo, staff)
-        outcome = await clip_pipeline.render_clip(
-            ctx["storage"], ctx["clips"], claimed.photo, limits, resumed=claimed.resumed, progress=progress
-        )
-        await progress.flush()
-        async with UnitOfWork(sessionmaker) as uow:
-            recorded = await pipeline.record(uow, outcome)
-            if recorded is not None:
-                await photos.share(uow, ctx["broker"], recorded[0])
     except Exception as exc:
         if not is_transient(exc):
-            raise
+            log.exception(f"{noun} processing failed unexpectedly", extra={"photo_id": photo_id})
+            await _give_up(ctx, photo_id, "video.processing_error" if noun == "clip" else "photo.processing_error")
+            return "failed"
         job_try = ctx.get("job_try", 1)
-        log.warning("clip processing hit a transient error", extra={"photo_id": photo_id, "try": job_try})
+        log.warning(f"{noun} processing hit a transient error", extra={"photo_id": photo_id, "try": job_try})
         if job_try < MAX_TRIES:
             raise Retry(defer=backoff_seconds(job_try)) from exc
         await _give_up(ctx, photo_id, "photo.storage_failed")
         return "failed"
-    if recorded is None:
-        return "skipped"
-    log.info("clip processed", extra={"photo_id": photo_id, "status": recorded[0].status.value})
+    if status != "skipped":
+        log.info(f"{noun} processed", extra={"photo_id": photo_id, "status": status})
+    return status
+
+
+async def _process_clip(ctx: JobContext, photo_id: int) -> str:
+    sessionmaker, settings = ctx["sessionmaker"], ctx["settings"]
+    async with UnitOfWork(sessionmaker) as uow:
+        job_id = ctx.get("job_id") or clip_job_id(photo_id)
+        claimed = await pipeline.claim(uow, photo_id, job_id, clip_pipeline.lease(settings))
+        if claimed is None:
+            return "skipped"
+        organisation = await uow.session.get(Organisation, claimed.photo.organisation_id)
+        limits = clip_pipeline.limits_for(settings, organisation)
+        staff = await clip_progress.progress_audience(uow.session, claimed.photo)
+    progress = clip_progress.ProgressAnnouncer(ctx["broker"], claimed.photo, staff)
+    outcome = await clip_pipeline.render_clip(
+        ctx["storage"], ctx["clips"], claimed.photo, limits, resumed=claimed.resumed, progress=progress
+    )
+    await progress.flush()
+    async with UnitOfWork(sessionmaker) as uow:
+        recorded = await pipeline.record(uow, outcome)
+        if recorded is None:
+            return "skipped"
+        await photos.share(uow, ctx["broker"], recorded[0])
     return recorded[0].status.value
 
 
@@ -172,30 +173,19 @@ async def _give_up(ctx: JobContext, photo_id: int, reason: str) -> None:
 
 async def _process_photo(ctx: JobContext, photo_id: int) -> str:
     sessionmaker = ctx["sessionmaker"]
-    try:
-        async with UnitOfWork(sessionmaker) as uow:
-            claimed = await pipeline.claim(uow, photo_id, ctx.get("job_id") or f"{PROCESS_PHOTO}:{photo_id}")
-            sets = await pipeline.mask_sets(uow.session, claimed.photo) if claimed is not None else {}
-        if claimed is None:
-            return "skipped"
-        outcome = await pipeline.render(ctx["storage"], ctx["photos"], claimed.photo, sets, resumed=claimed.resumed)
-        async with UnitOfWork(sessionmaker) as uow:
-            recorded = await pipeline.record(uow, outcome)
-            missing = await photos.share(uow, ctx["broker"], recorded[0]) if recorded is not None else set()
-        if missing:  # consent changed while we rendered: make what recipients now need
-            await _share_rounds(ctx, photo_id, photos.Mode.SHARE)
-    except Exception as exc:
-        if not is_transient(exc):
-            raise
-        job_try = ctx.get("job_try", 1)
-        log.warning("photo processing hit a transient error", extra={"photo_id": photo_id, "try": job_try})
-        if job_try < MAX_TRIES:
-            raise Retry(defer=backoff_seconds(job_try)) from exc
-        await _give_up(ctx, photo_id, "photo.storage_failed")
-        return "failed"
-    if recorded is None:
+    async with UnitOfWork(sessionmaker) as uow:
+        claimed = await pipeline.claim(uow, photo_id, ctx.get("job_id") or f"{PROCESS_PHOTO}:{photo_id}")
+        sets = await pipeline.mask_sets(uow.session, claimed.photo) if claimed is not None else {}
+    if claimed is None:
         return "skipped"
-    log.info("photo processed", extra={"photo_id": photo_id, "status": recorded[0].status.value})
+    outcome = await pipeline.render(ctx["storage"], ctx["photos"], claimed.photo, sets, resumed=claimed.resumed)
+    async with UnitOfWork(sessionmaker) as uow:
+        recorded = await pipeline.record(uow, outcome)
+        if recorded is None:
+            return "skipped"
+        missing = await photos.share(uow, ctx["broker"], recorded[0])
+    if missing:  # consent changed while we rendered: make what recipients now need
+        await _share_rounds(ctx, photo_id, photos.Mode.SHARE)
     return recorded[0].status.value
 
 

@@ -25,12 +25,8 @@ from portal.roster.models import Organisation
 from tests.harness import Harness
 from tests.media import clips
 from tests.media.conftest import new_key, set_consent
+from tests.media.test_photo_consent import NO, RETRACT_WITHIN_SECS, YES, consent
 from tests.messaging.conftest import World, build_world, serving, ws
-
-YES = {"photo": True, "photo_group": True}
-NO = {"photo": False, "photo_group": False}
-FAMILIES = {"Noor": ("anna@example.nl", "bram@example.nl"), "Pim": ("piet@example.nl",)}
-RETRACT_WITHIN_SECS = 5.0
 
 
 @pytest.fixture(scope="session")
@@ -51,13 +47,6 @@ def small_clip(tmp_path_factory: pytest.TempPathFactory) -> bytes:
 @pytest.fixture
 async def world(harness: Harness) -> World:
     return await build_world(harness)
-
-
-async def consent(world: World, **answers: dict[str, bool]) -> None:
-    for child, kinds in answers.items():
-        for email in FAMILIES[child]:
-            response = await set_consent(world, email, child, **kinds)
-            assert response.status_code == 200, response.text
 
 
 async def send_clip(
