@@ -232,27 +232,33 @@ class Receiver:
     received: dict[int, list[float]] = field(default_factory=lambda: defaultdict(list))  # post id -> receive times
     per_socket: dict[int, list[int]] = field(default_factory=lambda: defaultdict(list))  # socket -> post ids
     ready: int = 0
+    last_seq: dict[int, int] = field(default_factory=dict)  # socket -> the last seq it saw
+    replayed: int = 0  # events before ready
 
 
 async def run_socket(
-    port: int, index: int, token: str, user: int, rx: Receiver, all_ready: asyncio.Event, total: int
+    port: int, index: int, token: str, user: int, rx: Receiver, all_ready: asyncio.Event, total: int, after: int = 0
 ) -> None:
     # a bare client (bench/wire.py): the websockets library's per-frame cost on the
     # load generator's core capped what could be offered to the node
     ws = await BareWebSocket.connect(port, "bench.localhost")
     try:
         # the hub authenticates the token; the peers (bench/peers) take the user's word for it
-        ws.send_text(json.dumps({"type": "hello", "after": 0, "token": token, "user": user}))
+        ws.send_text(json.dumps({"type": "hello", "after": after, "token": token, "user": user}))
         ready = False
         async for texts in ws.batches():  # cancelled at the end; no per-socket timers to wake
             now = time.perf_counter()
             for raw in texts:
                 frame = json.loads(raw)
                 kind = frame.get("type")
+                if "seq" in frame:
+                    rx.last_seq[index] = frame["seq"]
                 if kind == "event" and ready:
                     post_id = frame["data"]["id"]
                     rx.received[post_id].append(now)
                     rx.per_socket[index].append(post_id)
+                elif kind == "event":
+                    rx.replayed += 1
                 elif kind == "ready":
                     ready = True
                     rx.ready += 1
@@ -269,16 +275,21 @@ def pct(values: list[float], p: float) -> float:
     return ordered[min(len(ordered) - 1, int(p / 100 * len(ordered)))]
 
 
-async def delivery(args, world: World, sessionmaker, port: int, pid: int, env: dict[str, str]) -> list[dict]:
+async def delivery(
+    args, world: World, sessionmaker, port: int, pid: int, env: dict[str, str], connects: dict
+) -> list[dict]:
     rx = Receiver()
     all_ready = asyncio.Event()
     sockets = [
         asyncio.create_task(run_socket(port, i, tok, uid, rx, all_ready, len(world.guardians)))
         for i, (uid, _, tok) in enumerate(world.guardians)
     ]
+    profiler = start_profile(args.profile_connect, pid)
     t0 = time.perf_counter()
     await asyncio.wait_for(all_ready.wait(), 600)
-    print(f"  {len(sockets)} sockets ready in {time.perf_counter() - t0:.1f} s", flush=True)
+    stop_profile(profiler)
+    connects["connect_s"] = round(time.perf_counter() - t0, 1)
+    print(f"  {len(sockets)} sockets ready in {connects['connect_s']} s", flush=True)
     broker = RedisBroker(REDIS_URL, env["SCHRIFTJE_REDIS_PREFIX"])
     await broker.start()
     async with sessionmaker() as s:
@@ -359,8 +370,46 @@ async def delivery(args, world: World, sessionmaker, port: int, pid: int, env: d
     for task in sockets:
         task.cancel()
     await asyncio.gather(*sockets, return_exceptions=True)
+    if args.reconnect:
+        connects["reconnect"] = await reconnect(args, world, rx, sessionmaker, broker, staff, port, pid)
     await broker.close()
     return results
+
+
+async def reconnect(args, world: World, before: Receiver, sessionmaker, broker, staff, port: int, pid: int) -> dict:
+    """A node restart: every socket gone; meanwhile a post to one group in ten; then all
+    of them at once again with their cursors. Time to the last ``ready``, and whether the
+    missed posts were replayed (the peers keep no feed: they replay nothing)."""
+    away = world.groups[::10]
+    for group in away:
+        async with UnitOfWork(sessionmaker) as uow:
+            await service.post_to_group(uow, broker, staff[group], group, "while away")
+    rx = Receiver()
+    all_ready = asyncio.Event()
+    total = len(world.guardians)
+    cpu0 = cpu_seconds(pid)
+    profiler = start_profile(args.profile_connect, pid)
+    t0 = time.perf_counter()
+    sockets = [
+        asyncio.create_task(run_socket(port, i, tok, uid, rx, all_ready, total, before.last_seq.get(i, 0)))
+        for i, (uid, _, tok) in enumerate(world.guardians)
+    ]
+    await asyncio.wait_for(all_ready.wait(), 600)
+    took = time.perf_counter() - t0
+    stop_profile(profiler)
+    cpu = cpu_seconds(pid) - cpu0
+    for task in sockets:
+        task.cancel()
+    await asyncio.gather(*sockets, return_exceptions=True)
+    result = {
+        "reconnected": total,
+        "ready_s": round(took, 1),
+        "node_cpu_s": round(cpu, 1),
+        "replayed": rx.replayed,
+        "missed": len(away) * args.per_group,
+    }
+    print(f"  reconnect with cursors: {result}", flush=True)
+    return result
 
 
 async def writes(args, world: World, port: int, pid: int) -> dict:
@@ -461,6 +510,23 @@ def print_ratios(by_server: dict[str, list[dict]]) -> None:
         )
 
 
+def print_connects(connects: dict[str, dict]) -> None:
+    """How long all sockets took to be ``ready``: the first connect (cursor 0) and, with
+    --reconnect, all at once again with cursors after a post to one group in ten."""
+    if not connects:
+        return
+    print(
+        "\n| server | all ready (first connect) | all ready (reconnect with cursors) | node CPU-s | replayed / missed |"
+    )
+    print("|---|---|---|---|---|")
+    for name, seen in connects.items():
+        again = seen.get("reconnect", {})
+        print(
+            f"| {name} | {seen.get('connect_s')} s | {again.get('ready_s', '-')} s | {again.get('node_cpu_s', '-')} "
+            f"| {again.get('replayed', '-')} / {again.get('missed', '-')} |"
+        )
+
+
 async def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--groups", type=int, default=50)
@@ -487,6 +553,16 @@ async def main() -> None:
         help="record the node with py-spy during the write phase (.svg flame graph, .txt collapsed stacks)",
     )
     parser.add_argument(
+        "--reconnect",
+        action="store_true",
+        help="after the delivery phase: every socket gone, a post to one group in ten, all back at once with cursors",
+    )
+    parser.add_argument(
+        "--profile-connect",
+        metavar="FILE",
+        help="record the node with py-spy while the sockets connect (hello, replay, ready)",
+    )
+    parser.add_argument(
         "--profile-delivery",
         metavar="FILE",
         help="record the node with py-spy during the last offered rate of the delivery phase",
@@ -507,6 +583,7 @@ async def main() -> None:
         env = {**os.environ, **node_env(url, schema, f"/tmp/{schema}")}
         os.sched_setaffinity(0, {1})
         by_server: dict[str, list[dict]] = {}
+        connects: dict[str, dict] = {}
         w: dict = {}
         for index, name in enumerate(args.servers):
             port = args.port + index
@@ -514,7 +591,8 @@ async def main() -> None:
             await wait_for_port(port)
             if args.rates:
                 print(f"delivery by {name} (server on core 0, load generator on core 1):", flush=True)
-                by_server[name] = await delivery(args, world, sessionmaker, port, server.pid, env)
+                connects[name] = {}
+                by_server[name] = await delivery(args, world, sessionmaker, port, server.pid, env, connects[name])
             if name == "hub":
                 print("writes through the HTTP API:")
                 w = await writes(args, world, port, server.pid)
@@ -523,6 +601,7 @@ async def main() -> None:
             server.wait()
             server = None
         print_ratios(by_server)
+        print_connects(connects)
         print(
             json.dumps(
                 {
@@ -530,6 +609,7 @@ async def main() -> None:
                     "per_group": args.per_group,
                     "sockets": len(world.guardians),
                     "delivery": by_server,
+                    "connects": connects,
                     "writes": w,
                 }
             )

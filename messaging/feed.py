@@ -115,6 +115,23 @@ async def last_seq(session: AsyncSession, user_id: int) -> int:
     return int(await session.scalar(select(FeedCounter.last_seq).where(FeedCounter.user_id == user_id)) or 0)
 
 
+LAST_SEQS_CHUNK = 1000  # users per query (SQLite's bound parameters are limited)
+
+
+async def last_seqs(session: AsyncSession, user_ids: Iterable[int]) -> dict[int, int]:
+    """``last_seq`` of many users in one query per thousand (0 for a user with no feed yet)."""
+    wanted = sorted(set(user_ids))
+    found = dict.fromkeys(wanted, 0)
+    for start in range(0, len(wanted), LAST_SEQS_CHUNK):
+        rows = await session.execute(
+            select(FeedCounter.user_id, FeedCounter.last_seq).where(
+                FeedCounter.user_id.in_(wanted[start : start + LAST_SEQS_CHUNK])
+            )
+        )
+        found.update({user_id: seq for user_id, seq in rows.all()})
+    return found
+
+
 async def items_after(session: AsyncSession, user_id: int, after: int, limit: int) -> list[FeedItem]:
     rows = await session.scalars(
         select(FeedItem).where(FeedItem.user_id == user_id, FeedItem.seq > after).order_by(FeedItem.seq).limit(limit)

@@ -21,7 +21,9 @@ every ``SESSION_SWEEP_SECS`` for sessions revoked or expired since its last look
 with 4401, also one still replaying. Every ``SESSION_FULL_CHECK_SWEEPS``-th look
 also asks which of its sockets' sessions still exist at all (a purged account's
 are deleted, not revoked). A socket also looks at its own session right after it
-was registered, so one that ended just before is not missed.
+was registered, so one that ended just before is not missed; that look and the
+read of its cursor are made for many new sockets at once (``portal.coalesce``), so
+a reconnect storm costs two queries per few hundred sockets, not two per socket.
 """
 
 from __future__ import annotations
@@ -33,7 +35,7 @@ import itertools
 import json
 import logging
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Protocol
 
@@ -45,7 +47,8 @@ from messaging import feed, protocol
 from messaging.broker.base import Broker, Published
 from messaging.entitlement import Viewer, viewer_of
 from messaging.render import frames_for
-from portal.accounts.service import live_sessions, session_ends_at, sessions_ended_between
+from portal.accounts.service import live_sessions, sessions_ended_between
+from portal.coalesce import Coalescer
 from portal.database import utcnow
 
 log = logging.getLogger(__name__)
@@ -196,8 +199,11 @@ class Hub:
         self._by_session: dict[int, set[Connection]] = {}
         self._pumps: dict[Connection, asyncio.Task[None]] = {}
         self._ticker: asyncio.Task[None] | None = None
-        # a reconnect storm (a node restart) queues here instead of timing out in the DB pool
-        self.handshake_slots = asyncio.Semaphore(protocol.HANDSHAKE_DB_SLOTS)
+        # a reconnect storm (a node restart): the new sockets' sessions and cursors are
+        # looked up many at a time, and the rest wait here, not in the connection pool
+        self._cursors: Coalescer[Connection, int | None] = Coalescer(
+            self._current_seqs, max_batch=protocol.HANDSHAKE_BATCH_MAX, concurrency=protocol.HANDSHAKE_BATCHES
+        )
         broker.on_message(self._dispatch)
         broker.on_reconnect(self.catch_up_all)
 
@@ -240,11 +246,12 @@ class Hub:
             self._pumps.pop(conn, None)
 
     async def _initial_sync(self, conn: Connection, after: int) -> None:
-        async with self.handshake_slots, self.sessionmaker() as session:
-            # registered before this look: a session that ends after it is found by the sweep
-            if not await self._still_signed_in(session, conn):
-                return
-            current = await feed.last_seq(session, conn.user_id)
+        # registered before this look: a session that ends after it is found by the sweep,
+        # and an event committed after it reaches the socket's queue
+        current = await self._cursors(conn)
+        if current is None:  # its session ended just before
+            self.end(conn, protocol.CLOSE_UNAUTHENTICATED)
+            return
         if after > current or current - after > protocol.REPLAY_LIMIT:
             self.metrics.resets.inc()
             conn.last_seq = current
@@ -252,15 +259,23 @@ class Hub:
             await self._send(conn, json.dumps({"type": protocol.RESET, "seq": current, "reason": reason}))
         else:
             conn.last_seq = after
-            await self._replay(conn)
+            if after < current:
+                await self._replay(conn)
+            else:  # up to date (most sockets after a node restart): nothing to read
+                self.metrics.replayed.observe(0)
         await self._send(conn, json.dumps({"type": protocol.READY, "seq": conn.last_seq}))
 
-    async def _still_signed_in(self, session: AsyncSession, conn: Connection) -> bool:
-        """False (and the socket ended with 4401) when its session is over."""
-        if conn.session_id is None or await session_ends_at(session, conn.session_id) is not None:
-            return True
-        self.end(conn, protocol.CLOSE_UNAUTHENTICATED)
-        return False
+    async def _current_seqs(self, conns: Sequence[Connection]) -> list[int | None]:
+        """For a batch of new sockets: each one's user's last ``seq``, or ``None`` when its
+        session has ended. Two queries for the whole batch."""
+        session_ids = {conn.session_id for conn in conns if conn.session_id is not None}
+        async with self.sessionmaker() as session:
+            live = await live_sessions(session, session_ids) if session_ids else set()
+            seqs = await feed.last_seqs(session, {conn.user_id for conn in conns})
+        return [
+            None if conn.session_id is not None and conn.session_id not in live else seqs[conn.user_id]
+            for conn in conns
+        ]
 
     async def _handle(self, conn: Connection, item: QueueItem) -> None:
         if item is CATCH_UP:

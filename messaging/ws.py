@@ -11,6 +11,7 @@ import datetime as dt
 import json
 import logging
 import time
+from collections.abc import Sequence
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -19,9 +20,12 @@ from starlette.websockets import WebSocket, WebSocketDisconnect
 
 from messaging import protocol
 from messaging.hub import Connection, Hub, close_quietly
-from portal.accounts.service import Principal, resolve_caller
+from portal.accounts.service import Caller, Principal, resolve_callers
+from portal.coalesce import Coalescer
 from portal.database import is_count
 from portal.errors import NotFound
+from portal.runtime import Runtime
+from portal.tenancy import resolve_organisation
 from portal.web.requests import SESSION_COOKIE, runtime
 
 log = logging.getLogger(__name__)
@@ -49,27 +53,50 @@ def _same_origin(websocket: WebSocket) -> bool:
     return bool(origin) and urlsplit(origin).netloc.lower() == host.lower()
 
 
+class _Credentials:
+    """The hellos' cookies and tokens, resolved in batches (``portal.coalesce``): after a
+    node restart thousands of parents say hello at once, and one query serves hundreds."""
+
+    def __init__(self, rt: Runtime) -> None:
+        self.rt = rt
+        self.resolve: Coalescer[Caller, Principal | NotFound | None] = Coalescer(
+            self._resolve, max_batch=protocol.HANDSHAKE_BATCH_MAX, concurrency=protocol.HANDSHAKE_BATCHES
+        )
+
+    async def _resolve(self, callers: Sequence[Caller]) -> list[Principal | NotFound | None]:
+        idle = dt.timedelta(days=self.rt.settings.session_days)
+        async with self.rt.uow() as uow:  # a use slides a session forward: written at the end
+            return await resolve_callers(uow.session, self.rt.settings, callers, idle)
+
+
+def _credentials(websocket: WebSocket) -> _Credentials:
+    rt = runtime(websocket)
+    credentials = rt.extras.get("ws_credentials")
+    if credentials is None:
+        credentials = rt.extras["ws_credentials"] = _Credentials(rt)
+    return credentials
+
+
 async def _authenticate(websocket: WebSocket, token: object) -> Principal | int:
     """The principal, or the close code to refuse with."""
-    rt = runtime(websocket)
-    idle = dt.timedelta(days=rt.settings.session_days)
     bearer = token if isinstance(token, str) and token else None
     cookie = None if bearer else websocket.cookies.get(SESSION_COOKIE)
     if cookie and not _same_origin(websocket):
         return protocol.CLOSE_FORBIDDEN
-    async with rt.uow() as uow:
-        try:
-            _, principal = await resolve_caller(
-                uow.session,
-                websocket.headers.get("host", ""),
-                rt.settings,
-                bearer or cookie,
-                "bearer" if bearer else "cookie",
-                idle,
-            )
-        except NotFound:
-            return protocol.CLOSE_FORBIDDEN
-    return principal if principal is not None else protocol.CLOSE_UNAUTHENTICATED
+    host = websocket.headers.get("host", "")
+    raw = bearer or cookie
+    if raw is None:  # nothing to look up; an unknown organisation is still refused as such
+        rt = runtime(websocket)
+        async with rt.uow() as uow:
+            try:
+                await resolve_organisation(uow.session, host, rt.settings)
+            except NotFound:
+                return protocol.CLOSE_FORBIDDEN
+        return protocol.CLOSE_UNAUTHENTICATED
+    found = await _credentials(websocket).resolve(Caller(host, raw, "bearer" if bearer else "cookie"))
+    if isinstance(found, NotFound):
+        return protocol.CLOSE_FORBIDDEN
+    return found if found is not None else protocol.CLOSE_UNAUTHENTICATED
 
 
 async def _receive_hello(websocket: WebSocket) -> dict[str, Any] | int:
@@ -128,8 +155,7 @@ async def websocket_endpoint(websocket: WebSocket) -> None:
         await close_quietly(_StarletteSocket(websocket), hello, 5)
         return
     try:
-        async with hub.handshake_slots:
-            principal = await _authenticate(websocket, hello.get("token"))
+        principal = await _authenticate(websocket, hello.get("token"))
     except Exception:  # the database is overloaded or away: the client retries with backoff
         log.warning("websocket handshake failed; asked the client to retry", exc_info=True)
         principal = protocol.CLOSE_TRY_AGAIN
@@ -146,6 +172,10 @@ async def websocket_endpoint(websocket: WebSocket) -> None:
         done, _ = await asyncio.wait(tasks, return_when=asyncio.FIRST_COMPLETED)
         if ended := done - {pump}:
             code = ended.pop().result()
+        elif not pump.cancelled() and (error := pump.exception()) is not None:
+            # the database went away mid-handshake or mid-replay: the client reconnects with its cursor
+            log.warning("live feed failed; asked the client to reconnect", exc_info=error)
+            code = protocol.CLOSE_TRY_AGAIN
     finally:
         for task in tasks:
             task.cancel()

@@ -45,7 +45,9 @@ async def relay(url: str, prefix: str) -> None:
 
 async def main() -> None:
     port, url, prefix = int(sys.argv[1]), sys.argv[2], sys.argv[3]
-    async with serve(handler, "127.0.0.1", port, compression=None, max_queue=None):
+    # backlog as uvicorn's (2048; the default 100 resets a 6,000-socket storm), and no
+    # opening-handshake timeout: the storm waits in line, as on the hub
+    async with serve(handler, "127.0.0.1", port, compression=None, max_queue=None, backlog=2048, open_timeout=None):
         await relay(url, prefix)
 
 

@@ -9,7 +9,7 @@ say nothing about whether an e-mail address exists.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Collection
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from typing import Literal
 
@@ -251,6 +251,26 @@ _CALLER_AT: dict[Via, Select[Organisation, AuthSession, User]] = {
     for via in _KINDS
 }
 
+# A batch of callers at one organisation: the same joins, any of the token hashes.
+_CALLERS_AT: dict[Via, Select[Organisation, AuthSession, User]] = {
+    via: select(Organisation, AuthSession, User)
+    .select_from(Organisation)
+    .outerjoin(
+        AuthSession,
+        and_(
+            AuthSession.token_hash.in_(bindparam("token_hashes", expanding=True)),
+            AuthSession.kind.in_(_KINDS[via]),
+            AuthSession.revoked_at.is_(None),
+        ),
+    )
+    .outerjoin(
+        User,
+        and_(User.id == AuthSession.user_id, User.organisation_id == Organisation.id, User.deactivated_at.is_(None)),
+    )
+    .where(Organisation.slug == bindparam("slug"))
+    for via in _KINDS
+}
+
 
 def _principal(auth: AuthSession | None, user: User | None, via: Via, idle: dt.timedelta) -> Principal | None:
     """The principal of a session row, if it has not expired; a use slides it forward."""
@@ -306,6 +326,52 @@ async def resolve_caller(
         raise NotFound("error.org_not_found")
     organisation, auth, user = row
     return organisation, _principal(auth, user, via, idle)
+
+
+@dataclass(frozen=True)
+class Caller:
+    """One caller to resolve in a batch: the Host it came in on and its cookie or token."""
+
+    host: str
+    raw: str
+    via: Via
+
+
+async def resolve_callers(
+    session: AsyncSession, settings: Settings, callers: Sequence[Caller], idle: dt.timedelta
+) -> list[Principal | NotFound | None]:
+    """``resolve_caller`` for many callers at once (a reconnect storm's hellos): one
+    query per organisation and kind of credential, however many callers. Each gets its
+    principal, ``None`` (no live session) or ``NotFound`` (no such organisation)."""
+    results: list[Principal | NotFound | None] = [None] * len(callers)
+    by_target: dict[tuple[str, Via], list[int]] = {}
+    for index, caller in enumerate(callers):
+        slug = organisation_slug(caller.host, settings)
+        if slug is None:  # only the database can tell the organisation: the one-by-one path
+            try:
+                results[index] = (await resolve_caller(session, caller.host, settings, caller.raw, caller.via, idle))[1]
+            except NotFound as error:
+                results[index] = error
+            continue
+        by_target.setdefault((slug, caller.via), []).append(index)
+    for (slug, via), indexes in by_target.items():
+        hashes = {token_hash(callers[i].raw) for i in indexes}
+        found: dict[str, tuple[AuthSession, User | None]] = {}
+        organisation_exists = False
+        ordered = sorted(hashes)
+        for start in range(0, len(ordered), LIVE_CHECK_CHUNK):
+            chunk = ordered[start : start + LIVE_CHECK_CHUNK]
+            rows = await session.execute(_CALLERS_AT[via], {"slug": slug, "token_hashes": chunk})
+            for _, auth, user in rows:
+                organisation_exists = True
+                if auth is not None:
+                    found[auth.token_hash] = (auth, user)
+        for i in indexes:
+            if not organisation_exists:
+                results[i] = NotFound("error.org_not_found")
+            elif (match := found.get(token_hash(callers[i].raw))) is not None:
+                results[i] = _principal(match[0], match[1], via, idle)
+    return results
 
 
 def touch_tablet_session(auth: AuthSession) -> None:
