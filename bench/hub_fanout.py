@@ -195,6 +195,14 @@ def cpu_split(pid: int) -> tuple[float, float]:
     return int(fields[11]) / tick, int(fields[12]) / tick
 
 
+def rss_kb(pid: int) -> int:
+    """The process's resident memory now (VmRSS), in KB."""
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1])
+    raise RuntimeError(f"no VmRSS for {pid}")
+
+
 def core_ticks(core: int) -> tuple[int, int]:
     """(busy, total) jiffies of one core since boot, from /proc/stat."""
     for line in Path("/proc/stat").read_text().splitlines():
@@ -280,6 +288,7 @@ async def delivery(
 ) -> list[dict]:
     rx = Receiver()
     all_ready = asyncio.Event()
+    rss_before = rss_kb(pid)
     sockets = [
         asyncio.create_task(run_socket(port, i, tok, uid, rx, all_ready, len(world.guardians)))
         for i, (uid, _, tok) in enumerate(world.guardians)
@@ -289,7 +298,12 @@ async def delivery(
     await asyncio.wait_for(all_ready.wait(), 600)
     stop_profile(profiler)
     connects["connect_s"] = round(time.perf_counter() - t0, 1)
-    print(f"  {len(sockets)} sockets ready in {connects['connect_s']} s", flush=True)
+    connects["kb_per_socket"] = round((rss_kb(pid) - rss_before) / len(sockets), 1)
+    print(
+        f"  {len(sockets)} sockets ready in {connects['connect_s']} s, "
+        f"{connects['kb_per_socket']} KB each above the idle process",
+        flush=True,
+    )
     broker = RedisBroker(REDIS_URL, env["SCHRIFTJE_REDIS_PREFIX"])
     await broker.start()
     async with sessionmaker() as s:
@@ -516,13 +530,15 @@ def print_connects(connects: dict[str, dict]) -> None:
     if not connects:
         return
     print(
-        "\n| server | all ready (first connect) | all ready (reconnect with cursors) | node CPU-s | replayed / missed |"
+        "\n| server | all ready (first connect) | KB per idle socket | all ready (reconnect with cursors) "
+        "| node CPU-s | replayed / missed |"
     )
-    print("|---|---|---|---|---|")
+    print("|---|---|---|---|---|---|")
     for name, seen in connects.items():
         again = seen.get("reconnect", {})
         print(
-            f"| {name} | {seen.get('connect_s')} s | {again.get('ready_s', '-')} s | {again.get('node_cpu_s', '-')} "
+            f"| {name} | {seen.get('connect_s')} s | {seen.get('kb_per_socket')} | {again.get('ready_s', '-')} s "
+            f"| {again.get('node_cpu_s', '-')} "
             f"| {again.get('replayed', '-')} / {again.get('missed', '-')} |"
         )
 

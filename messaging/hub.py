@@ -207,6 +207,11 @@ class Hub:
         broker.on_message(self._dispatch)
         broker.on_reconnect(self.catch_up_all)
 
+    @property
+    def cursor_batches(self) -> int:
+        """How many batches of new sockets' sessions and cursors were looked up so far."""
+        return self._cursors.batches
+
     async def attach(self, user_id: int, socket: Socket, after: int, session_id: int | None = None) -> Connection:
         """Register a socket before its replay: live events that arrive meanwhile are queued,
         so nothing falls between the replay and the live stream."""

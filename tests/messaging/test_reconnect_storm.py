@@ -124,7 +124,7 @@ class TestReconnectStorm:
         await post(world, 3)  # Anna's and Bram's feeds: seq 1..3
         revoked, deactivated = await end_sessions(world)
         hub = world.harness.rt.extras["hub"]
-        cursor_batches = hub._cursors.batches
+        cursor_batches = hub.cursor_batches
         cases = {
             "anna from the start": (world.tokens[ANNA], 0, "kober"),
             "anna one behind": (world.tokens[ANNA], 2, "kober"),
@@ -173,7 +173,7 @@ class TestReconnectStorm:
         # served in batches: far fewer look-ups than sockets
         credentials = world.harness.rt.extras["ws_credentials"]
         assert credentials.resolve.batches < len(names) // 2
-        assert hub._cursors.batches - cursor_batches < len(names) // 2
+        assert hub.cursor_batches - cursor_batches < len(names) // 2
 
         # ... and live from there: one new message, each of Anna's sockets gets seq 4 once
         await post(world, 1)
