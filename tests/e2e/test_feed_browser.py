@@ -118,8 +118,10 @@ def test_a_group_post_reaches_the_parent_live_and_is_confirmed(pair: Pair) -> No
 
 def test_staff_see_which_families_read_a_group_post(pair: Pair) -> None:
     parent, staff = pair.parent, pair.staff
-    with parent.expect_request(
-        lambda r: r.url.endswith("/api/read") and '"group_post"' in (r.post_data or ""), timeout=WAIT_MS
+    # the read's response, not only its request: staff look as soon as it is stored
+    with parent.expect_response(
+        lambda r: r.url.endswith("/api/read") and '"group_post"' in (r.request.post_data or "") and r.ok,
+        timeout=WAIT_MS,
     ):
         staff.get_by_label("Tekst").first.fill("Vrijdag is het feest in de groep.")
         staff.get_by_test_id("post-form").get_by_role("button", name="Versturen").click()
