@@ -6,7 +6,11 @@ for live events *before* the replay, the feed after the client's cursor is
 replayed from the database, ``ready`` is sent, then live events follow. Each live event is
 checked against the socket's last ``seq``: already covered (by replay or
 another copy) is dropped, the next one is sent, and a jump means something was
-missed, so the gap is replayed from the database first. A cursor from the
+missed, so the gap is replayed from the database first. A frame that is next in
+order for a socket whose pump is idle (live, nothing queued, nothing being sent or
+replayed) skips the queue and the task switch: ``_dispatch`` writes it at once
+through the server's ``send_now`` when the socket can take it without waiting
+(``schriftje.ws_server``); otherwise it is queued as before. A cursor from the
 future, or one too far behind, gets ``reset``. Queues are bounded: a socket
 whose queue overflows is dropped with 4408 and never slows the others; so is one
 whose send has not gone through for ``protocol.SLOW_SEND_SECS`` (its transport and
@@ -35,7 +39,7 @@ import itertools
 import json
 import logging
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Protocol
 
@@ -76,12 +80,18 @@ class HubMetrics:
 
     def __init__(self, registry: CollectorRegistry | None = None) -> None:
         self._delivered = 0
+        self._direct = 0
         self._lags: list[float] = []
         self._last_written: float | None = None
         if registry is not None:
             registry.register(_Flusher(self))  # first: collected before the metrics it brings up to date
         self.open_sockets = Gauge("schriftje_ws_open_sockets", "Open WebSocket connections", registry=registry)
         self.delivered = Counter("schriftje_ws_events_delivered_total", "Event frames sent", registry=registry)
+        self.sent_directly = Counter(
+            "schriftje_ws_events_sent_directly_total",
+            "Event frames written straight to an idle socket, without its queue",
+            registry=registry,
+        )
         self.replayed = Histogram(
             "schriftje_ws_replay_events",
             "Events replayed from the database per replay",
@@ -99,8 +109,9 @@ class HubMetrics:
             registry=registry,
         )
 
-    def count_delivery(self, written_at: float | None) -> None:
+    def count_delivery(self, written_at: float | None, *, direct: bool = False) -> None:
         self._delivered += 1
+        self._direct += direct
         if written_at is not None and written_at != self._last_written:
             self._last_written = written_at
             self._lags.append(max(0.0, time.time() - written_at))
@@ -111,6 +122,9 @@ class HubMetrics:
         if self._delivered:
             self.delivered.inc(self._delivered)
             self._delivered = 0
+        if self._direct:
+            self.sent_directly.inc(self._direct)
+            self._direct = 0
         lags, self._lags = self._lags, []
         for lag in lags:
             self.lag.observe(lag)
@@ -155,6 +169,8 @@ class Connection:
     last_seq: int
     queue: asyncio.Queue[QueueItem]
     session_id: int | None = None  # the sign-in it belongs to; ``None``: not checked (tests, tools)
+    send_now: Callable[[str], bool] | None = None  # writes a frame at once if the socket can take it
+    idle: bool = False  # live, and its pump waits for the next item: nothing of it is in flight
     sending_since: float | None = None  # a send in progress, since (monotonic)
     close_code: int | None = None  # set when the hub ends it: 4408 slow, 4401 signed out
     last_sent: float = field(default_factory=time.monotonic)
@@ -212,10 +228,19 @@ class Hub:
         """How many batches of new sockets' sessions and cursors were looked up so far."""
         return self._cursors.batches
 
-    async def attach(self, user_id: int, socket: Socket, after: int, session_id: int | None = None) -> Connection:
+    async def attach(
+        self,
+        user_id: int,
+        socket: Socket,
+        after: int,
+        session_id: int | None = None,
+        *,
+        send_now: Callable[[str], bool] | None = None,
+    ) -> Connection:
         """Register a socket before its replay: live events that arrive meanwhile are queued,
-        so nothing falls between the replay and the live stream."""
-        conn = Connection(user_id, socket, max(0, after), asyncio.Queue(self.max_queued), session_id)
+        so nothing falls between the replay and the live stream. ``send_now`` (from the
+        server, when it offers one) lets the next frame of an idle socket skip its queue."""
+        conn = Connection(user_id, socket, max(0, after), asyncio.Queue(self.max_queued), session_id, send_now)
         if self._ticker is None:
             self._ticker = asyncio.create_task(self._heartbeats(), name="hub-heartbeats")
             self._watchdog = asyncio.create_task(self._watch_sends(), name="hub-send-watchdog")
@@ -246,8 +271,12 @@ class Hub:
         try:
             await self._initial_sync(conn, requested_after)
             while not conn.dropped:  # no timer per get: heartbeats come from one hub-wide ticker
-                await self._handle(conn, await conn.queue.get())
+                conn.idle = True  # from here until it has its next item, _dispatch may write directly
+                item = await conn.queue.get()
+                conn.idle = False
+                await self._handle(conn, item)
         finally:
+            conn.idle = False
             self._pumps.pop(conn, None)
 
     async def _initial_sync(self, conn: Connection, after: int) -> None:
@@ -376,10 +405,24 @@ class Hub:
             return
         head += ', "seq": '
         written_at = _written_at(message)
+        metrics = self.metrics
+        now = time.monotonic()
         for user_id, seq in local:
             frame = f"{head}{seq}}}"
             for conn in list(by_user.get(user_id, ())):
-                if not conn.offer((seq, frame, written_at)):
+                # next in order on an idle socket (nothing queued, nothing being sent or
+                # replayed, not ended): straight to the socket, without a task switch
+                if (
+                    conn.idle
+                    and seq == conn.last_seq + 1
+                    and conn.send_now is not None
+                    and not conn.queue.qsize()
+                    and conn.close_code is None
+                    and conn.send_now(frame)
+                ):
+                    conn.last_seq, conn.last_sent = seq, now
+                    metrics.count_delivery(written_at, direct=True)
+                elif not conn.offer((seq, frame, written_at)):
                     self.drop_slow(conn)
 
     def ping(self, conn: Connection) -> None:

@@ -30,6 +30,10 @@ from portal.web.requests import SESSION_COOKIE, runtime
 
 log = logging.getLogger(__name__)
 
+# an ASGI scope extension the server may offer (schriftje.ws_server): ``send_now(text) ->
+# bool`` writes a frame straight to the socket when it can take it without waiting
+SEND_NOW = "schriftje.send_now"
+
 
 def _hub(websocket: WebSocket) -> Hub:
     hub: Hub = runtime(websocket).extras["hub"]
@@ -163,7 +167,8 @@ async def websocket_endpoint(websocket: WebSocket) -> None:
         await close_quietly(_StarletteSocket(websocket), principal, 5)
         return
     socket = _StarletteSocket(websocket)
-    conn = await hub.attach(principal.user.id, socket, hello["after"], principal.session.id)
+    send_now = websocket.scope.get("extensions", {}).get(SEND_NOW)
+    conn = await hub.attach(principal.user.id, socket, hello["after"], principal.session.id, send_now=send_now)
     pump = asyncio.create_task(hub.run(conn, hello["after"]))
     receiver = asyncio.create_task(_receive_loop(websocket, hub, conn))
     tasks: set[asyncio.Task[Any]] = {pump, receiver}

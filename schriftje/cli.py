@@ -464,6 +464,7 @@ def uvicorn_config(settings: Settings, host: str, port: int) -> uvicorn.Config:
     import uvicorn
 
     from schriftje.app import create_app
+    from schriftje.ws_server import DirectSendProtocol
 
     return uvicorn.Config(
         create_app(settings),
@@ -473,7 +474,7 @@ def uvicorn_config(settings: Settings, host: str, port: int) -> uvicorn.Config:
         proxy_headers=True,
         forwarded_allow_ips=settings.forwarded_allow_ips,
         log_config=None,
-        ws="websockets-sansio",
+        ws=DirectSendProtocol,  # uvicorn's websockets-sansio, with a direct send for the hub
         ws_max_size=64 * 1024,
         ws_per_message_deflate=False,  # frames are small JSON; compressing each cost ~19 % of a node's CPU
     )

@@ -21,6 +21,7 @@ from portal.demo import DemoLogins, demo_login_links, seed_demo
 from portal.settings import Settings
 from portal.uow import UnitOfWork
 from schriftje.app import create_app
+from schriftje.ws_server import DirectSendProtocol
 from tests import clock
 from tests.conftest import run_sync, unavailable
 from workers.worker import run as run_workers
@@ -84,7 +85,9 @@ def live_server(stack_settings: Settings) -> Iterator[LiveServer]:
             await engine.dispose()
 
     logins = run_sync(seed())
-    server = uvicorn.Server(uvicorn.Config(create_app(settings), log_config=None, access_log=False, lifespan="on"))
+    server = uvicorn.Server(
+        uvicorn.Config(create_app(settings), log_config=None, access_log=False, lifespan="on", ws=DirectSendProtocol)
+    )
     thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
     thread.start()
     yield LiveServer(f"http://127.0.0.1:{port}", settings, logins)

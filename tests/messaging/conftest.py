@@ -22,6 +22,7 @@ from websockets.exceptions import ConnectionClosed
 from portal.accounts.models import SessionKind
 from portal.accounts.service import start_session
 from portal.roster.models import Child, Group, Role, User
+from schriftje.ws_server import DirectSendProtocol
 from tests.harness import STAFF, Harness
 
 FRAME_WAIT_SECS = 30.0
@@ -108,7 +109,7 @@ async def serving(app: Starlette) -> AsyncIterator[int]:
     sock.listen(128)
     server = uvicorn.Server(
         uvicorn.Config(
-            app, lifespan="off", log_config=None, access_log=False, ws="websockets-sansio", ws_per_message_deflate=False
+            app, lifespan="off", log_config=None, access_log=False, ws=DirectSendProtocol, ws_per_message_deflate=False
         )
     )
     server.install_signal_handlers = lambda: None  # type: ignore[method-assign]
