@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
-from sqlalchemy import insert, select, text
+from sqlalchemy import and_, func, insert, or_, select, text
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -130,6 +130,31 @@ async def last_seqs(session: AsyncSession, user_ids: Iterable[int]) -> dict[int,
         )
         found.update({user_id: seq for user_id, seq in rows.all()})
     return found
+
+
+async def pages_after(session: AsyncSession, cursors: dict[int, int], limit: int) -> dict[int, list[FeedItem]]:
+    """``items_after`` for many users at once (``{user id: after}``): each user's first
+    ``limit`` items after their cursor, in one query per batch (a window function numbers
+    each user's items, so one user's long history does not crowd out the others)."""
+    pages: dict[int, list[FeedItem]] = {}
+    wanted = sorted(cursors.items())
+    for start in range(0, len(wanted), LAST_SEQS_CHUNK // 2):
+        chunk = wanted[start : start + LAST_SEQS_CHUNK // 2]
+        number = func.row_number().over(partition_by=FeedItem.user_id, order_by=FeedItem.seq).label("number")
+        numbered = (
+            select(FeedItem.id, number)
+            .where(or_(*(and_(FeedItem.user_id == user_id, FeedItem.seq > after) for user_id, after in chunk)))
+            .subquery()
+        )
+        rows = await session.scalars(
+            select(FeedItem)
+            .join(numbered, numbered.c.id == FeedItem.id)
+            .where(numbered.c.number <= limit)
+            .order_by(FeedItem.user_id, FeedItem.seq)
+        )
+        for item in rows:
+            pages.setdefault(item.user_id, []).append(item)
+    return pages
 
 
 async def items_after(session: AsyncSession, user_id: int, after: int, limit: int) -> list[FeedItem]:

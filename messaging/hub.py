@@ -26,8 +26,9 @@ with 4401, also one still replaying. Every ``SESSION_FULL_CHECK_SWEEPS``-th look
 also asks which of its sockets' sessions still exist at all (a purged account's
 are deleted, not revoked). A socket also looks at its own session right after it
 was registered, so one that ended just before is not missed; that look and the
-read of its cursor are made for many new sockets at once (``portal.coalesce``), so
-a reconnect storm costs two queries per few hundred sockets, not two per socket.
+read of its cursor are made for many new sockets at once (``portal.coalesce``), and
+so is the first replay page of those that are behind: a reconnect storm costs a few
+queries per few hundred sockets, not a few per socket.
 """
 
 from __future__ import annotations
@@ -49,8 +50,8 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from messaging import feed, protocol
 from messaging.broker.base import Broker, Published
-from messaging.entitlement import Viewer, viewer_of
-from messaging.render import frames_for
+from messaging.entitlement import Viewer, viewer_of, viewers_of, withhold_many
+from messaging.render import Data, event_frame, frames_for, render
 from portal.accounts.service import live_sessions, sessions_ended_between
 from portal.coalesce import Coalescer
 from portal.database import utcnow
@@ -220,6 +221,9 @@ class Hub:
         self._cursors: Coalescer[Connection, int | None] = Coalescer(
             self._current_seqs, max_batch=protocol.HANDSHAKE_BATCH_MAX, concurrency=protocol.HANDSHAKE_BATCHES
         )
+        self._first_pages: Coalescer[Connection, tuple[list[Data], bool]] = Coalescer(
+            self._replay_first_pages, max_batch=protocol.HANDSHAKE_BATCH_MAX, concurrency=protocol.HANDSHAKE_BATCHES
+        )
         broker.on_message(self._dispatch)
         broker.on_reconnect(self.catch_up_all)
 
@@ -294,10 +298,43 @@ class Hub:
         else:
             conn.last_seq = after
             if after < current:
-                await self._replay(conn)
+                frames, more = await self._first_pages(conn)  # batched with other sockets behind
+                for frame in frames:
+                    await self._send(conn, json.dumps(frame))
+                    conn.last_seq = frame["seq"]
+                if more:
+                    await self._replay(conn, replayed=len(frames))
+                else:
+                    self.metrics.replayed.observe(len(frames))
+                    self.metrics.delivered.inc(len(frames))
             else:  # up to date (most sockets after a node restart): nothing to read
                 self.metrics.replayed.observe(0)
         await self._send(conn, json.dumps({"type": protocol.READY, "seq": conn.last_seq}))
+
+    async def _replay_first_pages(self, conns: Sequence[Connection]) -> list[tuple[list[Data], bool]]:
+        """For a batch of new sockets that are behind: each one's first replay page as
+        frames (what its user may no longer see withheld), and whether there is more.
+        One query for the items, one set for the users' viewers, one render, whatever
+        the number of sockets; a socket with more than a page replays the rest itself."""
+        lowest: dict[int, int] = {}
+        for conn in conns:
+            lowest[conn.user_id] = min(lowest.get(conn.user_id, conn.last_seq), conn.last_seq)
+        async with self.sessionmaker() as session:
+            pages = await feed.pages_after(session, lowest, REPLAY_PAGE)
+            items = [item for page in pages.values() for item in page]
+            rendered = await render(session, [(i.kind, i.ref_id) for i in items]) if items else {}
+            framed = {
+                user_id: [event_frame(i.seq, i.kind, rendered[(i.kind, i.ref_id)]) for i in page]
+                for user_id, page in pages.items()
+            }
+            visible = await withhold_many(session, await viewers_of(session, list(framed)), framed) if framed else {}
+        return [
+            (
+                [frame for frame in visible.get(conn.user_id, []) if frame["seq"] > conn.last_seq],
+                len(pages.get(conn.user_id, ())) == REPLAY_PAGE,
+            )
+            for conn in conns
+        ]
 
     async def _current_seqs(self, conns: Sequence[Connection]) -> list[int | None]:
         """For a batch of new sockets: each one's user's last ``seq``, or ``None`` when its
@@ -336,8 +373,9 @@ class Hub:
         conn.last_seq = seq
         self.metrics.count_delivery(written_at)
 
-    async def _replay(self, conn: Connection) -> None:
-        replayed = 0
+    async def _replay(self, conn: Connection, replayed: int = 0) -> None:
+        """Replay from the database after ``conn.last_seq`` (``replayed``: frames of this
+        replay already sent)."""
         viewer: Viewer | None = None  # what the user may see now; read once, and only if anything is replayed
         while True:
             async with self.sessionmaker() as session:

@@ -16,7 +16,9 @@ from sqlalchemy import select, update
 from websockets.asyncio.client import connect
 from websockets.exceptions import ConnectionClosed
 
-from messaging import protocol
+from messaging import protocol, service
+from messaging.delivery import deliver_many
+from messaging.hub import REPLAY_PAGE
 from portal.accounts.models import AuthSession, SessionKind
 from portal.accounts.service import Caller, resolve_caller, resolve_callers, start_session
 from portal.database import utcnow
@@ -181,3 +183,30 @@ class TestReconnectStorm:
         for r in annas:
             frame = json.loads(await asyncio.wait_for(r["connection"].recv(), FRAME_WAIT_SECS))
             assert (frame["type"], frame["seq"]) == ("event", 4)
+
+
+class TestReplayPagesInBatches:
+    async def test_two_sockets_of_one_user_far_behind_each_get_their_own_replay_in_full(
+        self, world: World, port: int
+    ) -> None:
+        """The first replay page of a batch is read for the user's lowest cursor; a socket
+        with a later cursor takes only what is after its own, and one with more than a
+        page behind it replays the rest on its own."""
+        harness = world.harness
+        broker = harness.rt.extras["hub"].broker
+        total = REPLAY_PAGE + 10
+        async with harness.uow() as uow:
+            ingrid = await uow.session.scalar(select(User).where(User.email == "ingrid@example.nl"))
+            anna = await uow.session.scalar(select(User).where(User.email == ANNA))
+            assert ingrid is not None and anna is not None
+            post = await service.post_to_group(uow, broker, ingrid, world.groups["Rupsjes"], "zwemkleding mee")
+        async with harness.uow() as uow:
+            await deliver_many(uow, broker, [({anna.id}, protocol.GROUP_POST_CREATED, post.id)] * (total - 1))
+        far, near = await asyncio.gather(hello(port, world.tokens[ANNA], 0), hello(port, world.tokens[ANNA], total - 3))
+        try:
+            for result, after in ((far, 0), (near, total - 3)):
+                events = [f["seq"] for f in result["frames"] if f["type"] == "event"]
+                assert events == list(range(after + 1, total + 1))
+                assert result["frames"][-1] == {"type": "ready", "seq": total}
+        finally:
+            await asyncio.gather(far["connection"].close(), near["connection"].close())
