@@ -513,7 +513,9 @@ def print_ratios(by_server: dict[str, list[dict]]) -> None:
         rates = {n: rows[row]["deliveries_s_per_core"] for n, rows in by_server.items() if row < len(rows)}
         cells = [str(rates.get(n)) for n in by_server]
         ratios = [
-            f"{hub['deliveries_s_per_core'] / rates[n]:.2f}" if rates.get(n) else "-" for n in by_server if n != "hub"
+            f"{hub['deliveries_s_per_core'] / rates[n]:.2f}" if rates.get(n) and hub["deliveries_s_per_core"] else "-"
+            for n in by_server
+            if n != "hub"
         ]
         print(
             f"| {hub['rate_posts_s']} | "
