@@ -385,18 +385,6 @@ def touch_tablet_session(auth: AuthSession) -> None:
     )
 
 
-async def session_ends_at(session: AsyncSession, session_id: int) -> dt.datetime | None:
-    """When a session ends as things stand now (``None``: it already has; a session
-    with no end gets ``datetime.max``). Long-lived connections ask this to notice
-    a tablet locking or a session signed out elsewhere."""
-    auth = await session.get(AuthSession, session_id, populate_existing=True)
-    if auth is None or auth.revoked_at is not None:
-        return None
-    if auth.expires_at is None:
-        return dt.datetime.max.replace(tzinfo=dt.UTC)
-    return auth.expires_at if auth.expires_at > utcnow() else None
-
-
 async def sessions_ended_between(session: AsyncSession, since: dt.datetime, until: dt.datetime) -> set[int]:
     """Sessions revoked since ``since``, or whose end came between ``since`` and ``until``
     (a tablet that locked itself, a browser session left idle): what a node's open

@@ -365,11 +365,13 @@
     card.prepend(h("span", { class: "badge", text: say("feed.new") }));
   }
 
-  function unpin(postId, note) {
+  function unpin(postId, note, unlessConfirmed = false) {
     pinned.delete(postId);
     const key = "group_post:" + postId;
     const card = cards.get(key);
     if (!card) return;
+    // the live post_ack can come before the answer to our own request: it says more, keep it
+    if (unlessConfirmed && card._data && card._data.confirmed_by) return;
     const data = Object.assign({}, card._data, { confirmed_by: note });
     const seqOf = card.dataset.seq;
     if (!seqOf) {
@@ -470,7 +472,7 @@
     if (action === "ack") {
       target.disabled = true;
       const response = await post("/api/posts/" + target.dataset.post + "/ack");
-      if (response.ok) unpin(Number(target.dataset.post), say("feed.you_confirmed"));
+      if (response.ok) unpin(Number(target.dataset.post), say("feed.you_confirmed"), true);
       else target.disabled = false;
     } else if (action === "edit") {
       const card = target.closest("li.item");
