@@ -116,6 +116,7 @@ async def last_seq(session: AsyncSession, user_id: int) -> int:
 
 
 LAST_SEQS_CHUNK = 1000  # users per query (SQLite's bound parameters are limited)
+PAGES_CHUNK = 500  # cursors per query: two parameters each
 
 
 async def last_seqs(session: AsyncSession, user_ids: Iterable[int]) -> dict[int, int]:
@@ -138,8 +139,8 @@ async def pages_after(session: AsyncSession, cursors: dict[int, int], limit: int
     each user's items, so one user's long history does not crowd out the others)."""
     pages: dict[int, list[FeedItem]] = {}
     wanted = sorted(cursors.items())
-    for start in range(0, len(wanted), LAST_SEQS_CHUNK // 2):
-        chunk = wanted[start : start + LAST_SEQS_CHUNK // 2]
+    for start in range(0, len(wanted), PAGES_CHUNK):
+        chunk = wanted[start : start + PAGES_CHUNK]
         number = func.row_number().over(partition_by=FeedItem.user_id, order_by=FeedItem.seq).label("number")
         numbered = (
             select(FeedItem.id, number)

@@ -50,8 +50,8 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from messaging import feed, protocol
 from messaging.broker.base import Broker, Published
-from messaging.entitlement import Viewer, viewer_of, viewers_of, withhold_many
-from messaging.render import Data, event_frame, frames_for, render
+from messaging.entitlement import Viewer, viewer_of, viewers_of
+from messaging.render import Data, frames_for, frames_for_many
 from portal.accounts.service import live_sessions, sessions_ended_between
 from portal.coalesce import Coalescer
 from portal.database import utcnow
@@ -321,13 +321,7 @@ class Hub:
             lowest[conn.user_id] = min(lowest.get(conn.user_id, conn.last_seq), conn.last_seq)
         async with self.sessionmaker() as session:
             pages = await feed.pages_after(session, lowest, REPLAY_PAGE)
-            items = [item for page in pages.values() for item in page]
-            rendered = await render(session, [(i.kind, i.ref_id) for i in items]) if items else {}
-            framed = {
-                user_id: [event_frame(i.seq, i.kind, rendered[(i.kind, i.ref_id)]) for i in page]
-                for user_id, page in pages.items()
-            }
-            visible = await withhold_many(session, await viewers_of(session, list(framed)), framed) if framed else {}
+            visible = await frames_for_many(session, pages, await viewers_of(session, list(pages))) if pages else {}
         return [
             (
                 [frame for frame in visible.get(conn.user_id, []) if frame["seq"] > conn.last_seq],

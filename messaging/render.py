@@ -16,7 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from messaging import protocol
 from messaging.archive.service import render_archives
-from messaging.entitlement import Viewer, withhold
+from messaging.entitlement import Viewer, withhold, withhold_many
 from messaging.models import (
     AbsenceReport,
     DayEntry,
@@ -299,3 +299,19 @@ async def frames_for(session: AsyncSession, items: Sequence[FeedItem], viewer: V
     rendered = await render(session, [(i.kind, i.ref_id) for i in items])
     frames = [event_frame(i.seq, i.kind, rendered[(i.kind, i.ref_id)]) for i in items]
     return await withhold(session, viewer, frames)
+
+
+async def frames_for_many(
+    session: AsyncSession, items: dict[int, list[FeedItem]], viewers: dict[int, Viewer]
+) -> dict[int, list[Data]]:
+    """``frames_for`` for many users (``{user id: items}``): one render for all of them,
+    and the photos' facts read once."""
+    everything = [i for user_items in items.values() for i in user_items]
+    if not everything:
+        return {}
+    rendered = await render(session, [(i.kind, i.ref_id) for i in everything])
+    framed = {
+        user_id: [event_frame(i.seq, i.kind, rendered[(i.kind, i.ref_id)]) for i in user_items]
+        for user_id, user_items in items.items()
+    }
+    return await withhold_many(session, viewers, framed)

@@ -223,9 +223,13 @@ _KINDS: dict[Via, tuple[SessionKind, ...]] = {
 }
 
 
-def _live_session(via: Via) -> ColumnElement[bool]:
+def _live_session(via: Via, *, many: bool = False) -> ColumnElement[bool]:
+    """A session of ``via``'s kinds, not revoked, whose token hash is ``:token_hash``
+    (``many``: any of ``:token_hashes``)."""
     return and_(
-        AuthSession.token_hash == bindparam("token_hash"),
+        AuthSession.token_hash.in_(bindparam("token_hashes", expanding=True))
+        if many
+        else AuthSession.token_hash == bindparam("token_hash"),
         AuthSession.kind.in_(_KINDS[via]),
         AuthSession.revoked_at.is_(None),
     )
@@ -255,14 +259,7 @@ _CALLER_AT: dict[Via, Select[Organisation, AuthSession, User]] = {
 _CALLERS_AT: dict[Via, Select[Organisation, AuthSession, User]] = {
     via: select(Organisation, AuthSession, User)
     .select_from(Organisation)
-    .outerjoin(
-        AuthSession,
-        and_(
-            AuthSession.token_hash.in_(bindparam("token_hashes", expanding=True)),
-            AuthSession.kind.in_(_KINDS[via]),
-            AuthSession.revoked_at.is_(None),
-        ),
-    )
+    .outerjoin(AuthSession, _live_session(via, many=True))
     .outerjoin(
         User,
         and_(User.id == AuthSession.user_id, User.organisation_id == Organisation.id, User.deactivated_at.is_(None)),
