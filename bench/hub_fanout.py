@@ -475,6 +475,54 @@ async def writes(args, world: World, port: int, pid: int) -> dict:
     }
 
 
+def postgres_cpu() -> float:
+    """CPU seconds of every PostgreSQL process on this machine (backends, WAL writer,
+    checkpointer, autovacuum): what a post costs the database, whoever does the work."""
+    total = 0.0
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            text = stat.read_text()
+        except OSError:
+            continue  # gone between the listing and the read
+        if "(postgres)" in text.split(" ", 2)[1]:
+            total += cpu_seconds(int(stat.parent.name))
+    return total
+
+
+async def audience_writes(args, world: World, sessionmaker, broker) -> list[dict]:
+    """Posts to the first group (every family of it in the audience) through the service
+    layer, by 1 and by ``--writers`` concurrent writers: PostgreSQL CPU per post."""
+    group = world.groups[0]
+    async with sessionmaker() as s:
+        staff = await s.get(User, world.staff[group])
+    results = []
+    for writers in (1, args.writers):
+        posts = args.audience_posts
+
+        async def writer(n: int) -> None:
+            for _ in range(n):
+                async with UnitOfWork(sessionmaker) as uow:
+                    await service.post_to_group(uow, broker, staff, group, "bench audience")
+
+        await writer(2)  # warm: statement caches, the pool's connections
+        pg0, wall0 = postgres_cpu(), time.perf_counter()
+        await asyncio.gather(*(writer(posts // writers) for _ in range(writers)))
+        wall = time.perf_counter() - wall0
+        done = posts // writers * writers
+        pg = postgres_cpu() - pg0
+        results.append(
+            {
+                "writers": writers,
+                "audience": args.per_group + 1,
+                "posts": done,
+                "posts_s": round(done / wall, 1),
+                "pg_cpu_ms_per_post": round(pg * 1000 / done, 1),
+            }
+        )
+        print(f"  {results[-1]}", flush=True)
+    return results
+
+
 def start_server(name: str, port: int, env: dict[str, str]) -> subprocess.Popen:
     """The hub (`schriftje serve`) or a peer relay, pinned to core 0."""
     pin = ["taskset", "-c", "0"]
@@ -585,6 +633,14 @@ async def main() -> None:
         metavar="FILE",
         help="record the node with py-spy during the last offered rate of the delivery phase",
     )
+    parser.add_argument(
+        "--audience-posts",
+        type=int,
+        default=0,
+        metavar="N",
+        help="before anything else: N posts to the first group (use --groups 1 --per-group 2000) by one "
+        "writer, then by --writers concurrent writers, and the PostgreSQL CPU per post",
+    )
     args = parser.parse_args()
     schema = f"bench_{secrets.token_hex(3)}"
     conn = await asyncpg.connect(PG_DSN)
@@ -600,6 +656,15 @@ async def main() -> None:
         print(f"seeded {len(world.groups)} groups, {len(world.guardians)} guardians in {time.perf_counter() - t:.1f} s")
         env = {**os.environ, **node_env(url, schema, f"/tmp/{schema}")}
         os.sched_setaffinity(0, {1})
+        audience: list[dict] = []
+        if args.audience_posts:
+            print(f"posts to a group of {args.per_group} families (PostgreSQL CPU):", flush=True)
+            broker = RedisBroker(REDIS_URL, env["SCHRIFTJE_REDIS_PREFIX"])
+            await broker.start()
+            try:
+                audience = await audience_writes(args, world, sessionmaker, broker)
+            finally:
+                await broker.close()
         by_server: dict[str, list[dict]] = {}
         connects: dict[str, dict] = {}
         w: dict = {}
@@ -629,6 +694,7 @@ async def main() -> None:
                     "delivery": by_server,
                     "connects": connects,
                     "writes": w,
+                    "audience_writes": audience,
                 }
             )
         )

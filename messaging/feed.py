@@ -13,10 +13,11 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
-from sqlalchemy import and_, func, insert, or_, select, text
+from sqlalchemy import and_, delete, func, insert, or_, select, text
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from messaging import write_turn
 from messaging.models import FeedCounter, FeedItem
 
 
@@ -50,6 +51,7 @@ async def append(session: AsyncSession, user_ids: Iterable[int], kind: str, ref_
     ids = sorted(set(user_ids))
     if not ids:
         return []
+    await write_turn.before_append(session, len(ids))
     dialect = session.get_bind().dialect.name
     if dialect == "postgresql":
         rows = await session.execute(_APPEND_POSTGRES, {"user_ids": ids, "kind": kind, "ref_id": ref_id})
@@ -85,6 +87,7 @@ async def append_many(
     if not counts:
         return [[] for _ in batches]
     ids = sorted(counts)
+    await write_turn.before_append(session, len(ids))
     dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
     upsert = dialect.insert(FeedCounter)
     statement = (
@@ -109,6 +112,14 @@ async def append_many(
     ]
     await session.execute(insert(FeedItem), rows)
     return result
+
+
+async def forget_users(session: AsyncSession, user_ids: Iterable[int]) -> None:
+    """Delete the feeds of users who are being deleted (feed items have no foreign key
+    to cascade from: see ``FeedItem``); their counters go with the users."""
+    wanted = sorted(set(user_ids))
+    for start in range(0, len(wanted), LAST_SEQS_CHUNK):
+        await session.execute(delete(FeedItem).where(FeedItem.user_id.in_(wanted[start : start + LAST_SEQS_CHUNK])))
 
 
 async def last_seq(session: AsyncSession, user_id: int) -> int:
@@ -143,13 +154,13 @@ async def pages_after(session: AsyncSession, cursors: dict[int, int], limit: int
         chunk = wanted[start : start + PAGES_CHUNK]
         number = func.row_number().over(partition_by=FeedItem.user_id, order_by=FeedItem.seq).label("number")
         numbered = (
-            select(FeedItem.id, number)
+            select(FeedItem.user_id, FeedItem.seq, number)
             .where(or_(*(and_(FeedItem.user_id == user_id, FeedItem.seq > after) for user_id, after in chunk)))
             .subquery()
         )
         rows = await session.scalars(
             select(FeedItem)
-            .join(numbered, numbered.c.id == FeedItem.id)
+            .join(numbered, and_(numbered.c.user_id == FeedItem.user_id, numbered.c.seq == FeedItem.seq))
             .where(numbered.c.number <= limit)
             .order_by(FeedItem.user_id, FeedItem.seq)
         )

@@ -28,6 +28,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from media.models import Photo, PhotoTag
 from media.originals import delete_due as delete_due_originals
 from media.storage import Storage, object_key
+from messaging import feed
 from messaging.archive.build import archive_key
 from messaging.archive.models import Archive, ArchiveStatus
 from messaging.archive.stale import delete_stale_objects
@@ -153,6 +154,7 @@ async def purge_child(
         # the database cascades: diary, thread, absences, acks, consents, trail, archives (tags: set to null)
         await session.execute(delete(Child).where(Child.id == child_id))
         if plan.guardians_leaving:
+            await feed.forget_users(session, plan.guardians_leaving)
             await session.execute(delete(User).where(User.id.in_(plan.guardians_leaving)))
         session.add(PurgeLog(organisation_id=plan.organisation_id, child_id=child_id, counts=counts))
     log.info("child purged", extra={"child_id": child_id, **counts})

@@ -101,3 +101,29 @@ class TestMigratingData:
             links = (await connection.execute(text("SELECT user_id, child_id FROM guardianship"))).all()
             children = (await connection.execute(text("SELECT id, first_name FROM child"))).all()
         assert links == [(3, 7)] and children == [(7, "Noor")]
+
+    async def test_feed_items_survive_losing_their_surrogate_id(self, empty_engine) -> None:
+        """0017 re-keys ``feed_item`` by (user_id, seq); the rows stay, and the way
+        back gives them ids again."""
+        await migrate(empty_engine, "0016")
+        async with empty_engine.begin() as connection:
+            for statement in (
+                "INSERT INTO organisation (id, slug, name, leaving_window_days, absence_cutoff, timezone, language, created_at)"
+                " VALUES (1, 'kober', 'Kober', 90, '07:30:00', 'Europe/Amsterdam', 'nl', '2026-01-01 00:00:00')",
+                "INSERT INTO app_user (id, organisation_id, email, display_name, role, created_at)"
+                " VALUES (3, 1, 'anna@example.nl', 'Anna', 'parent', '2026-01-01 00:00:00')",
+                "INSERT INTO feed_item (id, user_id, seq, kind, ref_id, created_at) VALUES"
+                " (10, 3, 1, 'group_post.created', 5, '2026-01-01 00:00:00'),"
+                " (11, 3, 2, 'group_post.created', 6, '2026-01-01 00:00:00')",
+            ):
+                await connection.execute(text(statement))
+        await migrate(empty_engine)
+        async with empty_engine.connect() as connection:
+            items = (await connection.execute(text("SELECT user_id, seq, ref_id FROM feed_item ORDER BY seq"))).all()
+        assert items == [(3, 1, 5), (3, 2, 6)]
+        await downgrade(empty_engine, "0016")
+        async with empty_engine.connect() as connection:
+            items = (
+                await connection.execute(text("SELECT user_id, seq, id IS NOT NULL FROM feed_item ORDER BY seq"))
+            ).all()
+        assert items == [(3, 1, True), (3, 2, True)]
