@@ -51,6 +51,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from messaging import feed, protocol
 from messaging.broker.base import Broker, Published
 from messaging.entitlement import Viewer, viewer_of, viewers_of
+from messaging.mailbox import Mailbox
 from messaging.render import Data, frames_for, frames_for_many
 from portal.accounts.service import live_sessions, sessions_ended_between
 from portal.coalesce import Coalescer
@@ -163,12 +164,12 @@ HEARTBEAT_DUE = _Marker("heartbeat")
 QueueItem = tuple[int, str, float | None] | _Marker | _Transient
 
 
-@dataclass(eq=False)
+@dataclass(eq=False, slots=True)
 class Connection:
     user_id: int
     socket: Socket
     last_seq: int
-    queue: asyncio.Queue[QueueItem]
+    queue: Mailbox[QueueItem]
     session_id: int | None = None  # the sign-in it belongs to; ``None``: not checked (tests, tools)
     send_now: Callable[[str], bool] | None = None  # writes a frame at once if the socket can take it
     idle: bool = False  # live, and its pump waits for the next item: nothing of it is in flight
@@ -184,11 +185,7 @@ class Connection:
         """Queue without waiting; False when the socket cannot keep up."""
         if self.dropped:
             return False
-        try:
-            self.queue.put_nowait(item)
-        except asyncio.QueueFull:
-            return False
-        return True
+        return self.queue.put_nowait(item)
 
 
 class Hub:
@@ -244,7 +241,7 @@ class Hub:
         """Register a socket before its replay: live events that arrive meanwhile are queued,
         so nothing falls between the replay and the live stream. ``send_now`` (from the
         server, when it offers one) lets the next frame of an idle socket skip its queue."""
-        conn = Connection(user_id, socket, max(0, after), asyncio.Queue(self.max_queued), session_id, send_now)
+        conn = Connection(user_id, socket, max(0, after), Mailbox(self.max_queued), session_id, send_now)
         if self._ticker is None:
             self._ticker = asyncio.create_task(self._heartbeats(), name="hub-heartbeats")
             self._watchdog = asyncio.create_task(self._watch_sends(), name="hub-send-watchdog")

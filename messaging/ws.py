@@ -1,6 +1,7 @@
 """The ``/ws`` endpoint: the hello handshake (cookie with an Origin check, or a bearer
-token), then the hub's pump for that socket and a receive loop for client frames
-(pings, within size and rate limits), and the close code when it ends: the
+token), then the hub's pump for that socket (a task of its own) and a receive loop
+for client frames in the endpoint's task (pings, within size and rate limits), and
+the close code when it ends: the
 hub's (4408 too slow, 4401 its session ended: logout, a locked tablet, ...)
 or the receive loop's."""
 
@@ -168,23 +169,39 @@ async def websocket_endpoint(websocket: WebSocket) -> None:
         return
     socket = _StarletteSocket(websocket)
     send_now = websocket.scope.get("extensions", {}).get(SEND_NOW)
-    conn = await hub.attach(principal.user.id, socket, hello["after"], principal.session.id, send_now=send_now)
-    pump = asyncio.create_task(hub.run(conn, hello["after"]))
-    receiver = asyncio.create_task(_receive_loop(websocket, hub, conn))
-    tasks: set[asyncio.Task[Any]] = {pump, receiver}
+    after: int = hello["after"]
+    user_id, session_id = principal.user.id, principal.session.id
+    # the rest of a socket's life needs only these: the user's and session's ORM objects
+    # (with their SQLAlchemy state) and the hello would otherwise stay in this frame
+    del principal, hello
+    conn = await hub.attach(user_id, socket, after, session_id, send_now=send_now)
+    # the pump sends; this task reads the client's frames (no third task per socket).
+    # When the pump stops first (the hub ended the socket, or it failed), it interrupts the read.
+    pump = asyncio.create_task(hub.run(conn, after))
+    reader = asyncio.current_task()
+    assert reader is not None
+    reading = True
+
+    def pump_stopped(_: asyncio.Task[None]) -> None:
+        if reading:
+            reader.cancel()
+
+    pump.add_done_callback(pump_stopped)
     code: int | None = None
     try:
-        done, _ = await asyncio.wait(tasks, return_when=asyncio.FIRST_COMPLETED)
-        if ended := done - {pump}:
-            code = ended.pop().result()
-        elif not pump.cancelled() and (error := pump.exception()) is not None:
+        code = await _receive_loop(websocket, hub, conn)
+    except asyncio.CancelledError:
+        if not pump.done():
+            raise  # cancelled from outside (the server stops): not ours to swallow
+        reader.uncancel()
+        if not pump.cancelled() and (error := pump.exception()) is not None:
             # the database went away mid-handshake or mid-replay: the client reconnects with its cursor
             log.warning("live feed failed; asked the client to reconnect", exc_info=error)
             code = protocol.CLOSE_TRY_AGAIN
     finally:
-        for task in tasks:
-            task.cancel()
-        await asyncio.gather(*tasks, return_exceptions=True)
+        reading = False
+        pump.cancel()
+        await asyncio.gather(pump, return_exceptions=True)
         await hub.detach(conn)
     if conn.close_code is not None:  # the hub ended it: too slow (4408), or its session ended (4401)
         code = conn.close_code
