@@ -11,7 +11,7 @@ RUNTIME_STAMP := $(VENV)/.runtime-$(HASH)
 DEV_STAMP := $(VENV)/.dev-$(HASH)
 PYTEST_ARGS ?=
 
-.PHONY: demo test lint check-chromium check-ffmpeg bench-video serve worker clean
+.PHONY: demo test lint check-chromium check-ffmpeg bench-video bench-vips serve worker clean
 
 demo: $(RUNTIME_STAMP)
 	$(BIN)/schriftje demo
@@ -57,6 +57,21 @@ check-ffmpeg:
 
 bench-video: $(DEV_STAMP) check-ffmpeg
 	$(BIN)/python bench/video.py --latency
+
+# The photo benchmark's peers (bench/photo_pipeline.py): pyvips over PyPI's libvips
+# (pyvips-binary, the fastest here; no HEVC decoder) and over Debian's libvips42 (8.14,
+# decodes HEIC), each in its own interpreter so that the two libvips never meet.
+bench-vips: $(DEV_STAMP)
+	@dpkg -s libvips42 >/dev/null 2>&1 || { \
+	  echo "installing Debian's libvips for the photo benchmark"; \
+	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq --no-install-recommends libvips42 >/dev/null; }
+	@test -x bench/.venvs/vips-pypi/bin/python || { $(PYTHON) -m venv bench/.venvs/vips-pypi && \
+	  bench/.venvs/vips-pypi/bin/pip install --quiet pyvips pyvips-binary; }
+	@test -x bench/.venvs/vips-debian/bin/python || { $(PYTHON) -m venv bench/.venvs/vips-debian && \
+	  bench/.venvs/vips-debian/bin/pip install --quiet pyvips; }
+	bench/.venvs/vips-pypi/bin/python -c "import pyvips; print('PyPI libvips', pyvips.version(0), pyvips.version(1), pyvips.version(2))"
+	bench/.venvs/vips-debian/bin/python -c "import pyvips; print('Debian libvips', pyvips.version(0), pyvips.version(1), pyvips.version(2))"
 
 serve: $(RUNTIME_STAMP)
 	$(BIN)/schriftje serve
