@@ -78,13 +78,15 @@ async def before_append(session: AsyncSession, recipients: int) -> None:
     """Call before a feed append of ``recipients`` feeds in ``session``'s transaction:
     waits for this node's turn when the append is big and the first of its
     transaction; the turn is kept until the transaction commits or rolls back."""
+    if session.get_bind().dialect.name != "postgresql":
+        return  # no turns, so nothing to keep track of (see the module's last rule)
     info = session.info
     if not info.get(_LISTENING):
         event.listen(session.sync_session, "after_transaction_end", _transaction_ended)
         info[_LISTENING] = True
     first = not info.get(_APPENDED) and _HOLDS not in info
     info[_APPENDED] = True
-    if not first or recipients < TURN_AUDIENCE or session.get_bind().dialect.name != "postgresql":
+    if not first or recipients < TURN_AUDIENCE:
         return
     turn = _turn()
     if turn.lock.locked():
