@@ -29,7 +29,7 @@ async def run(count: int, batch: bool) -> None:
     from tests.media.conftest import consenting_world
     from tests.messaging.conftest import serving, ws
 
-    photos = sorted((ROOT / "bench" / ".cache").glob("photo-*.jpg"))
+    photos = sorted((ROOT / "bench" / ".cache").glob("detail-[0-9]*.jpg"))
     assert photos, "run bench/photo_pipeline.py first: it makes the inputs"
     async with embedded_harness() as harness:
         world = await consenting_world(harness)  # Noor's parents consent, or nothing reaches them
