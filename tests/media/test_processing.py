@@ -91,6 +91,20 @@ def test_display_p3_is_converted_to_srgb_and_the_profile_dropped() -> None:
     assert red > 210 and green < 95  # P3 orange is more saturated than the same numbers in sRGB
 
 
+def test_an_srgb_profile_changes_nothing_and_is_not_applied() -> None:
+    from PIL import Image, ImageCms
+
+    from media import processing
+
+    srgb = ImageCms.ImageCmsProfile(ImageCms.createProfile("sRGB")).tobytes()
+    assert processing._transform(srgb, "RGB", "RGB") is None  # an identity: skipped
+    assert processing._transform(images.display_p3_icc(), "RGB", "RGB") is not None
+    orange = Image.new("RGB", (64, 48), (200, 100, 50))
+    tagged = process(images.jpeg(image=orange, icc=srgb, quality=100), CAP, [[]]).renditions[0].files
+    plain = process(images.jpeg(image=orange, quality=100), CAP, [[]]).renditions[0].files
+    assert tagged == plain
+
+
 def test_masked_rendition_hides_the_region_in_every_derivative() -> None:
     from PIL import Image, ImageDraw
 
