@@ -120,8 +120,10 @@ def run_schriftje(paths: list[Path], out: Path | None) -> list[float]:
 
     from media.formats import register_heif
     from media.processing import process
+    from media.resample import tune_process
 
     register_heif()
+    tune_process()  # as the sandbox's child
     Image.MAX_IMAGE_PIXELS = 100_000_000
     times = []
     for path in paths:

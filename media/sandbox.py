@@ -52,8 +52,10 @@ def _serve(conn: Connection, limits: Limits, work: str = PHOTO) -> None:  # prag
     from PIL import Image
 
     from media.processing import process
+    from media.resample import tune_process
 
     Image.MAX_IMAGE_PIXELS = limits.max_pixels
+    tune_process()  # libvips reads the decoded pixels in place (media.resample)
     while True:
         try:
             data, mask_sets = conn.recv()

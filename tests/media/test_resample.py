@@ -65,3 +65,39 @@ def test_a_transparent_pixels_colour_does_not_bleed(path: str) -> None:
 def test_the_same_size_is_the_same_image(path: str) -> None:
     image = stripes()
     assert resample.lanczos(image, image.size) is image
+
+
+@pytest.fixture
+def one_block() -> Iterator[None]:
+    """Pillow allocating every image in one block, as after ``tune_process`` in the sandbox."""
+    core = Image.core  # type: ignore[attr-defined]
+    before = core.get_use_block_allocator()
+    core.set_use_block_allocator(1)
+    yield
+    core.set_use_block_allocator(before)
+
+
+@pytest.mark.parametrize("mode", ["RGB", "RGBA", "CMYK"])
+def test_pixels_in_one_block_reach_libvips_in_place_with_the_same_result(
+    one_block: None, mode: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    image = stripes((1201, 801), mode)  # 3.8 MB: one block only because of the fixture
+    premultiplied = image.convert("RGBa") if mode == "RGBA" else image
+    shared = resample._arrow_pixels(premultiplied)
+    assert shared is not None, "the image's memory was not handed over in place"
+    view, _ = shared
+    assert bytes(view[:8]) == premultiplied.tobytes("raw", "RGBX" if mode == "RGB" else premultiplied.mode)[:8]
+    in_place = resample.lanczos(image, (600, 400))
+    monkeypatch.setattr(resample, "_arrow_pixels", lambda image: None)
+    copied = resample.lanczos(image, (600, 400))
+    assert (in_place.mode, in_place.size) == (mode, (600, 400))
+    assert in_place.tobytes() == copied.tobytes()
+
+
+def test_pixels_in_several_blocks_are_copied() -> None:
+    core = Image.core  # type: ignore[attr-defined]
+    assert not core.get_use_block_allocator()  # the test process keeps Pillow's default
+    big = stripes((4000, 3000))  # 48 MB: more than one of Pillow's 16 MB blocks
+    assert not big.im.isblock()
+    assert resample._arrow_pixels(big) is None  # Pillow refuses to export it
+    assert resample.lanczos(big, (400, 300)).size == (400, 300)
