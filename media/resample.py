@@ -24,7 +24,6 @@ copied as before.
 
 from __future__ import annotations
 
-import contextlib
 import ctypes
 import logging
 from collections.abc import Iterator
@@ -33,6 +32,8 @@ from functools import lru_cache
 from typing import Any
 
 from PIL import Image
+
+from portal.memory import M_MMAP_THRESHOLD, M_TRIM_THRESHOLD, mallopt
 
 log = logging.getLogger(__name__)
 
@@ -54,8 +55,6 @@ def _vips() -> Any:
     return pyvips
 
 
-M_TRIM_THRESHOLD = -1  # glibc's mallopt parameters
-M_MMAP_THRESHOLD = -3
 KEEP_FREED_BYTES = 512 * 1024 * 1024
 
 
@@ -69,10 +68,8 @@ def tune_process() -> None:
     setter = getattr(Image.core, "set_use_block_allocator", None)  # type: ignore[attr-defined]
     if setter is not None:
         setter(1)
-    with contextlib.suppress(OSError, AttributeError):
-        libc = ctypes.CDLL("libc.so.6")
-        libc.mallopt(M_MMAP_THRESHOLD, KEEP_FREED_BYTES // 2)
-        libc.mallopt(M_TRIM_THRESHOLD, KEEP_FREED_BYTES)
+    mallopt(M_MMAP_THRESHOLD, KEEP_FREED_BYTES // 2)
+    mallopt(M_TRIM_THRESHOLD, KEEP_FREED_BYTES)
 
 
 def lanczos(image: Image.Image, size: tuple[int, int]) -> Image.Image:

@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import ctypes
 import logging
 import multiprocessing
 import resource
@@ -26,6 +25,7 @@ from multiprocessing.process import BaseProcess
 from media.clip_types import Clip, ClipLimits
 from media.formats import NotAPhoto
 from media.processing import Processed, Rect
+from portal.memory import M_ARENA_MAX, mallopt
 
 log = logging.getLogger(__name__)
 
@@ -93,12 +93,8 @@ def _serve_clips(conn: Connection) -> None:  # pragma: no cover - runs in the ch
             conn.send((_REJECTED, "video.unreadable"))
 
 
-M_ARENA_MAX = -8  # glibc's mallopt parameter
-
-
 def _few_malloc_arenas() -> None:  # pragma: no cover - runs in the child
-    with contextlib.suppress(OSError, AttributeError):
-        ctypes.CDLL("libc.so.6").mallopt(M_ARENA_MAX, 2)
+    mallopt(M_ARENA_MAX, 2)
 
 
 class Sandbox:

@@ -20,21 +20,28 @@ import logging
 
 log = logging.getLogger(__name__)
 
-M_ARENA_MAX = -8  # mallopt's parameter number, from glibc's malloc.h
+# mallopt's parameter numbers, from glibc's malloc.h
+M_TRIM_THRESHOLD = -1
+M_MMAP_THRESHOLD = -3
+M_ARENA_MAX = -8
 ARENA_MAX = 1
 
 
-def tune_malloc() -> bool:
-    """Apply the settings; False where the C library is not glibc."""
+def mallopt(parameter: int, value: int) -> bool:
+    """glibc's ``mallopt``; False where the C library is not glibc or refuses the value."""
     name = ctypes.util.find_library("c")
     if name is None:
         return False
     try:
-        libc = ctypes.CDLL(name)
-        mallopt = libc.mallopt
+        function = ctypes.CDLL(name).mallopt
     except (OSError, AttributeError):
         return False
-    mallopt.argtypes, mallopt.restype = [ctypes.c_int, ctypes.c_int], ctypes.c_int
-    applied = bool(mallopt(M_ARENA_MAX, ARENA_MAX))
+    function.argtypes, function.restype = [ctypes.c_int, ctypes.c_int], ctypes.c_int
+    return bool(function(parameter, value))
+
+
+def tune_malloc() -> bool:
+    """Apply the settings; False where the C library is not glibc."""
+    applied = mallopt(M_ARENA_MAX, ARENA_MAX)
     log.debug("malloc tuned", extra={"applied": applied})
     return applied
